@@ -1,0 +1,5 @@
+"""The SimPy engine: devices, incident streams, technicians, monitoring, maintenance."""
+
+from itmodels.engine.model import Model
+
+__all__ = ["Model"]

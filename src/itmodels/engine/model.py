@@ -1,0 +1,285 @@
+"""The SimPy model: shared state and the service flow every incident goes through.
+
+An incident is *reported* (at once when a monitored device alerts, otherwise when staff
+notice it inside business hours; a break-fix client may defer a minor one), then
+*fixed* in one or two technician visits (two when parts or a replacement must be
+ordered after diagnosis), then *restored*.  Technicians are a SimPy
+:class:`~simpy.resources.resource.PriorityResource`; the queue key is
+``(contract class, priority, report time, incident id)``, so contract clients come
+before pay-per-call clients, higher priority first, then first come first served.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Generator
+from typing import Any
+
+import simpy
+
+from itmodels.contracts.base import Contract, Visit
+from itmodels.engine.draws import Streams
+from itmodels.engine.records import Incident, Records
+from itmodels.scenario import Scenario
+
+__all__ = ["Job", "Model"]
+
+PRIORITY_LEVEL = {"P1": 1, "P2": 2, "P3": 3, "P4": 4}
+MAINTENANCE_LEVEL = 5  # planned work queues behind every incident
+
+Proc = Generator[simpy.Event, Any, Any]
+
+
+class Job:
+    """The work an incident needs, drawn when it occurs (common random numbers).
+
+    ``travels`` holds the one-way travel time of the first and of a second visit.
+    """
+
+    __slots__ = ("order_category", "order_cost", "order_lead", "parts_ready", "remote", "travels", "work")
+
+    def __init__(
+        self,
+        work: float,
+        remote: bool,
+        travels: tuple[float, float],
+        order_category: str | None = None,
+        order_cost: float = 0.0,
+        order_lead: float = 0.0,
+    ) -> None:
+        self.work = work
+        self.remote = remote
+        self.travels = list(travels)
+        self.order_category = order_category
+        self.order_cost = order_cost
+        self.order_lead = order_lead
+        self.parts_ready: float | None = None
+
+    def next_travel(self) -> float:
+        """One-way travel time of the next visit."""
+        return self.travels.pop(0) if len(self.travels) > 1 else self.travels[0]
+
+
+class Model:
+    """One replication of one contract on one scenario.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The validated scenario.
+    contract : Contract
+        The pricing policy.
+    streams : Streams
+        Named random streams of this replication.
+    """
+
+    def __init__(self, scenario: Scenario, contract: Contract, streams: Streams) -> None:
+        self.scn = scenario
+        self.contract = contract
+        self.streams = streams
+        self.env = simpy.Environment()
+        self.horizon = scenario.horizon
+        self.client_hours = scenario.client.business_hours
+        self.tech_hours = scenario.technician_hours
+        self.techs = simpy.PriorityResource(self.env, capacity=scenario.provider.technicians)
+        self.rec = Records()
+        self.ledger = self.rec.ledger
+        self._ids = itertools.count()
+        self.wage = scenario.provider.wage
+        self.overtime_premium = scenario.provider.overtime_premium
+        self.travel_cost = scenario.provider.travel_cost
+        self.has_travel = scenario.provider.travel is not None
+        #: time of the last completed maintenance of each kind (None: never)
+        self.last_maintenance: dict[str, float | None] = {"patching": None, "preventive": None}
+
+    # ------------------------------------------------------------------ incidents
+    def new_incident(
+        self,
+        kind: str,
+        source: str,
+        device: int,
+        priority: str,
+        users: int,
+        loss: float,
+        occurred: float,
+    ) -> Incident:
+        """Create and record an incident."""
+        inc = Incident(next(self._ids), kind, source, device, priority, users, loss, occurred)
+        self.rec.incidents.append(inc)
+        return inc
+
+    def report(self, inc: Incident, row: tuple[float, ...], monitored: bool) -> Proc:
+        """Wait until the incident is reported to the provider.
+
+        ``row`` holds the deferral draws ``(defer_u, delay_u, esc_u, esc_time_u)``.
+        """
+        env = self.env
+        if monitored:
+            inc.reported = env.now
+            return
+        noticed = self.client_hours.next_open(env.now)
+        deferral = self.contract.deferral
+        defer_u, delay_u, esc_u, esc_time_u = row
+        if (
+            deferral is not None
+            and inc.priority in deferral.priorities
+            and defer_u < deferral.probability
+        ):
+            inc.deferred = True
+            delay = float(deferral.delay.ppf(delay_u))
+            if esc_u < deferral.escalation_probability:
+                at = noticed + esc_time_u * delay
+                yield env.timeout(at - env.now)
+                inc.escalated = True
+                inc.escalated_at = at
+                inc.priority = deferral.escalate_to
+                inc.escalated_loss = (
+                    inc.productivity_loss
+                    if deferral.escalation_productivity_loss is None
+                    else deferral.escalation_productivity_loss
+                )
+                noticed = self.client_hours.next_open(at)
+            else:
+                noticed = self.client_hours.next_open(noticed + delay)
+        if noticed > env.now:
+            yield env.timeout(noticed - env.now)
+        inc.reported = env.now
+
+    def escalation_work(self, inc: Incident) -> float:
+        """The work multiplier for an escalated incident (1 otherwise)."""
+        deferral = self.contract.deferral
+        return deferral.escalation_work_multiplier if inc.escalated and deferral else 1.0
+
+    def fix(self, inc: Incident, job: Job) -> Proc:
+        """Serve the incident: one visit, or two around a parts/hardware order."""
+        work = job.work * self.escalation_work(inc)
+        after_hours_ok = self.contract.works_after_hours(inc.priority)
+        key = self.queue_key(inc.priority, inc.reported, inc.incident_id)
+        if job.order_category is not None and job.parts_ready is None:
+            yield from self.visit(inc, "repair", key, after_hours_ok, 0.5 * work, job, None)
+            self.order(inc, job)
+            yield from self.visit(
+                inc, "repair", key, after_hours_ok, 0.5 * work, job, job.parts_ready
+            )
+        else:
+            yield from self.visit(inc, "repair", key, after_hours_ok, work, job, job.parts_ready)
+        inc.restored = self.env.now
+
+    def order(self, inc: Incident, job: Job) -> None:
+        """Order parts or a replacement device: charge it now, note when it arrives."""
+        now = self.env.now
+        job.parts_ready = now + job.order_lead
+        cost = job.order_cost
+        if job.order_category == "hardware":
+            price = self.contract.hardware_price(cost)
+            inc.replaced = True
+        else:
+            price = self.contract.parts_price(cost)
+            inc.parts = True
+        self.ledger.add(now, "provider", "supplier", job.order_category or "parts", cost, inc.incident_id)
+        self.ledger.add(now, "client", "provider", job.order_category or "parts", price, inc.incident_id)
+
+    # ------------------------------------------------------------------ technicians
+    def queue_key(self, priority: str, reported: float, ident: int, level: int | None = None):
+        """Dispatch order: contract class, priority, report time, id."""
+        lvl = PRIORITY_LEVEL[priority] if level is None else level
+        return (self.contract.queue_class, lvl, reported, ident)
+
+    def acquire(
+        self, key: tuple, after_hours_ok: bool, not_before: float | None = None
+    ) -> Generator[simpy.Event, Any, simpy.resources.resource.PriorityRequest]:
+        """Get a technician who may work now; returns the granted request."""
+        env = self.env
+        hours = self.tech_hours
+        anytime = after_hours_ok or hours.always_open
+        while True:
+            t = env.now if not_before is None else max(env.now, not_before)
+            if not anytime:
+                t = hours.next_open(t)
+            if t > env.now:
+                yield env.timeout(t - env.now)
+            req = self.techs.request(priority=key)
+            yield req
+            if anytime or hours.is_open(env.now):
+                return req
+            self.techs.release(req)
+
+    def visit(
+        self,
+        inc: Incident | None,
+        kind: str,
+        key: tuple,
+        after_hours_ok: bool,
+        work: float,
+        job: Job | None,
+        not_before: float | None,
+    ) -> Proc:
+        """Wait for a technician who may work, then hold one :meth:`session`."""
+        req = yield from self.acquire(key, after_hours_ok, not_before)
+        yield from self.session(req, inc, kind, work, job)
+
+    def session(
+        self,
+        req: simpy.resources.resource.PriorityRequest,
+        inc: Incident | None,
+        kind: str,
+        work: float,
+        job: Job | None,
+    ) -> Proc:
+        """A granted technician travels (on-site work), works, is paid and bills.
+
+        The work is done when the technician has travelled there and worked; the
+        technician is released after travelling back.  ``job=None`` is remote work.
+        """
+        env = self.env
+        start = env.now
+        if inc is not None and math.isnan(inc.responded):
+            inc.responded = max(start, inc.reported)
+        onsite = job is not None and not job.remote
+        there = job.next_travel() if onsite and self.has_travel else 0.0
+        yield env.timeout(there + work)
+        if there > 0:
+            env.timeout(there).callbacks.append(lambda _e: self.techs.release(req))
+        else:
+            self.techs.release(req)
+        self.record_visit(inc, kind, start, work, 2.0 * there, onsite, there > 0)
+
+    def record_visit(
+        self,
+        inc: Incident | None,
+        kind: str,
+        start: float,
+        work: float,
+        travel: float,
+        onsite: bool,
+        travelled: bool,
+    ) -> None:
+        """Append the visit, its charges to the client and its costs to the provider."""
+        ident = -1 if inc is None else inc.incident_id
+        end = start + work + travel
+        after_hours = not self.tech_hours.is_open(start)
+        inside = self.tech_hours.open_hours_between(start, end)
+        overtime = max(end - start - inside, 0.0)
+        self.rec.visits.append(
+            (ident, kind, start, end, work, travel, onsite, after_hours, overtime)
+        )
+        visit = Visit(ident, kind, start, work, travel, onsite, after_hours)
+        for category, amount in self.contract.visit_charges(visit):
+            self.ledger.add(start, "client", "provider", category, amount, ident)
+        wages = self.wage * ((end - start) + self.overtime_premium * overtime)
+        self.ledger.add(start, "provider", "staff", "wages", wages, ident)
+        if travelled:
+            self.ledger.add(start, "provider", "vendor", "travel", self.travel_cost, ident)
+
+    # ------------------------------------------------------------------ run
+    def run(self) -> Records:
+        """Start every process, run to the horizon, and return the records."""
+        from itmodels.engine import fleet, incidents, services
+
+        fleet.start(self)
+        incidents.start(self)
+        services.start(self)
+        self.env.run(until=self.horizon)
+        services.settle(self)
+        return self.rec

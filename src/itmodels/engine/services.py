@@ -1,0 +1,148 @@
+"""Services around incidents: maintenance, false alarms, other clients' work, and the
+month-by-month money (fees, monitoring tools, SLA credits) settled at the end of a run.
+"""
+
+from __future__ import annotations
+
+import math
+
+from itmodels.engine.draws import exp1
+from itmodels.engine.model import MAINTENANCE_LEVEL, PRIORITY_LEVEL, Model, Proc
+from itmodels.scenario import MaintenanceTask
+from itmodels.units import HOURS_PER_MONTH
+
+__all__ = ["months", "settle", "start"]
+
+
+def months(horizon: float) -> int:
+    """Number of months that start before the horizon (each is billed a full fee)."""
+    return max(math.ceil(horizon / HOURS_PER_MONTH - 1e-9), 1)
+
+
+def start(model: Model) -> None:
+    """Start maintenance, false-alarm and background-load processes as the scenario says."""
+    maint = model.contract.maintenance
+    if maint is not None:
+        for name in ("patching", "preventive"):
+            task = getattr(maint, name)
+            if task is not None:
+                model.env.process(_maintenance(model, name, task))
+    mon = model.contract.monitoring
+    if mon is not None and mon.false_alarms_per_device_month > 0:
+        model.env.process(_false_alarms(model))
+    if model.scn.provider.background_load is not None:
+        model.env.process(_background(model))
+
+
+def _maintenance(model: Model, name: str, task: MaintenanceTask) -> Proc:
+    """Every ``task.every`` hours from the start, one remote session after hours."""
+    env = model.env
+    work = model.streams.draws(f"maintenance/{name}", [task.work.ppf])
+    k = 0
+    while True:
+        due = k * task.every
+        if due >= model.horizon:
+            return
+        if due > env.now:
+            yield env.timeout(due - env.now)
+        env.process(_maintenance_session(model, name, work.next()[0], k))
+        k += 1
+
+
+def _maintenance_session(model: Model, name: str, work: float, k: int) -> Proc:
+    env = model.env
+    client = model.client_hours
+    window = env.now if client.always_open else client.next_closed(env.now)
+    if window > env.now:
+        yield env.timeout(window - env.now)
+    key = model.queue_key("P4", env.now, -1 - k, level=MAINTENANCE_LEVEL)
+    req = yield from model.acquire(key, True)
+    yield from model.session(req, None, "maintenance", work, None)
+    model.last_maintenance[name] = env.now
+
+
+def _false_alarms(model: Model) -> Proc:
+    """Alerts with nothing wrong: a remote check in working hours, no downtime."""
+    env = model.env
+    mon = model.contract.monitoring
+    assert mon is not None and mon.false_alarm_work is not None
+    watched = sum(d.count for d in model.scn.fleet if model.contract.monitors(d.name))
+    rate = mon.false_alarms_per_device_month * watched / HOURS_PER_MONTH
+    if rate <= 0:
+        return
+    draws = model.streams.draws("monitoring/false_alarms", [exp1, mon.false_alarm_work.ppf])
+    k = 0
+    while True:
+        gap, work = draws.next()
+        yield env.timeout(gap / rate)
+        key = model.queue_key("P4", env.now, -1 - k)
+        env.process(_remote_check(model, key, work))
+        k += 1
+
+
+def _remote_check(model: Model, key: tuple, work: float) -> Proc:
+    req = yield from model.acquire(key, False)
+    yield from model.session(req, None, "false_alarm", work, None)
+
+
+def _background(model: Model) -> Proc:
+    """Other clients' jobs: they take technician time and are not recorded."""
+    env = model.env
+    bg = model.scn.provider.background_load
+    assert bg is not None
+    rate = bg.jobs_per_month / HOURS_PER_MONTH
+    if rate <= 0:
+        return
+    draws = model.streams.draws("background", [exp1, None, bg.work.ppf])
+    level = PRIORITY_LEVEL[bg.priority]
+    k = 0
+    while True:
+        gap, class_u, work = draws.next()
+        yield env.timeout(gap / rate)
+        queue_class = 0 if class_u < bg.contract_share else 1
+        env.process(_other_job(model, (queue_class, level, env.now, -1 - k), work))
+        k += 1
+
+
+def _other_job(model: Model, key: tuple, work: float) -> Proc:
+    env = model.env
+    req = yield from model.acquire(key, False)
+    yield env.timeout(work)
+    model.techs.release(req)
+
+
+def settle(model: Model) -> None:
+    """Bill fees and tools at each month's start, judge SLA responses, pay credits."""
+    scn = model.scn
+    contract = model.contract
+    book = model.ledger
+    n = months(model.horizon)
+    fee = contract.monthly_fee()
+    watched = sum(d.count for d in scn.fleet if contract.monitors(d.name))
+    tools = scn.provider.monitoring_tools_cost * watched if contract.monitoring else 0.0
+    for m in range(n):
+        t = m * HOURS_PER_MONTH
+        book.add(t, "client", "provider", "fee", fee)
+        book.add(t, "provider", "vendor", "tools", tools)
+    sla = contract.sla
+    if sla is None:
+        return
+    breaches = [0] * n
+    client = model.client_hours
+    for inc in model.rec.incidents:
+        target = sla.response.get(inc.priority)  # type: ignore[call-overload]
+        if inc.kind == "prevented" or target is None or math.isnan(inc.reported):
+            continue
+        if inc.priority in sla.around_the_clock:
+            deadline = inc.reported + target
+        else:
+            deadline = client.add_open_hours(inc.reported, target)
+        inc.sla_deadline = deadline
+        late = inc.responded > deadline + 1e-9 if not math.isnan(inc.responded) else None
+        if late is None:
+            late = deadline < model.horizon
+        if late:
+            inc.sla_breached = True
+            breaches[min(int(deadline // HOURS_PER_MONTH), n - 1)] += 1
+    for m, count in enumerate(breaches):
+        book.add(m * HOURS_PER_MONTH, "provider", "client", "sla_credit", contract.sla_credit(count, fee))

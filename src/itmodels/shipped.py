@@ -1,0 +1,34 @@
+"""The scenarios shipped with the package."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["shipped_dir", "shipped_names", "shipped_path"]
+
+DEFAULT_SCENARIO = "small-office"
+
+
+def shipped_dir() -> Path:
+    """The folder holding the shipped scenario files.
+
+    In an installed wheel they live inside the package; in a source checkout (editable
+    install) they are the repository's ``scenarios/`` folder.
+    """
+    here = Path(__file__).resolve().parent
+    inside = here / "scenarios"
+    if inside.is_dir():
+        return inside
+    return here.parent.parent / "scenarios"
+
+
+def shipped_names() -> list[str]:
+    """Names of the shipped scenarios, sorted."""
+    folder = shipped_dir()
+    return sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
+
+
+def shipped_path(name: str) -> Path | None:
+    """The file of the shipped scenario ``name``, or ``None`` if there is none."""
+    path = shipped_dir() / f"{name}.yaml"
+    return path if path.is_file() else None
