@@ -44,7 +44,7 @@ def _phases(inc: Incident, end: float) -> list[tuple[float, float, float]]:
     return [(inc.occurred, end, inc.productivity_loss)]
 
 
-def _union_length(intervals: list[tuple[float, float]], measure) -> float:  # noqa: ANN001
+def _union_length(intervals: list[tuple[float, float]], measure) -> float:
     total = 0.0
     cur_a = cur_b = -math.inf
     for a, b in sorted(intervals):

@@ -116,7 +116,8 @@ def simulate(
     """
     if not isinstance(scenario, Scenario):
         raise TypeError(
-            f"scenario must be an itmodels.Scenario (see load_scenario), got {type(scenario).__name__}"
+            "scenario must be an itmodels.Scenario (see load_scenario),"
+            f" got {type(scenario).__name__}"
         )
     policy = make_contract(scenario, contract)
     streams = Streams(replication_seed(seed, replication))

@@ -187,9 +187,7 @@ class Neglect(_Model):
     growth_per_month: float = Field(ge=0)
     max_multiplier: float = Field(ge=1)
     initial_months: float = Field(default=0.0, ge=0)
-    reset_by: list[Literal["patching", "preventive"]] = Field(
-        default_factory=lambda: ["patching"]
-    )
+    reset_by: list[Literal["patching", "preventive"]] = Field(default_factory=lambda: ["patching"])
 
 
 class IncidentStream(_Model):
@@ -200,13 +198,18 @@ class IncidentStream(_Model):
     per: Literal["user", "device", "office"]
     priority: dict[Priority, Probability]
     users_affected: UsersAffected
-    productivity_loss: Probability
+    productivity_loss: Probability | dict[Priority, Probability]
     work: Distribution
     remote_fix_probability: Probability = 0.0
     parts_probability: Probability = 0.0
     parts_lead_time: Distribution | None = None
     parts_cost: Distribution | None = None
     neglect: Neglect | None = None
+
+    def loss_for(self, priority: str) -> float | None:
+        """The productivity loss of an incident of ``priority`` (``None``: not written)."""
+        loss = self.productivity_loss
+        return loss.get(priority) if isinstance(loss, dict) else loss  # type: ignore[call-overload]
 
     @field_validator("priority")
     @classmethod
@@ -220,6 +223,11 @@ class IncidentStream(_Model):
     def _needs(self) -> IncidentStream:
         if self.parts_probability > 0 and self.parts_lead_time is None:
             raise ValueError("parts_probability > 0 needs parts_lead_time")
+        if isinstance(self.productivity_loss, dict):
+            missing = sorted(p for p, share in self.priority.items() if share > 0)
+            missing = [p for p in missing if p not in self.productivity_loss]
+            if missing:
+                raise ValueError(f"productivity_loss gives no value for priorities {missing}")
         return self
 
 
@@ -532,7 +540,9 @@ def _list_index(items: list[Any], part: str, where: str) -> int:
         if not -len(items) <= index < len(items):
             raise KeyError(f"{where!r}: index out of range (the list has {len(items)} items)")
         return index % len(items)
-    named = [i for i, item in enumerate(items) if isinstance(item, dict) and item.get("name") == part]
+    named = [
+        i for i, item in enumerate(items) if isinstance(item, dict) and item.get("name") == part
+    ]
     if not named:
         names = [item.get("name") for item in items if isinstance(item, dict)]
         raise KeyError(f"{where!r}: no item named {part!r}; items are {names}")

@@ -11,7 +11,7 @@ __all__ = ["CONTRACT_TYPES", "BreakFix", "Contract", "FlatRate", "Visit", "make_
 CONTRACT_TYPES: dict[str, type[Contract]] = {"break_fix": BreakFix, "flat_rate": FlatRate}
 
 
-def make_contract(scenario, key: str) -> Contract:  # noqa: ANN001 - Scenario, avoids a cycle
+def make_contract(scenario, key: str) -> Contract:
     """Build the contract called ``key`` from the scenario's ``contracts`` section.
 
     Raises

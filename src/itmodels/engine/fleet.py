@@ -9,6 +9,7 @@ the device's initial age by sampling the residual life given survival to that ag
 from __future__ import annotations
 
 import math
+
 from itmodels.engine.draws import Draws, ppf_or_zero
 from itmodels.engine.model import Job, Model, Proc
 from itmodels.engine.records import Incident
@@ -55,7 +56,9 @@ def _job(cls: DeviceClass, row: tuple[float, ...], age_at_failure: float) -> Job
     """The repair the k-th failure needs: replacement, parts, or plain work."""
     job = Job(row[WORK], row[REMOTE_U] < cls.remote_fix_probability, (row[TRAVEL1], row[TRAVEL2]))
     worn_out = cls.max_age is not None and age_at_failure >= cls.max_age
-    if cls.replacement_cost is not None and (row[BEYOND_U] < cls.beyond_repair_probability or worn_out):
+    if cls.replacement_cost is not None and (
+        row[BEYOND_U] < cls.beyond_repair_probability or worn_out
+    ):
         job.order_category = "hardware"
         job.order_cost = cls.replacement_cost
         job.order_lead = row[REPL_LEAD]

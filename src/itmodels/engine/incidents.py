@@ -84,14 +84,16 @@ def _arrivals(model: Model, stream: IncidentStream) -> Proc:
             continue
         priority = _pick(shares, row[PRIO_U])
         inc = model.new_incident(
-            "incident", stream.name, -1, priority, users, stream.productivity_loss, env.now
+            "incident", stream.name, -1, priority, users, stream.loss_for(priority), env.now
         )
-        job = Job(row[WORK], row[REMOTE_U] < stream.remote_fix_probability, (row[TRAVEL1], row[TRAVEL2]))
+        job = Job(
+            row[WORK], row[REMOTE_U] < stream.remote_fix_probability, (row[TRAVEL1], row[TRAVEL2])
+        )
         if row[PARTS_U] < stream.parts_probability:
             job.order_category = "parts"
             job.order_cost = row[PARTS_COST]
             job.order_lead = row[PARTS_LEAD]
-        env.process(_serve(model, inc, job, row[DEFER]))
+        env.process(_serve(model, inc, job, row[DEFER], stream))
 
 
 def _pick(shares: list[tuple[str, float]], u: float) -> str:
@@ -103,6 +105,8 @@ def _pick(shares: list[tuple[str, float]], u: float) -> str:
     return next(name for name, share in reversed(shares) if share > 0)
 
 
-def _serve(model: Model, inc: Incident, job: Job, defer_row: tuple[float, ...]) -> Proc:
-    yield from model.report(inc, defer_row, False)
+def _serve(
+    model: Model, inc: Incident, job: Job, defer_row: tuple[float, ...], stream: IncidentStream
+) -> Proc:
+    yield from model.report(inc, defer_row, False, stream.loss_for)
     yield from model.fix(inc, job)

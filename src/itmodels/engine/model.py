@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any
 
 import simpy
@@ -37,7 +37,15 @@ class Job:
     ``travels`` holds the one-way travel time of the first and of a second visit.
     """
 
-    __slots__ = ("order_category", "order_cost", "order_lead", "parts_ready", "remote", "travels", "work")
+    __slots__ = (
+        "order_category",
+        "order_cost",
+        "order_lead",
+        "parts_ready",
+        "remote",
+        "travels",
+        "work",
+    )
 
     def __init__(
         self,
@@ -109,10 +117,17 @@ class Model:
         self.rec.incidents.append(inc)
         return inc
 
-    def report(self, inc: Incident, row: tuple[float, ...], monitored: bool) -> Proc:
+    def report(
+        self,
+        inc: Incident,
+        row: tuple[float, ...],
+        monitored: bool,
+        loss_for: Callable[[str], float | None] | None = None,
+    ) -> Proc:
         """Wait until the incident is reported to the provider.
 
-        ``row`` holds the deferral draws ``(defer_u, delay_u, esc_u, esc_time_u)``.
+        ``row`` holds the deferral draws ``(defer_u, delay_u, esc_u, esc_time_u)``;
+        ``loss_for`` gives the productivity loss of a priority, used on escalation.
         """
         env = self.env
         if monitored:
@@ -134,11 +149,10 @@ class Model:
                 inc.escalated = True
                 inc.escalated_at = at
                 inc.priority = deferral.escalate_to
-                inc.escalated_loss = (
-                    inc.productivity_loss
-                    if deferral.escalation_productivity_loss is None
-                    else deferral.escalation_productivity_loss
-                )
+                loss = deferral.escalation_productivity_loss
+                if loss is None and loss_for is not None:
+                    loss = loss_for(deferral.escalate_to)
+                inc.escalated_loss = inc.productivity_loss if loss is None else loss
                 noticed = self.client_hours.next_open(at)
             else:
                 noticed = self.client_hours.next_open(noticed + delay)
@@ -177,8 +191,12 @@ class Model:
         else:
             price = self.contract.parts_price(cost)
             inc.parts = True
-        self.ledger.add(now, "provider", "supplier", job.order_category or "parts", cost, inc.incident_id)
-        self.ledger.add(now, "client", "provider", job.order_category or "parts", price, inc.incident_id)
+        self.ledger.add(
+            now, "provider", "supplier", job.order_category or "parts", cost, inc.incident_id
+        )
+        self.ledger.add(
+            now, "client", "provider", job.order_category or "parts", price, inc.incident_id
+        )
 
     # ------------------------------------------------------------------ technicians
     def queue_key(self, priority: str, reported: float, ident: int, level: int | None = None):

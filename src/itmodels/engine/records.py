@@ -10,7 +10,7 @@ import pandas as pd
 
 from itmodels.ledger import Ledger
 
-__all__ = ["INCIDENT_COLUMNS", "Incident", "Records", "VISIT_COLUMNS"]
+__all__ = ["INCIDENT_COLUMNS", "VISIT_COLUMNS", "Incident", "Records"]
 
 NAN = math.nan
 
@@ -60,9 +60,9 @@ class Incident:
     """
 
     __slots__ = (
+        "deferred",
         "detected",
         "device",
-        "deferred",
         "escalated",
         "escalated_at",
         "escalated_loss",

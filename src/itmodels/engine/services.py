@@ -145,4 +145,6 @@ def settle(model: Model) -> None:
             inc.sla_breached = True
             breaches[min(int(deadline // HOURS_PER_MONTH), n - 1)] += 1
     for m, count in enumerate(breaches):
-        book.add(m * HOURS_PER_MONTH, "provider", "client", "sla_credit", contract.sla_credit(count, fee))
+        book.add(
+            m * HOURS_PER_MONTH, "provider", "client", "sla_credit", contract.sla_credit(count, fee)
+        )
