@@ -94,6 +94,7 @@ class Model:
         self.rec = Records()
         self.ledger = self.rec.ledger
         self._ids = itertools.count()
+        self._gate: dict[float, list[tuple[tuple, simpy.Event]]] = {}
         self.wage = scenario.provider.wage
         self.overtime_premium = scenario.provider.overtime_premium
         self.travel_cost = scenario.provider.travel_cost
@@ -207,21 +208,40 @@ class Model:
     def acquire(
         self, key: tuple, after_hours_ok: bool, not_before: float | None = None
     ) -> Generator[simpy.Event, Any, simpy.resources.resource.PriorityRequest]:
-        """Get a technician who may work now; returns the granted request."""
+        """Get a technician who may work now; returns the granted request.
+
+        A job that may only be worked in technician hours and finds them closed waits at
+        the shift gate; when the shift opens, the waiting jobs ask for technicians in
+        dispatch order (not in the order they went to sleep).
+        """
         env = self.env
         hours = self.tech_hours
         anytime = after_hours_ok or hours.always_open
+        if not_before is not None and not_before > env.now:
+            yield env.timeout(not_before - env.now)
         while True:
-            t = env.now if not_before is None else max(env.now, not_before)
-            if not anytime:
-                t = hours.next_open(t)
-            if t > env.now:
-                yield env.timeout(t - env.now)
+            if not anytime and not hours.is_open(env.now):
+                yield self._shift_gate(hours.next_open(env.now), key)
             req = self.techs.request(priority=key)
             yield req
             if anytime or hours.is_open(env.now):
                 return req
             self.techs.release(req)
+
+    def _shift_gate(self, opens: float, key: tuple) -> simpy.Event:
+        """An event that fires when the shift opens at ``opens``, in ``key`` order."""
+        waiters = self._gate.get(opens)
+        if waiters is None:
+            waiters = self._gate[opens] = []
+            gate = self.env.timeout(opens - self.env.now)
+            gate.callbacks.append(lambda _e: self._open_gate(opens))
+        event = self.env.event()
+        waiters.append((key, event))
+        return event
+
+    def _open_gate(self, opens: float) -> None:
+        for _key, event in sorted(self._gate.pop(opens), key=lambda w: w[0]):
+            event.succeed()
 
     def visit(
         self,
