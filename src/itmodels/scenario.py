@@ -591,7 +591,11 @@ def _problems(exc: ValidationError, data: object) -> list[tuple[str, str]]:
             message = "unknown key (not part of the scenario format; check the spelling)"
         elif err["type"] == "missing":
             message = "required key is missing"
-        if "input" in err and err["type"] not in ("missing", "extra_forbidden"):
+        if (
+            "input" in err
+            and err["type"] not in ("missing", "extra_forbidden")
+            and "got " not in message
+        ):
             shown = repr(err["input"])
             if len(shown) <= 60:
                 message += f" (got {shown})"
@@ -599,6 +603,25 @@ def _problems(exc: ValidationError, data: object) -> list[tuple[str, str]]:
             seen.add((path, message))
             problems.append((path, message))
     return problems
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe YAML loader that refuses a key written twice in one mapping."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: set[object] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                mark = key_node.start_mark
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"key {key!r} is written twice in the same mapping",
+                    mark,
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 def scenario_from_mapping(data: object, *, source: str = "<dict>") -> Scenario:
@@ -666,7 +689,7 @@ def load_scenario(path: str | Path) -> Scenario:
     except OSError as exc:
         raise ScenarioError(source, [("(file)", f"cannot be read: {exc.strerror}")]) from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
