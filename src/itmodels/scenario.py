@@ -90,7 +90,7 @@ def _parse_business_hours(value: object) -> BusinessHours:
 BusinessHoursField = Annotated[
     BusinessHours,
     BeforeValidator(_parse_business_hours),
-    PlainSerializer(lambda b: b.describe() if b.always_open else b.to_spec()),
+    PlainSerializer(lambda b: b.describe()),
 ]
 
 
