@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from itmodels.experiment import run_experiment
+from itmodels.result import ExperimentResult
 from itmodels.run import Run, simulate
 from itmodels.scenario import Scenario, ScenarioError, load_scenario
 
-__all__ = ["Run", "Scenario", "ScenarioError", "load_scenario", "simulate"]
+__all__ = [
+    "ExperimentResult",
+    "Run",
+    "Scenario",
+    "ScenarioError",
+    "load_scenario",
+    "run_experiment",
+    "simulate",
+]
 
 __version__ = "0.1.0"

@@ -9,11 +9,15 @@ office is down (the union of office-down periods, so overlaps count once).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+
+import numpy as np
 
 from itmodels.engine.records import Incident, Records
 from itmodels.scenario import Scenario
+from itmodels.units import HOURS_PER_MONTH
 
-__all__ = ["METRICS", "compute_metrics"]
+__all__ = ["METRICS", "MONTHLY_MONEY", "compute_metrics", "monthly_money"]
 
 METRICS = (
     "client_cash_cost",
@@ -34,6 +38,20 @@ METRICS = (
 )
 
 
+#: Ledger sums per month: client-paid categories, credits, and the totals.
+MONTHLY_MONEY = (
+    "fee",
+    "labour",
+    "trip",
+    "parts",
+    "hardware",
+    "sla_credit",
+    "client_cash",
+    "provider_revenue",
+    "provider_cost",
+)
+
+
 def _phases(inc: Incident, end: float) -> list[tuple[float, float, float]]:
     """``(start, end, productivity loss)`` pieces of an incident's disruption."""
     if inc.escalated and inc.escalated_at < end:
@@ -44,22 +62,54 @@ def _phases(inc: Incident, end: float) -> list[tuple[float, float, float]]:
     return [(inc.occurred, end, inc.productivity_loss)]
 
 
-def _union_length(intervals: list[tuple[float, float]], measure) -> float:
-    total = 0.0
-    cur_a = cur_b = -math.inf
+def _merge(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The union of intervals as disjoint sorted intervals."""
+    merged: list[tuple[float, float]] = []
     for a, b in sorted(intervals):
-        if a > cur_b:
-            if cur_b > cur_a:
-                total += measure(cur_a, cur_b)
-            cur_a, cur_b = a, b
+        if merged and a <= merged[-1][1]:
+            if b > merged[-1][1]:
+                merged[-1] = (merged[-1][0], b)
         else:
-            cur_b = max(cur_b, b)
-    if cur_b > cur_a:
-        total += measure(cur_a, cur_b)
-    return total
+            merged.append((a, b))
+    return merged
 
 
-def compute_metrics(scenario: Scenario, records: Records) -> dict[str, float]:
+def _spread(
+    a: float, b: float, weight: float, measure: Callable[[float, float], float], out: list[float]
+) -> None:
+    """Add ``weight * measure`` of the pieces of ``[a, b)`` to their months in ``out``."""
+    m = int(a // HOURS_PER_MONTH)
+    while a < b and m < len(out):
+        e = min(b, (m + 1) * HOURS_PER_MONTH)
+        out[m] += weight * measure(a, e)
+        a = e
+        m += 1
+
+
+def monthly_money(records: Records, n_months: int) -> np.ndarray:
+    """Ledger sums per month, columns :data:`MONTHLY_MONEY` (shape ``(n_months, k)``)."""
+    out = np.zeros((n_months, len(MONTHLY_MONEY)))
+    col = {c: i for i, c in enumerate(MONTHLY_MONEY)}
+    cash, revenue, cost = col["client_cash"], col["provider_revenue"], col["provider_cost"]
+    for time, payer, payee, category, amount, _ in records.ledger.rows:
+        m = min(int(time // HOURS_PER_MONTH), n_months - 1)
+        row = out[m]
+        if payer == "client":
+            row[col[category]] += amount
+            row[cash] += amount
+            row[revenue] += amount
+        elif payee == "client":
+            row[col[category]] += amount
+            row[cash] -= amount
+            row[revenue] -= amount
+        else:
+            row[cost] += amount
+    return out
+
+
+def compute_metrics(
+    scenario: Scenario, records: Records, monthly: list[float] | None = None
+) -> dict[str, float]:
     """Every metric named in :data:`METRICS` for one run.
 
     Parameters
@@ -68,6 +118,9 @@ def compute_metrics(scenario: Scenario, records: Records) -> dict[str, float]:
         The scenario that was run.
     records : Records
         What the run recorded.
+    monthly : list of float, optional
+        If given (one zero per month of the horizon), the downtime cost of each month is
+        added into it.
 
     Returns
     -------
@@ -80,6 +133,7 @@ def compute_metrics(scenario: Scenario, records: Records) -> dict[str, float]:
     open_hours = hours.open_hours_between
     totals = records.ledger.totals()
 
+    value = client.user_hour_value
     device_down = user_down = 0.0
     office_down: list[tuple[float, float]] = []
     n_incidents = n_hardware = n_prevented = n_breaches = 0
@@ -98,7 +152,10 @@ def compute_metrics(scenario: Scenario, records: Records) -> dict[str, float]:
             device_down += end - inc.occurred
         for a, b, loss in _phases(inc, end):
             if b > a and loss > 0 and inc.users_affected > 0:
-                user_down += inc.users_affected * loss * open_hours(a, b)
+                lost = inc.users_affected * loss * open_hours(a, b)
+                user_down += lost
+                if monthly is not None and lost > 0:
+                    _spread(a, b, inc.users_affected * loss * value, open_hours, monthly)
                 if inc.users_affected >= client.users and loss >= 1.0:
                     office_down.append((a, b))
         if not math.isnan(inc.responded):
@@ -106,9 +163,13 @@ def compute_metrics(scenario: Scenario, records: Records) -> dict[str, float]:
         if restored:
             restores.append(inc.restored - inc.occurred)
     revenue_lost = 0.0
-    if client.revenue_per_hour_down > 0 and office_down:
-        revenue_lost = client.revenue_per_hour_down * _union_length(office_down, open_hours)
-    downtime_cost = user_down * client.user_hour_value + revenue_lost
+    per_hour = client.revenue_per_hour_down
+    if per_hour > 0 and office_down:
+        for a, b in _merge(office_down):
+            revenue_lost += per_hour * open_hours(a, b)
+            if monthly is not None:
+                _spread(a, b, per_hour, open_hours, monthly)
+    downtime_cost = user_down * value + revenue_lost
     tech_hours = sum(v[3] - v[2] for v in records.visits)
     return {
         "client_cash_cost": totals.client_cash_cost,

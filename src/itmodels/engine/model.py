@@ -296,9 +296,12 @@ class Model:
         """Append the visit, its charges to the client and its costs to the provider."""
         ident = -1 if inc is None else inc.incident_id
         end = start + work + travel
-        after_hours = not self.tech_hours.is_open(start)
-        inside = self.tech_hours.open_hours_between(start, end)
-        overtime = max(end - start - inside, 0.0)
+        hours = self.tech_hours
+        if hours.always_open:
+            after_hours, overtime = False, 0.0
+        else:
+            after_hours = not hours.is_open(start)
+            overtime = max(end - start - hours.open_hours_between(start, end), 0.0)
         self.rec.visits.append(
             (ident, kind, start, end, work, travel, onsite, after_hours, overtime)
         )
