@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from itmodels.decisions import (
+    FeeEstimate,
+    break_even_fee,
+    sensitivity,
+    sweep,
+    target_margin_fee,
+)
 from itmodels.experiment import run_experiment
 from itmodels.result import ExperimentResult
 from itmodels.run import Run, simulate
@@ -9,12 +16,17 @@ from itmodels.scenario import Scenario, ScenarioError, load_scenario
 
 __all__ = [
     "ExperimentResult",
+    "FeeEstimate",
     "Run",
     "Scenario",
     "ScenarioError",
+    "break_even_fee",
     "load_scenario",
     "run_experiment",
+    "sensitivity",
     "simulate",
+    "sweep",
+    "target_margin_fee",
 ]
 
 __version__ = "0.1.0"

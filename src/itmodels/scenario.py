@@ -487,9 +487,34 @@ class Scenario(_Model):
                 _set_dotted(data, key, value)
             except KeyError as exc:
                 problems.append((key, str(exc.args[0])))
+        source = self.source if self.source.endswith("(override)") else f"{self.source} (override)"
         if problems:
-            raise ScenarioError(f"{self.source} (override)", problems)
-        return scenario_from_mapping(data, source=f"{self.source} (override)")
+            raise ScenarioError(source, problems)
+        return scenario_from_mapping(data, source=source)
+
+    def value_at(self, key: str) -> Any:
+        """The value at a dotted key, as plain data (durations in hours).
+
+        Raises
+        ------
+        KeyError
+            If the key path does not exist.
+
+        Examples
+        --------
+        >>> scn.value_at("fleet.0.count")  # doctest: +SKIP
+        10
+        """
+        node: Any = self.model_dump(mode="json")
+        for i, part in enumerate(key.split(".")):
+            where = ".".join(key.split(".")[: i + 1])
+            if isinstance(node, list):
+                node = node[_list_index(node, part, where)]
+            elif isinstance(node, dict) and part in node:
+                node = node[part]
+            else:
+                raise KeyError(f"no key {where!r} in scenario {self.name!r}")
+        return node
 
 
 def _set_dotted(data: dict[str, Any], key: str, value: object) -> None:

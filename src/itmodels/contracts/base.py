@@ -64,6 +64,8 @@ class Contract(ABC):
     maintenance: Maintenance | None = None
     sla: Sla | None = None
     deferral: DeferralTerms | None = None
+    #: True when the monthly fee changes nothing but the bill (cash cost linear in it).
+    fee_is_linear: bool = False
 
     def __init__(self, scenario: Scenario) -> None:
         self.scenario = scenario

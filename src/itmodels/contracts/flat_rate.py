@@ -17,6 +17,7 @@ class FlatRate(Contract):
 
     key = "flat_rate"
     queue_class = 0
+    fee_is_linear = True
 
     def __init__(self, scenario: Scenario) -> None:
         super().__init__(scenario)
