@@ -77,6 +77,18 @@ class ScenarioError(ValueError):
         super().__init__("\n".join(lines))
 
 
+class FieldProblem(ValueError):
+    """A validator's complaint about one key below the model being validated.
+
+    ``key`` is relative to that model (``"parts_lead_time"``, ``"[2].name"``); the error
+    formatter appends it to the model's path so the user sees the exact key.
+    """
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
 def _parse_business_hours(value: object) -> BusinessHours:
     if isinstance(value, BusinessHours):
         return value
@@ -84,7 +96,13 @@ def _parse_business_hours(value: object) -> BusinessHours:
         raise ValueError(
             'expected "24/7" or a mapping {days: mon-fri, start: "08:00", end: "18:00"}'
         )
-    return BusinessHours.parse(value)  # type: ignore[arg-type]
+    try:
+        return BusinessHours.parse(value)  # type: ignore[arg-type]
+    except ValueError as exc:
+        field, sep, rest = str(exc).partition(": ")
+        if sep and field in ("days", "start", "end"):
+            raise FieldProblem(field, rest) from None
+        raise
 
 
 BusinessHoursField = Annotated[
@@ -127,7 +145,7 @@ class Client(_Model):
     """
 
     name: str | None = None
-    users: int = Field(ge=1)
+    users: int = Field(ge=1, strict=True)
     user_hour_value: Money
     business_hours: BusinessHoursField
     revenue_per_hour_down: Money = 0.0
@@ -148,7 +166,7 @@ class DeviceClass(_Model):
     """
 
     name: str = Field(min_length=1)
-    count: int = Field(ge=0)
+    count: int = Field(ge=0, strict=True)
     age: Duration
     lifetime: Distribution
     users_affected: UsersAffected
@@ -170,10 +188,12 @@ class DeviceClass(_Model):
     @model_validator(mode="after")
     def _needs(self) -> DeviceClass:
         if self.parts_probability > 0 and self.parts_lead_time is None:
-            raise ValueError("parts_probability > 0 needs parts_lead_time")
+            raise FieldProblem("parts_lead_time", "required when parts_probability > 0")
         replaces = self.beyond_repair_probability > 0 or self.max_age is not None
         if replaces and self.replacement_cost is None:
-            raise ValueError("beyond_repair_probability or max_age needs replacement_cost")
+            raise FieldProblem(
+                "replacement_cost", "required with beyond_repair_probability or max_age"
+            )
         return self
 
 
@@ -222,12 +242,12 @@ class IncidentStream(_Model):
     @model_validator(mode="after")
     def _needs(self) -> IncidentStream:
         if self.parts_probability > 0 and self.parts_lead_time is None:
-            raise ValueError("parts_probability > 0 needs parts_lead_time")
+            raise FieldProblem("parts_lead_time", "required when parts_probability > 0")
         if isinstance(self.productivity_loss, dict):
             missing = sorted(p for p, share in self.priority.items() if share > 0)
             missing = [p for p in missing if p not in self.productivity_loss]
             if missing:
-                raise ValueError(f"productivity_loss gives no value for priorities {missing}")
+                raise FieldProblem("productivity_loss", f"gives no value for priorities {missing}")
         return self
 
 
@@ -244,7 +264,7 @@ class Provider(_Model):
     """The IT provider: technicians, their cost, travel and other clients' work."""
 
     name: str | None = None
-    technicians: int = Field(ge=1)
+    technicians: int = Field(ge=1, strict=True)
     working_hours: BusinessHoursField | None = None
     wage: Money = 0.0
     overtime_premium: float = Field(default=0.0, ge=0)
@@ -304,7 +324,9 @@ class Monitoring(_Model):
     @model_validator(mode="after")
     def _needs(self) -> Monitoring:
         if self.false_alarms_per_device_month > 0 and self.false_alarm_work is None:
-            raise ValueError("false_alarms_per_device_month > 0 needs false_alarm_work")
+            raise FieldProblem(
+                "false_alarm_work", "required when false_alarms_per_device_month > 0"
+            )
         return self
 
 
@@ -325,7 +347,7 @@ class Maintenance(_Model):
 class CreditBand(_Model):
     """Service credit: ``share`` of the month's fee once breaches reach ``breaches``."""
 
-    breaches: int = Field(ge=1)
+    breaches: int = Field(ge=1, strict=True)
     share: Probability
 
 
@@ -358,7 +380,7 @@ class FlatRateTerms(_Model):
     @model_validator(mode="after")
     def _needs(self) -> FlatRateTerms:
         if not self.onsite_included and self.onsite_hourly_rate is None:
-            raise ValueError("onsite_included: false needs onsite_hourly_rate")
+            raise FieldProblem("onsite_hourly_rate", "required when onsite_included is false")
         return self
 
 
@@ -423,22 +445,29 @@ class Scenario(_Model):
     @model_validator(mode="after")
     def _cross_checks(self) -> Scenario:
         names = [d.name for d in self.fleet]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"fleet class names must be unique, repeated: {dupes}")
-        for stream in self.incident_streams:
-            if stream.users_affected != "all" and stream.users_affected > self.client.users:
-                raise ValueError(
-                    f"incident stream {stream.name!r} affects {stream.users_affected} users,"
-                    f" more than client.users={self.client.users}"
+        for i, name in enumerate(names):
+            if name in names[:i]:
+                raise FieldProblem(
+                    f"fleet[{i}].name",
+                    f"fleet class names must be unique; {name!r} is defined twice",
                 )
+        users = self.client.users
+        groups = [("fleet", self.fleet), ("incident_streams", self.incident_streams)]
+        for section, items in groups:
+            for i, item in enumerate(items):
+                affected = item.users_affected
+                if affected != "all" and affected > users:
+                    raise FieldProblem(
+                        f"{section}[{i}].users_affected",
+                        f"{affected} users is more than client.users = {users}",
+                    )
         flat = self.contracts.flat_rate
         if flat is not None and flat.monitoring is not None and flat.monitoring.classes:
             unknown = sorted(set(flat.monitoring.classes) - set(names))
             if unknown:
-                raise ValueError(
-                    f"contracts.flat_rate.monitoring.classes names unknown fleet classes"
-                    f" {unknown}; fleet classes are {names}"
+                raise FieldProblem(
+                    "contracts.flat_rate.monitoring.classes",
+                    f"names unknown fleet classes {unknown}; the fleet classes are {names}",
                 )
         return self
 
@@ -610,15 +639,30 @@ def _problems(exc: ValidationError, data: object) -> list[tuple[str, str]]:
     for err in exc.errors(include_url=False):
         path = _format_loc(tuple(err["loc"]), data)
         message = err["msg"]
+        cause = err.get("ctx", {}).get("error")
+        if isinstance(cause, FieldProblem):
+            if path == "(top level)":
+                path = cause.key
+            else:
+                path += cause.key if cause.key.startswith("[") else f".{cause.key}"
         if message.startswith("Value error, "):
             message = message[len("Value error, ") :]
-        if err["type"] == "extra_forbidden":
+        if message.startswith("missing key 'dist'"):
+            path += ".dist"
+        if err["type"] == "union_tag_invalid":
+            ctx = err.get("ctx", {})
+            path = f"{path}.{ctx.get('discriminator', 'dist').strip(chr(39))}"
+            message = (
+                f"unknown distribution {ctx.get('tag')!r}; expected one of"
+                f" {ctx.get('expected_tags')}"
+            )
+        elif err["type"] == "extra_forbidden":
             message = "unknown key (not part of the scenario format; check the spelling)"
         elif err["type"] == "missing":
             message = "required key is missing"
         if (
             "input" in err
-            and err["type"] not in ("missing", "extra_forbidden")
+            and err["type"] not in ("missing", "extra_forbidden", "union_tag_invalid")
             and "got " not in message
         ):
             shown = repr(err["input"])
