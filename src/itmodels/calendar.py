@@ -123,7 +123,7 @@ class BusinessHours:
     True
     """
 
-    __slots__ = ("_cum", "_ends", "_intervals", "_starts", "_week_open")
+    __slots__ = ("_always", "_cum", "_ends", "_intervals", "_starts", "_week_open")
 
     def __init__(self, intervals: Iterable[tuple[float, float]]) -> None:
         spans = sorted((float(s), float(e)) for s, e in intervals)
@@ -146,6 +146,7 @@ class BusinessHours:
         for start, end in merged:
             self._cum.append(self._cum[-1] + (end - start))
         self._week_open = self._cum[-1]
+        self._always = self._week_open >= WEEK
 
     @classmethod
     def parse(cls, spec: str | Mapping[str, object]) -> BusinessHours:
@@ -214,7 +215,7 @@ class BusinessHours:
     @property
     def always_open(self) -> bool:
         """True if open around the clock (24/7)."""
-        return self._week_open >= WEEK
+        return self._always
 
     @property
     def hours_per_week(self) -> float:
@@ -250,6 +251,8 @@ class BusinessHours:
         >>> bh.is_open(8.0), bh.is_open(18.0)
         (True, False)
         """
+        if self._always:
+            return True
         _, r = self._split(t)
         i = bisect_right(self._starts, r) - 1
         return i >= 0 and r < self._ends[i]
@@ -262,6 +265,8 @@ class BusinessHours:
         >>> BusinessHours.parse("mon-fri 08:00-18:00").next_open(18.0)
         32.0
         """
+        if self._always:
+            return float(t)
         week, r = self._split(t)
         i = bisect_right(self._starts, r) - 1
         if i >= 0 and r < self._ends[i]:
@@ -301,6 +306,8 @@ class BusinessHours:
         """
         if not b > a:
             return 0.0
+        if self._always:
+            return b - a
         wa, ra = self._split(a)
         wb, rb = self._split(b)
         hours = (wb - wa) * self._week_open + self._open_before(rb) - self._open_before(ra)
@@ -330,6 +337,8 @@ class BusinessHours:
             raise ValueError(f"hours to add must be finite and non-negative, got {h!r}")
         if h == 0.0:
             return float(t)
+        if self._always:
+            return t + h
         start = self.next_open(t)  # no open hours accrue before the next opening
         week, r = self._split(start)
         target = self._open_before(r) + h

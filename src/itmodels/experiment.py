@@ -176,7 +176,7 @@ def run_experiment(
                 f"contract {name!r} is not defined in scenario {scenario.name!r};"
                 f" it defines {list(scenario.contracts.names())}"
             )
-    size = chunk_size or default_chunk_size(replications)
+    size = default_chunk_size(replications) if chunk_size is None else chunk_size
     if size < 1:
         raise ValueError(f"chunk_size must be at least 1, got {size}")
     if resume and store is None:

@@ -81,6 +81,11 @@ class ExperimentResult:
         return summary_table(self.metrics, level)
 
     def _other(self, baseline: str, other: str | None) -> str:
+        for name in (baseline, other):
+            if name is not None and name not in self.contracts:
+                raise ValueError(
+                    f"no replications of contract {name!r}; this result has {list(self.contracts)}"
+                )
         if other is not None:
             return other
         rest = [c for c in self.contracts if c != baseline]

@@ -98,7 +98,10 @@ def _device(model: Model, cls: DeviceClass, index: int, draws: Draws, monitored:
             inc = model.new_incident(
                 "hardware", cls.name, index, cls.priority, users, cls.productivity_loss, env.now
             )
-            yield from model.report(inc, row[DEFER], monitored)
+            if monitored or model.reports_at_once(inc.priority):
+                inc.reported = inc.occurred
+            else:
+                yield from model.report(inc, row[DEFER], monitored)
             yield from model.fix(inc, job)
         if inc.replaced or cls.after_repair == "as_good_as_new":
             age = 0.0

@@ -108,5 +108,8 @@ def _pick(shares: list[tuple[str, float]], u: float) -> str:
 def _serve(
     model: Model, inc: Incident, job: Job, defer_row: tuple[float, ...], stream: IncidentStream
 ) -> Proc:
-    yield from model.report(inc, defer_row, False, stream.loss_for)
+    if model.reports_at_once(inc.priority):
+        inc.reported = inc.occurred
+    else:
+        yield from model.report(inc, defer_row, False, stream.loss_for)
     yield from model.fix(inc, job)

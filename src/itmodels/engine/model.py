@@ -90,6 +90,8 @@ class Model:
         self.horizon = scenario.horizon
         self.client_hours = scenario.client.business_hours
         self.tech_hours = scenario.technician_hours
+        self.client_always = self.client_hours.always_open
+        self.tech_always = self.tech_hours.always_open
         self.techs = simpy.PriorityResource(self.env, capacity=scenario.provider.technicians)
         self.rec = Records()
         self.ledger = self.rec.ledger
@@ -172,14 +174,25 @@ class Model:
         after_hours_ok = self.contract.works_after_hours(inc.priority)
         key = self.queue_key(inc.priority, inc.reported, inc.incident_id)
         if job.order_category is not None and job.parts_ready is None:
-            yield from self.visit(inc, "repair", key, after_hours_ok, 0.5 * work, job, None)
+            req = yield from self.acquire(key, after_hours_ok)
+            yield from self.session(req, inc, "repair", 0.5 * work, job)
             self.order(inc, job)
-            yield from self.visit(
-                inc, "repair", key, after_hours_ok, 0.5 * work, job, job.parts_ready
-            )
+            req = yield from self.acquire(key, after_hours_ok, job.parts_ready)
+            yield from self.session(req, inc, "repair", 0.5 * work, job)
         else:
-            yield from self.visit(inc, "repair", key, after_hours_ok, work, job, job.parts_ready)
+            ready = job.parts_ready
+            if (after_hours_ok or self.tech_always) and (ready is None or ready <= self.env.now):
+                req = self.techs.request(priority=key)  # the common case, without a detour
+                yield req
+            else:
+                req = yield from self.acquire(key, after_hours_ok, ready)
+            yield from self.session(req, inc, "repair", work, job)
         inc.restored = self.env.now
+
+    def reports_at_once(self, priority: str) -> bool:
+        """True when an unmonitored incident is reported the moment it occurs."""
+        deferral = self.contract.deferral
+        return self.client_always and (deferral is None or priority not in deferral.priorities)
 
     def order(self, inc: Incident, job: Job) -> None:
         """Order parts or a replacement device: charge it now, note when it arrives."""
@@ -243,20 +256,6 @@ class Model:
         for _key, event in sorted(self._gate.pop(opens), key=lambda w: w[0]):
             event.succeed()
 
-    def visit(
-        self,
-        inc: Incident | None,
-        kind: str,
-        key: tuple,
-        after_hours_ok: bool,
-        work: float,
-        job: Job | None,
-        not_before: float | None,
-    ) -> Proc:
-        """Wait for a technician who may work, then hold one :meth:`session`."""
-        req = yield from self.acquire(key, after_hours_ok, not_before)
-        yield from self.session(req, inc, kind, work, job)
-
     def session(
         self,
         req: simpy.resources.resource.PriorityRequest,
@@ -272,9 +271,10 @@ class Model:
         """
         env = self.env
         start = env.now
+        onsite = job is not None and not job.remote
         if inc is not None and math.isnan(inc.responded):
             inc.responded = max(start, inc.reported)
-        onsite = job is not None and not job.remote
+            inc.remote = not onsite
         there = job.next_travel() if onsite and self.has_travel else 0.0
         yield env.timeout(there + work)
         if there > 0:
@@ -297,7 +297,7 @@ class Model:
         ident = -1 if inc is None else inc.incident_id
         end = start + work + travel
         hours = self.tech_hours
-        if hours.always_open:
+        if self.tech_always:
             after_hours, overtime = False, 0.0
         else:
             after_hours = not hours.is_open(start)

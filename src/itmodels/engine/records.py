@@ -59,29 +59,21 @@ class Incident:
     failed; such rows have no ``occurred`` time and cause no downtime).
     """
 
-    __slots__ = (
-        "deferred",
-        "detected",
-        "device",
-        "escalated",
-        "escalated_at",
-        "escalated_loss",
-        "incident_id",
-        "kind",
-        "occurred",
-        "parts",
-        "priority",
-        "productivity_loss",
-        "remote",
-        "replaced",
-        "reported",
-        "responded",
-        "restored",
-        "sla_breached",
-        "sla_deadline",
-        "source",
-        "users_affected",
-    )
+    # Fields not known at creation are class-level defaults, so creating an incident
+    # (on the hot path) sets only what it knows.
+    reported = NAN
+    responded = NAN
+    restored = NAN
+    remote = False
+    parts = False
+    replaced = False
+    detected = False
+    deferred = False
+    escalated = False
+    escalated_at = NAN
+    escalated_loss = NAN
+    sla_deadline = NAN
+    sla_breached = False
 
     def __init__(
         self,
@@ -102,19 +94,6 @@ class Incident:
         self.users_affected = users_affected
         self.productivity_loss = productivity_loss
         self.occurred = occurred
-        self.reported = NAN
-        self.responded = NAN
-        self.restored = NAN
-        self.remote = False
-        self.parts = False
-        self.replaced = False
-        self.detected = False
-        self.deferred = False
-        self.escalated = False
-        self.escalated_at = NAN
-        self.escalated_loss = NAN
-        self.sla_deadline = NAN
-        self.sla_breached = False
 
     def as_tuple(self) -> tuple[object, ...]:
         """Values in :data:`INCIDENT_COLUMNS` order."""
