@@ -3,7 +3,9 @@
 Money metrics are sums over the ledger.  Downtime cost is not cash: it is the user-hours
 lost inside business hours (users affected x productivity loss x business hours down)
 times the value of a user-hour, plus the revenue lost per business hour while the whole
-office is down (the union of office-down periods, so overlaps count once).
+office is down (the union of office-down periods, so overlaps count once), plus, for
+device classes with a ``revenue_share`` (a till), that share of the revenue per business
+hour while one such device is down.
 """
 
 from __future__ import annotations
@@ -134,6 +136,9 @@ def compute_metrics(
     totals = records.ledger.totals()
 
     value = client.user_hour_value
+    per_hour = client.revenue_per_hour_down
+    till_share = {d.name: d.revenue_share for d in scenario.fleet if d.revenue_share > 0}
+    revenue_lost = 0.0
     device_down = user_down = 0.0
     office_down: list[tuple[float, float]] = []
     n_incidents = n_hardware = n_prevented = n_breaches = 0
@@ -150,6 +155,11 @@ def compute_metrics(
         if inc.kind == "hardware":
             n_hardware += 1
             device_down += end - inc.occurred
+            share = till_share.get(inc.source, 0.0)
+            if share > 0 and end > inc.occurred:
+                revenue_lost += per_hour * share * open_hours(inc.occurred, end)
+                if monthly is not None:
+                    _spread(inc.occurred, end, per_hour * share, open_hours, monthly)
         for a, b, loss in _phases(inc, end):
             if b > a and loss > 0 and inc.users_affected > 0:
                 lost = inc.users_affected * loss * open_hours(a, b)
@@ -162,8 +172,6 @@ def compute_metrics(
             responses.append(inc.responded - inc.reported)
         if restored:
             restores.append(inc.restored - inc.occurred)
-    revenue_lost = 0.0
-    per_hour = client.revenue_per_hour_down
     if per_hour > 0 and office_down:
         for a, b in _merge(office_down):
             revenue_lost += per_hour * open_hours(a, b)

@@ -172,6 +172,7 @@ class DeviceClass(_Model):
     users_affected: UsersAffected
     repair: Distribution
     productivity_loss: Probability = 1.0
+    revenue_share: Probability = 0.0
     priority: Priority = "P3"
     server: bool = False
     remote_fix_probability: Probability = 0.0
@@ -461,6 +462,11 @@ class Scenario(_Model):
                         f"{section}[{i}].users_affected",
                         f"{affected} users is more than client.users = {users}",
                     )
+        for i, dev in enumerate(self.fleet):
+            if dev.revenue_share > 0 and self.client.revenue_per_hour_down <= 0:
+                raise FieldProblem(
+                    f"fleet[{i}].revenue_share", "needs client.revenue_per_hour_down > 0"
+                )
         flat = self.contracts.flat_rate
         if flat is not None and flat.monitoring is not None and flat.monitoring.classes:
             unknown = sorted(set(flat.monitoring.classes) - set(names))
@@ -470,6 +476,30 @@ class Scenario(_Model):
                     f"names unknown fleet classes {unknown}; the fleet classes are {names}",
                 )
         return self
+
+    @classmethod
+    def model_validate(cls, obj: Any, **kwargs: Any) -> Scenario:  # type: ignore[override]
+        """Validate plain data into a scenario.
+
+        Raises
+        ------
+        ScenarioError
+            For any invalid value, naming the key path and what was expected.
+        """
+        try:
+            return super().model_validate(obj, **kwargs)
+        except ValidationError as exc:
+            source = obj.get("source", "<dict>") if isinstance(obj, Mapping) else "<dict>"
+            raise ScenarioError(str(source), _problems(exc, obj)) from None
+
+    def __eq__(self, other: object) -> bool:
+        """Scenarios are equal when their contents are, wherever they were loaded from."""
+        if not isinstance(other, Scenario):
+            return NotImplemented
+        return self.model_dump() == other.model_dump()
+
+    def __hash__(self) -> int:
+        return hash(self.model_dump_json())
 
     # ------------------------------------------------------------------ helpers
     @property
@@ -573,6 +603,9 @@ def _set_dotted(data: dict[str, Any], key: str, value: object) -> None:
 
 
 _SECTION_KEYS = {
+    "response",
+    "hourly_rate",
+    "priority",
     "branding",
     "monitoring",
     "maintenance",
@@ -711,11 +744,7 @@ def scenario_from_mapping(data: object, *, source: str = "<dict>") -> Scenario:
         raise ScenarioError(
             source, [("(top level)", f"expected a mapping of keys, got {type(data).__name__}")]
         )
-    try:
-        scn = Scenario.model_validate({**data, "source": source})
-    except ValidationError as exc:
-        raise ScenarioError(source, _problems(exc, data)) from None
-    return scn
+    return Scenario.model_validate({**data, "source": source})
 
 
 def load_scenario(path: str | Path) -> Scenario:
