@@ -66,7 +66,7 @@ def summary_table(metrics: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     """
     _check_level(level)
     rows = []
-    for contract, group in metrics.groupby("contract", sort=True):
+    for contract, group in metrics.groupby("contract", sort=True, observed=True):
         for metric in METRICS:
             x = group[metric].to_numpy(dtype=float)
             mean, std, lo, hi, n = mean_ci(x, level)
@@ -158,7 +158,7 @@ def budget_table(monthly: pd.DataFrame, column: str = "client_cash") -> pd.DataF
         standard deviation), ``p95_month`` and ``worst_month``.
     """
     rows = []
-    for contract, group in monthly.groupby("contract", sort=True):
+    for contract, group in monthly.groupby("contract", sort=True, observed=True):
         x = group[column].to_numpy(dtype=float)
         within = group.groupby("replication")[column].std(ddof=1).mean()
         rows.append(

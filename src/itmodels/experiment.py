@@ -45,14 +45,15 @@ class Chunk:
         """The chunk's metrics and monthly rows as tidy DataFrames."""
         reps = np.arange(self.start, self.stop)
         n = len(reps)
-        contract = np.repeat(np.array(self.contracts, dtype=object), n)
+        kind = pd.CategoricalDtype(sorted(self.contracts))
+        contract = pd.Categorical(np.repeat(np.array(self.contracts, dtype=object), n), dtype=kind)
         metrics = pd.DataFrame(self.metrics, columns=list(METRICS))
         metrics.insert(0, "replication", np.tile(reps, len(self.contracts)))
         metrics.insert(0, "contract", contract)
         monthly = pd.DataFrame(self.monthly, columns=list(MONTHLY_VALUES))
         monthly.insert(0, "month", np.tile(np.arange(n_months), n * len(self.contracts)))
         monthly.insert(0, "replication", np.repeat(np.tile(reps, len(self.contracts)), n_months))
-        monthly.insert(0, "contract", np.repeat(contract, n_months))
+        monthly.insert(0, "contract", contract.repeat(n_months))
         return metrics, monthly
 
 

@@ -64,8 +64,9 @@ class ExperimentResult:
         """Build a result, sorting rows into their documented order."""
         metrics = metrics.sort_values(["contract", "replication"], ignore_index=True)
         monthly = monthly.sort_values(["contract", "replication", "month"], ignore_index=True)
+        kind = pd.CategoricalDtype(sorted(set(contracts)))
         for frame in (metrics, monthly):
-            frame["contract"] = frame["contract"].astype("string")
+            frame["contract"] = frame["contract"].astype(kind)
             frame["replication"] = frame["replication"].astype("int64")
         monthly["month"] = monthly["month"].astype("int64")
         return cls(scenario, seed, contracts, metrics, monthly, runs)
@@ -183,7 +184,7 @@ class ExperimentResult:
         )
 
     def __repr__(self) -> str:
-        means = self.metrics.groupby("contract")["client_total_cost"].mean()
+        means = self.metrics.groupby("contract", observed=True)["client_total_cost"].mean()
         parts = ", ".join(f"{c}: {v:,.0f}" for c, v in means.items())
         return (
             f"<ExperimentResult {self.scenario.name!r}: {self.replications} replications x"
