@@ -117,7 +117,7 @@ def test_sensitivity_is_sorted_by_effect_and_moves_the_right_way(office):
         metric="client_cash_cost",
         contract="flat_rate",
     )
-    assert list(table["param"])[0] == "contracts.flat_rate.fee_per_device"
+    assert table["param"].iloc[0] == "contracts.flat_rate.fee_per_device"
     fee_row = table.iloc[0]
     assert fee_row["high"] > fee_row["base"] > fee_row["low"]
     # the value of a user-hour does not touch cash at all

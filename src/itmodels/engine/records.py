@@ -51,6 +51,19 @@ VISIT_COLUMNS = (
 )
 
 
+_INCIDENT_FLOATS = (
+    "productivity_loss",
+    "occurred",
+    "reported",
+    "responded",
+    "restored",
+    "escalated_at",
+    "escalated_loss",
+    "sla_deadline",
+)
+_VISIT_FLOATS = ("start", "end", "work_hours", "travel_hours", "overtime_hours")
+
+
 class Incident:
     """One incident as it unfolds; fields are filled in as the run goes on.
 
@@ -129,6 +142,7 @@ class Records:
                 "deferred": bool,
                 "escalated": bool,
                 "sla_breached": bool,
+                **dict.fromkeys(_INCIDENT_FLOATS, np.float64),
             }
         )
         return frame.sort_values("incident_id", ignore_index=True)
@@ -137,5 +151,11 @@ class Records:
         """One row per completed technician visit, columns :data:`VISIT_COLUMNS`."""
         frame = pd.DataFrame.from_records(self.visits, columns=list(VISIT_COLUMNS))
         return frame.astype(
-            {"incident_id": np.int64, "kind": "string", "onsite": bool, "after_hours": bool}
+            {
+                "incident_id": np.int64,
+                "kind": "string",
+                "onsite": bool,
+                "after_hours": bool,
+                **dict.fromkeys(_VISIT_FLOATS, np.float64),
+            }
         )
