@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itmodels.claims import claims
 from itmodels.decisions import (
     FeeEstimate,
     break_even_fee,
@@ -21,6 +22,7 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "break_even_fee",
+    "claims",
     "load_scenario",
     "run_experiment",
     "sensitivity",

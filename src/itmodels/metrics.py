@@ -37,8 +37,14 @@ METRICS = (
     "mean_time_to_restore_hours",
     "technician_hours",
     "sla_breaches",
+    "p90_time_to_restore_hours",
+    "planned_work_hours",
+    "planned_work_after_hours",
 )
 
+
+#: Visit kinds that are planned work (not a response to an incident).
+PLANNED_WORK = ("maintenance", "preventive")
 
 #: Ledger sums per month: client-paid categories, credits, and the totals.
 MONTHLY_MONEY = (
@@ -178,7 +184,13 @@ def compute_metrics(
             if monthly is not None:
                 _spread(a, b, per_hour, open_hours, monthly)
     downtime_cost = user_down * value + revenue_lost
-    tech_hours = sum(v[3] - v[2] for v in records.visits)
+    tech_hours = planned = planned_after = 0.0
+    for visit in records.visits:
+        start, end = visit[2], visit[3]
+        tech_hours += end - start
+        if visit[1] in PLANNED_WORK:
+            planned += end - start
+            planned_after += (end - start) - open_hours(start, end)
     return {
         "client_cash_cost": totals.client_cash_cost,
         "downtime_cost": downtime_cost,
@@ -195,4 +207,7 @@ def compute_metrics(
         "mean_time_to_restore_hours": sum(restores) / len(restores) if restores else math.nan,
         "technician_hours": tech_hours,
         "sla_breaches": float(n_breaches),
+        "p90_time_to_restore_hours": float(np.percentile(restores, 90)) if restores else math.nan,
+        "planned_work_hours": planned,
+        "planned_work_after_hours": planned_after,
     }
