@@ -31,6 +31,7 @@ __all__ = [
     "format_money",
     "horizon_text",
     "incentive_fit",
+    "is_money_key",
     "main_pair",
     "metric_label",
     "monthly_spread",
@@ -162,7 +163,8 @@ def horizon_text(hours: float) -> str:
     return f"{n:g} month" if n == 1 else f"{n:g} months"
 
 
-def _is_money_key(key: str) -> bool:
+def is_money_key(key: str) -> bool:
+    """Whether a dotted scenario key holds money (a fee, rate, charge, value or cost)."""
     last = key.split(".")[-1]
     return any(word in last for word in _MONEY_WORDS) and "markup" not in last
 
@@ -176,10 +178,14 @@ def param_label(key: str) -> str:
     'Flat-rate fee per device'
     >>> param_label("fleet.server.age")
     'Server age'
+    >>> param_label("contracts.break_fix.hourly_rate.onsite")
+    'Break-fix on-site hourly rate'
     """
     if key in _NICE_KEYS:
         return _NICE_KEYS[key]
     parts = key.split(".")
+    if len(parts) > 2 and parts[-1] in ("onsite", "remote"):
+        parts = [*parts[:-2], {"onsite": "on-site"}.get(parts[-1], parts[-1]), parts[-2]]
     if parts[0] == "contracts" and len(parts) > 1:
         parts = [display_name(parts[1]), *parts[2:]]
     elif parts[0] in ("client", "fleet", "incidents") and len(parts) > 1:
@@ -198,7 +204,7 @@ def param_value_text(key: str, value: float, currency: str = "USD") -> str:
     >>> param_value_text("client.users", 10)
     '10'
     """
-    if _is_money_key(key):
+    if is_money_key(key):
         return format_money(value, currency, sig=3)
     if "markup" in key:
         return f"{value:.0%}"
@@ -326,9 +332,14 @@ def cumulative_bands(
         months = np.arange(paths.shape[1])
         rows.append(
             pd.DataFrame(
-                {"contract": str(contract), "month": months, "mean": paths.mean(axis=0),
-                 "low": low, "high": high}
-            )  # fmt: skip
+                {
+                    "contract": str(contract),
+                    "month": months,
+                    "mean": paths.mean(axis=0),
+                    "low": low,
+                    "high": high,
+                }
+            )
         )
     return pd.concat(rows, ignore_index=True)
 
@@ -440,9 +451,13 @@ def incentive_fit(x: np.ndarray, y: np.ndarray) -> Fit | None:
     if n > 2:
         resid = y - intercept - slope * x
         se = math.sqrt(float((resid**2).sum()) / (n - 2) / sxx)
-        p = 0.0 if se == 0 and slope != 0 else 1.0 if se == 0 else 2 * stats.t.sf(
-            abs(slope / se), n - 2
-        )  # fmt: skip
+        p = (
+            0.0
+            if se == 0 and slope != 0
+            else 1.0
+            if se == 0
+            else 2 * stats.t.sf(abs(slope / se), n - 2)
+        )
     return Fit(slope, intercept, float(p))
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 
 from itmodels.analysis import budget_table, paired_table, summary_table, unpaired_table
 from itmodels.metrics import METRICS
+from itmodels.plots import PlotAccessor
 from itmodels.scenario import Scenario, scenario_from_mapping
 from itmodels.store import FORMAT_VERSION, write_dir_atomically
 
@@ -130,6 +131,12 @@ class ExperimentResult:
     def budget(self, column: str = "client_cash") -> pd.DataFrame:
         """Budget predictability per contract: spread of monthly spend (``budget_table``)."""
         return budget_table(self.monthly, column)
+
+    @property
+    def plot(self) -> PlotAccessor:
+        """The standard charts: ``res.plot.cumulative_cost()``, ``.monthly_spend()``,
+        ``.cost_breakdown()``, ``.downtime()`` (Axes) and ``.provider_view()`` (Figure)."""
+        return PlotAccessor(self)
 
     # ------------------------------------------------------------------ files
     def to_parquet(self, path: str | Path, *, overwrite: bool = False) -> Path:

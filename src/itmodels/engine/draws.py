@@ -82,12 +82,12 @@ class Draws:
         self.rng = rng
         self.transforms = list(transforms)
         self.width = len(self.transforms)
-        self._rows: list[tuple[float, ...]] = []
+        self._rows: list[list[float]] = []
         self._raw: list[list[float]] = []
         self._i = 0
         self._size = 4
 
-    def next(self) -> tuple[float, ...]:
+    def next(self) -> list[float]:
         """The next row of transformed draws."""
         if self._i >= len(self._rows):
             self._refill()
@@ -101,11 +101,11 @@ class Draws:
 
     def _refill(self) -> None:
         u = self.rng.random((self._size, self.width))
-        cols = [
-            (u[:, j] if f is None else np.asarray(f(u[:, j]), dtype=float)).tolist()
-            for j, f in enumerate(self.transforms)
-        ]
-        self._rows = list(zip(*cols, strict=True))
+        out = u.copy()
+        for j, f in enumerate(self.transforms):
+            if f is not None:
+                out[:, j] = f(u[:, j])
+        self._rows = out.tolist()
         self._raw = u.tolist()
         self._i = 0
         self._size = min(self._size * 2, 256)

@@ -145,7 +145,7 @@ def _preventive(
             there = 0.0 if job.remote or not model.has_travel else job.travels[0]
             if env.now + there + job.work > t_fail:
                 env.timeout(t_fail - env.now).callbacks.append(lambda _e: _fail(inc, t_fail))
-            yield from model.session(req, inc, "preventive", job.work, job)
+            yield from model.visit(inc, "preventive", key, True, job.work, job, req)
             inc.restored = env.now
             return inc
         if req.triggered:

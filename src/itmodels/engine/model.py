@@ -21,6 +21,7 @@ import simpy
 from itmodels.contracts.base import Contract, Visit
 from itmodels.engine.draws import Streams
 from itmodels.engine.records import Incident, Records
+from itmodels.engine.technicians import Technicians
 from itmodels.scenario import Scenario
 
 __all__ = ["Job", "Model"]
@@ -91,8 +92,10 @@ class Model:
         self.client_hours = scenario.client.business_hours
         self.tech_hours = scenario.technician_hours
         self.client_always = self.client_hours.always_open
+        self.queue_class = contract.queue_class
+        self.after_hours = {p: contract.works_after_hours(p) for p in PRIORITY_LEVEL}
         self.tech_always = self.tech_hours.always_open
-        self.techs = simpy.PriorityResource(self.env, capacity=scenario.provider.technicians)
+        self.techs = Technicians(self.env, capacity=scenario.provider.technicians)
         self.rec = Records()
         self.ledger = self.rec.ledger
         self._ids = itertools.count()
@@ -170,23 +173,15 @@ class Model:
 
     def fix(self, inc: Incident, job: Job) -> Proc:
         """Serve the incident: one visit, or two around a parts/hardware order."""
-        work = job.work * self.escalation_work(inc)
-        after_hours_ok = self.contract.works_after_hours(inc.priority)
-        key = self.queue_key(inc.priority, inc.reported, inc.incident_id)
+        work = job.work * self.escalation_work(inc) if inc.escalated else job.work
+        after_hours_ok = self.after_hours[inc.priority]
+        key = (self.queue_class, PRIORITY_LEVEL[inc.priority], inc.reported, inc.incident_id)
         if job.order_category is not None and job.parts_ready is None:
-            req = yield from self.acquire(key, after_hours_ok)
-            yield from self.session(req, inc, "repair", 0.5 * work, job)
+            yield from self.visit(inc, "repair", key, after_hours_ok, 0.5 * work, job)
             self.order(inc, job)
-            req = yield from self.acquire(key, after_hours_ok, job.parts_ready)
-            yield from self.session(req, inc, "repair", 0.5 * work, job)
+            yield from self.visit(inc, "repair", key, after_hours_ok, 0.5 * work, job)
         else:
-            ready = job.parts_ready
-            if (after_hours_ok or self.tech_always) and (ready is None or ready <= self.env.now):
-                req = self.techs.request(priority=key)  # the common case, without a detour
-                yield req
-            else:
-                req = yield from self.acquire(key, after_hours_ok, ready)
-            yield from self.session(req, inc, "repair", work, job)
+            yield from self.visit(inc, "repair", key, after_hours_ok, work, job)
         inc.restored = self.env.now
 
     def reports_at_once(self, priority: str) -> bool:
@@ -216,7 +211,7 @@ class Model:
     def queue_key(self, priority: str, reported: float, ident: int, level: int | None = None):
         """Dispatch order: contract class, priority, report time, id."""
         lvl = PRIORITY_LEVEL[priority] if level is None else level
-        return (self.contract.queue_class, lvl, reported, ident)
+        return (self.queue_class, lvl, reported, ident)
 
     def acquire(
         self, key: tuple, after_hours_ok: bool, not_before: float | None = None
@@ -256,20 +251,31 @@ class Model:
         for _key, event in sorted(self._gate.pop(opens), key=lambda w: w[0]):
             event.succeed()
 
-    def session(
+    def visit(
         self,
-        req: simpy.resources.resource.PriorityRequest,
         inc: Incident | None,
         kind: str,
+        key: tuple,
+        after_hours_ok: bool,
         work: float,
         job: Job | None,
+        req: simpy.resources.resource.PriorityRequest | None = None,
     ) -> Proc:
-        """A granted technician travels (on-site work), works, is paid and bills.
+        """One technician visit: get a technician (unless ``req`` is already granted),
+        travel (on-site work), work, release, bill and pay.
 
         The work is done when the technician has travelled there and worked; the
-        technician is released after travelling back.  ``job=None`` is remote work.
+        technician is released after travelling back.  ``job=None`` is remote work; a
+        job whose parts are on order waits for them (``job.parts_ready``).
         """
         env = self.env
+        if req is None:
+            ready = None if job is None else job.parts_ready
+            if (after_hours_ok or self.tech_always) and (ready is None or ready <= env.now):
+                req = self.techs.request(priority=key)  # the common case, without a detour
+                yield req
+            else:
+                req = yield from self.acquire(key, after_hours_ok, ready)
         start = env.now
         onsite = job is not None and not job.remote
         if inc is not None and math.isnan(inc.responded):

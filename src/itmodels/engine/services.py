@@ -56,8 +56,7 @@ def _maintenance_session(model: Model, name: str, work: float, k: int) -> Proc:
     if window > env.now:
         yield env.timeout(window - env.now)
     key = model.queue_key("P4", env.now, -1 - k, level=MAINTENANCE_LEVEL)
-    req = yield from model.acquire(key, True)
-    yield from model.session(req, None, "maintenance", work, None)
+    yield from model.visit(None, "maintenance", key, True, work, None)
     model.last_maintenance[name] = env.now
 
 
@@ -81,8 +80,7 @@ def _false_alarms(model: Model) -> Proc:
 
 
 def _remote_check(model: Model, key: tuple, work: float) -> Proc:
-    req = yield from model.acquire(key, False)
-    yield from model.session(req, None, "false_alarm", work, None)
+    yield from model.visit(None, "false_alarm", key, False, work, None)
 
 
 def _background(model: Model) -> Proc:
