@@ -23,7 +23,7 @@ from itmodels.units import HOURS_PER_MONTH
 
 __all__ = ["CATEGORIES", "LEDGER_COLUMNS", "Ledger", "LedgerTotals"]
 
-CATEGORIES = (
+CATEGORIES: tuple[str, ...] = (
     "fee",
     "labour",
     "trip",
@@ -35,6 +35,7 @@ CATEGORIES = (
     "tools",
 )
 LEDGER_COLUMNS = ("time", "month", "payer", "payee", "category", "amount", "incident_id")
+_KNOWN = frozenset(CATEGORIES)
 CLIENT = "client"
 PROVIDER = "provider"
 
@@ -88,7 +89,7 @@ class Ledger:
             return
         if not (amount > 0.0 and math.isfinite(amount)):
             raise ValueError(f"ledger amounts must be positive and finite, got {amount!r}")
-        if category not in CATEGORIES:
+        if category not in _KNOWN:
             raise ValueError(f"unknown ledger category {category!r}; expected one of {CATEGORIES}")
         self.rows.append((time, payer, payee, category, amount, incident_id))
 

@@ -9,8 +9,7 @@ new subclass of :class:`Contract`, not an engine change.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from itmodels.scenario import DeferralTerms, Maintenance, Monitoring, Scenario, Sla
@@ -18,8 +17,7 @@ if TYPE_CHECKING:
 __all__ = ["Contract", "Visit"]
 
 
-@dataclass(frozen=True, slots=True)
-class Visit:
+class Visit(NamedTuple):
     """One technician session on the client's work, as the contract sees it.
 
     Attributes

@@ -85,7 +85,7 @@ class Draws:
         self._rows: list[list[float]] = []
         self._raw: list[list[float]] = []
         self._i = 0
-        self._size = 4
+        self._size = 16
 
     def next(self) -> list[float]:
         """The next row of transformed draws."""
@@ -103,7 +103,9 @@ class Draws:
         u = self.rng.random((self._size, self.width))
         out = u.copy()
         for j, f in enumerate(self.transforms):
-            if f is not None:
+            if f is _zero:
+                out[:, j] = 0.0
+            elif f is not None:
                 out[:, j] = f(u[:, j])
         self._rows = out.tolist()
         self._raw = u.tolist()

@@ -45,6 +45,7 @@ class Job:
         "parts_ready",
         "remote",
         "travels",
+        "trips",
         "work",
     )
 
@@ -59,7 +60,8 @@ class Job:
     ) -> None:
         self.work = work
         self.remote = remote
-        self.travels = list(travels)
+        self.travels = travels
+        self.trips = 0
         self.order_category = order_category
         self.order_cost = order_cost
         self.order_lead = order_lead
@@ -67,7 +69,9 @@ class Job:
 
     def next_travel(self) -> float:
         """One-way travel time of the next visit."""
-        return self.travels.pop(0) if len(self.travels) > 1 else self.travels[0]
+        trip = self.travels[min(self.trips, len(self.travels) - 1)]
+        self.trips += 1
+        return trip
 
 
 class Model:
@@ -94,6 +98,11 @@ class Model:
         self.client_always = self.client_hours.always_open
         self.queue_class = contract.queue_class
         self.after_hours = {p: contract.works_after_hours(p) for p in PRIORITY_LEVEL}
+        deferral = contract.deferral
+        self.instant_report = {
+            p: self.client_always and (deferral is None or p not in deferral.priorities)
+            for p in PRIORITY_LEVEL
+        }
         self.tech_always = self.tech_hours.always_open
         self.techs = Technicians(self.env, capacity=scenario.provider.technicians)
         self.rec = Records()
@@ -186,8 +195,7 @@ class Model:
 
     def reports_at_once(self, priority: str) -> bool:
         """True when an unmonitored incident is reported the moment it occurs."""
-        deferral = self.contract.deferral
-        return self.client_always and (deferral is None or priority not in deferral.priorities)
+        return self.instant_report[priority]
 
     def order(self, inc: Incident, job: Job) -> None:
         """Order parts or a replacement device: charge it now, note when it arrives."""
@@ -314,8 +322,9 @@ class Model:
         visit = Visit(ident, kind, start, work, travel, onsite, after_hours)
         for category, amount in self.contract.visit_charges(visit):
             self.ledger.add(start, "client", "provider", category, amount, ident)
-        wages = self.wage * ((end - start) + self.overtime_premium * overtime)
-        self.ledger.add(start, "provider", "staff", "wages", wages, ident)
+        if self.wage > 0:
+            wages = self.wage * ((end - start) + self.overtime_premium * overtime)
+            self.ledger.add(start, "provider", "staff", "wages", wages, ident)
         if travelled:
             self.ledger.add(start, "provider", "vendor", "travel", self.travel_cost, ident)
 
