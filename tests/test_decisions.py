@@ -124,3 +124,13 @@ def test_sensitivity_is_sorted_by_effect_and_moves_the_right_way(office):
     value_row = table[table.param == "client.user_hour_value"].iloc[0]
     assert value_row["effect"] == 0.0
     assert math.isclose(fee_row["low_value"], 0.8 * fee_row["base_value"])
+
+
+def test_break_even_can_reuse_an_experiment(office, fee):
+    res = itm.run_experiment(office, REPS, seed=3, progress=False)
+    again = itm.break_even_fee(office, result=res)
+    assert float(again) == float(fee)
+    assert (again.replications, again.seed) == (REPS, 3)
+    other = office.override({"client.users": 5})
+    with pytest.raises(ValueError, match="same scenario"):
+        itm.break_even_fee(other, result=res)

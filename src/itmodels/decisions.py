@@ -117,6 +117,7 @@ def break_even_fee(
     level: float = 0.95,
     executor: Executor | None = None,
     progress: bool = False,
+    result: ExperimentResult | None = None,
 ) -> FeeEstimate:
     """The flat-rate fee at which the client's expected cost equals break-fix.
 
@@ -137,6 +138,9 @@ def break_even_fee(
         Where to run the replications (see :func:`run_experiment`).
     progress : bool
         Show a progress bar.
+    result : ExperimentResult, optional
+        An experiment already run on this scenario with both contracts, to reuse instead
+        of running the replications again (its replications and seed are used).
 
     Returns
     -------
@@ -167,7 +171,18 @@ def break_even_fee(
 
     if not CONTRACT_TYPES["flat_rate"].fee_is_linear:
         return _bracket(scenario, key, metric, run, replications, seed, level, basis)
-    res = run(ref_scn)
+    reusable = (
+        result is not None
+        and result.scenario == ref_scn
+        and {"break_fix", "flat_rate"} <= set(result.contracts)
+    )
+    if result is not None and not reusable:
+        raise ValueError(
+            "result= must come from run_experiment on this same scenario, with both"
+            f" contracts and a non-zero {key}"
+        )
+    res = result if reusable else run(ref_scn)
+    replications, seed = res.replications, res.seed
     m = res.metrics.set_index(["contract", "replication"])[metric]
     x = (m["break_fix"] - m["flat_rate"]).sort_index().to_numpy()
     ratio, lo, hi = _ratio(x, _slopes(res, units), level)
