@@ -3,13 +3,15 @@
 Every chart takes the data first and everything else by keyword, draws on ``ax`` (or
 ``fig``) when given, creates a figure only when not, returns what it drew on and never calls
 ``plt.show()``.  Each has a plain title, axes labelled with units, money in the scenario's
-currency, a one-line takeaway computed from the data (see :mod:`itmodels.chartdata`), and the
-same colour for a contract everywhere (:data:`CONTRACT_COLORS`, Okabe-Ito, colour-blind safe).
+currency, a one-line takeaway computed from the data (the numbers and sentences come from
+:mod:`itmodels.chartdata`), and one colour per contract everywhere (:data:`CONTRACT_COLORS`,
+Okabe-Ito, colour-blind safe).  Text is drawn with ``parse_math=False``, so ``$`` is a dollar.
 """
 
 from __future__ import annotations
 
 import math
+import re
 import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -20,11 +22,9 @@ from matplotlib.axes import Axes
 from matplotlib.colors import LinearSegmentedColormap, Normalize, to_rgb
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from itmodels import chartdata as cd
-from itmodels.units import HOURS_PER_YEAR
 
 if TYPE_CHECKING:
     from itmodels.result import ExperimentResult
@@ -44,9 +44,9 @@ __all__ = [
 ]
 
 #: One fixed colour per contract on every chart (Okabe-Ito vermillion and blue).
-CONTRACT_COLORS: dict[str, str] = {"break_fix": "#D55E00", "flat_rate": "#0072B2"}
+CONTRACT_COLORS: dict[str, str] = {"break_fix": "#d55e00", "flat_rate": "#0072b2"}
 #: Colours for other contracts, in order of their sorted names (Okabe-Ito).
-FALLBACK_COLORS: tuple[str, ...] = ("#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#000000")
+FALLBACK_COLORS: tuple[str, ...] = ("#009e73", "#e69f00", "#cc79a7", "#56b4e9", "#000000")
 #: Colours of the parts of the client's cost (Paul Tol's muted scheme; downtime is hatched).
 PART_COLORS: dict[str, str] = {
     "fee": "#332288",
@@ -58,7 +58,6 @@ PART_COLORS: dict[str, str] = {
     "downtime_cost": "#DDDDDD",
 }
 _LOW, _HIGH = "#BBBBBB", "#555555"  # tornado: parameter lowered / raised
-_TAKEAWAY = "takeaway"  # gid of the takeaway text, for tests and reports
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -68,7 +67,7 @@ def contract_colors(contracts: Sequence[str]) -> dict[str, str]:
     Examples
     --------
     >>> contract_colors(["flat_rate", "block_hours"])
-    {'flat_rate': '#0072B2', 'block_hours': '#009E73'}
+    {'flat_rate': '#0072b2', 'block_hours': '#009e73'}
     """
     others = sorted(c for c in set(contracts) if c not in CONTRACT_COLORS)
     extra = {c: FALLBACK_COLORS[i % len(FALLBACK_COLORS)] for i, c in enumerate(others)}
@@ -95,34 +94,31 @@ def _money_axis(axis: Any, currency: str) -> None:
 
 
 def _titles(ax: Axes, title: str, takeaway: str | None) -> None:
-    """A bold title and, above the plot, a one-line takeaway (wrapped to the axes width)."""
+    """A bold title and, under it, the takeaway (gid ``"takeaway"``) wrapped to the axes."""
     lines = 0
     if takeaway:
-        width = ax.get_position().width * ax.get_figure(root=True).get_figwidth() * 72
-        text = textwrap.fill(takeaway, max(40, int(width / 5.6)))
+        width = ax.bbox.width * 72 / ax.figure.dpi
+        keep = re.sub(r"(\d[kMB]?) ([A-Z]{3})\b", "\\1\u00a0\\2", takeaway)  # "12k GBP"
+        text = textwrap.fill(keep, max(40, int(width / 5.8)), break_on_hyphens=False)
         lines = text.count("\n") + 1
-        ax.annotate(
-            text,
-            xy=(0, 1),
-            xycoords="axes fraction",
-            xytext=(0, 7),
-            textcoords="offset points",
-            ha="left",
-            va="bottom",
-            fontsize=10,
-            color="0.2",
-            gid=_TAKEAWAY,
-        )
-    ax.set_title(title, loc="left", fontsize=13, fontweight="bold", pad=10 + 12.5 * lines)
+        _note(ax, (0, 1), text.replace("\u00a0", " "), 0, 8, xycoords="axes fraction",
+              va="bottom", fontsize=10, color="0.2", gid="takeaway")  # fmt: skip
+    ax.set_title(title, loc="left", fontsize=13, fontweight="bold", pad=12 + 12.5 * lines)
 
 
-def _spread(values: Sequence[float], gap: float) -> list[float]:
-    """Label positions near ``values``, at least ``gap`` apart (same order)."""
-    order = np.argsort(values)
+def _note(ax: Axes, xy: tuple[float, float], text: str, dx: float = 0, dy: float = 0,
+          **kw: Any) -> Any:  # fmt: skip
+    """Text at ``xy`` (data coordinates unless ``xycoords``), shifted ``(dx, dy)`` points."""
+    kw = {"fontsize": 9, "va": "center", "textcoords": "offset points", **kw}
+    return ax.annotate(text, xy, xytext=(dx, dy), parse_math=False, **kw)
+
+
+def _apart(values: Sequence[float], gap: float) -> list[float]:
+    """Label positions at ``values``, pushed up to be at least ``gap`` apart."""
     out = np.asarray(values, dtype=float).copy()
+    order = np.argsort(out, kind="stable")
     for k in range(1, len(order)):
-        i, j = order[k], order[k - 1]
-        out[i] = max(out[i], out[j] + gap)
+        out[order[k]] = max(out[order[k]], out[order[k - 1]] + gap)
     return list(out)
 
 
@@ -132,47 +128,41 @@ def _ink(color: Any) -> str:
     return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white"
 
 
-def _style(ax: Axes) -> None:
+def _style(ax: Axes, grid: str = "y") -> None:
     ax.spines[["top", "right"]].set_visible(False)
-    ax.grid(axis="y", color="0.9", linewidth=0.8)
+    ax.grid(axis=grid, color="0.9", linewidth=0.8)
     ax.set_axisbelow(True)
 
 
-def _boxes(ax: Axes, groups: list[np.ndarray], colors: list[str]) -> np.ndarray:
-    """Boxes (middle half) with whiskers from the 5th to the 95th percentile."""
+def _boxes(ax: Axes, groups: list[np.ndarray], names: list[str]) -> np.ndarray:
+    """Boxes (middle half) with whiskers from the 5th to the 95th percentile, per contract."""
+    colors = contract_colors(names)
     pos = np.arange(1, len(groups) + 1)
-    parts = ax.boxplot(
-        groups,
-        positions=pos,
-        widths=0.45,
-        whis=(5, 95),
-        showfliers=False,
-        patch_artist=True,
-        medianprops={"color": "black", "linewidth": 1.5},
-    )
-    for i, color in enumerate(colors):
-        parts["boxes"][i].set(facecolor=(*to_rgb(color), 0.35), edgecolor=color, linewidth=1.5)
-        for key in ("whiskers", "caps"):
-            for line in parts[key][2 * i : 2 * i + 2]:
-                line.set(color=color, linewidth=1.5)
+    median = {"color": "black", "linewidth": 1.5}
+    parts = ax.boxplot(groups, positions=pos, widths=0.45, whis=(5, 95), showfliers=False,
+                       patch_artist=True, medianprops=median)  # fmt: skip
+    for i, c in enumerate(names):
+        parts["boxes"][i].set(facecolor=(*to_rgb(colors[c]), 0.35), edgecolor=colors[c], lw=1.5)
+        for line in parts["whiskers"][2 * i : 2 * i + 2] + parts["caps"][2 * i : 2 * i + 2]:
+            line.set(color=colors[c], linewidth=1.5)
+    _contract_ticks(ax, pos, names)
     return pos
 
 
-def _contract_ticks(ax: Axes, pos: np.ndarray, names: list[str], colors: list[str]) -> None:
+def _contract_ticks(ax: Axes, pos: np.ndarray, names: list[str]) -> None:
+    """Contract names under ``pos``, each in its contract's colour."""
+    colors = contract_colors(names)
     ax.set_xticks(pos, [cd.display_name(c) for c in names])
-    for label, color in zip(ax.get_xticklabels(), colors, strict=True):
-        label.set(color=color, fontweight="bold", fontsize=11)
+    for label, c in zip(ax.get_xticklabels(), names, strict=True):
+        label.set(color=colors[c], fontweight="bold", fontsize=11)
     ax.set_xlabel("Support contract")
 
 
 # ---------------------------------------------------------------------------- experiment charts
 def cumulative_cost(
-    res: ExperimentResult,
-    *,
-    ax: Axes | None = None,
-    band: float = 0.9,
+    res: ExperimentResult, *, ax: Axes | None = None, band: float = 0.9,
     include_downtime: bool = True,
-) -> Axes:
+) -> Axes:  # fmt: skip
     """Cumulative cost to the client month by month, per contract.
 
     Parameters
@@ -189,14 +179,14 @@ def cumulative_cost(
     Returns
     -------
     Axes
-        A mean line and a band per contract; a black dot where the mean lines cross, the
-        last crossing annotated.
+        Per contract a mean line and a shaded band; a black dot (gid ``"crossing"``) where
+        the mean lines cross, the last one annotated.
 
     Examples
     --------
     >>> import itmodels as itm
     >>> res = itm.run_experiment(itm.load_scenario("small-office"), 10, progress=False)
-    >>> ax = itm.plots.cumulative_cost(res)  # or res.plot.cumulative_cost()
+    >>> ax = itm.plots.cumulative_cost(res)  # the same as res.plot.cumulative_cost()
     """
     ax = ax if ax is not None else _new_axes()
     currency, names = res.scenario.currency, _contracts(res)
@@ -205,36 +195,32 @@ def cumulative_cost(
     means: dict[str, np.ndarray] = {}
     for c in names:
         d = data[data["contract"] == c]
-        ax.fill_between(d["month"], d["low"], d["high"], color=colors[c], alpha=0.15, lw=0)
-        ax.plot(d["month"], d["mean"], color=colors[c], lw=2.4, label=cd.display_name(c))
+        tint = 0.88 * np.ones(3) + 0.12 * np.array(to_rgb(colors[c]))  # opaque: no muddy overlap
+        ax.fill_between(d["month"], d["low"], d["high"], color=tint, lw=0)
+        for edge in ("low", "high"):
+            ax.plot(d["month"], d[edge], color=colors[c], lw=0.8, alpha=0.6, ls="--")
+        ax.plot(d["month"], d["mean"], color=colors[c], lw=2.6, label=cd.display_name(c))
         means[c] = d["mean"].to_numpy()
-    months = np.arange(len(next(iter(means.values())))) if means else np.arange(1)
+    months = np.arange(len(means[names[0]]))
     ax.set_xlim(0, months[-1])
     ax.set_ylim(bottom=0)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 3, 6, 10]))
     _money_axis(ax.yaxis, currency)
-    unit = cd.currency_unit(currency)
     what = "bills + staff time lost" if include_downtime else "IT bills"
-    ax.set(xlabel="Months from the start of the contract", ylabel=f"Cost so far: {what} ({unit})")
+    ax.set_xlabel("Months from the start of the contract")
+    ax.set_ylabel(f"Cost so far: {what} ({cd.currency_unit(currency)})")
     _style(ax)
-    handles = [Line2D([], [], color=colors[c], lw=2.4, label=cd.display_name(c)) for c in names]
-    handles.append(Patch(color="0.6", alpha=0.3, label=f"{band:.0%} of simulated futures"))
+    handles = [Line2D([], [], color=colors[c], lw=2.6, label=f"{cd.display_name(c)}, average")
+               for c in names]  # fmt: skip
+    spread = f"Range of {band:.0%} of simulated futures"
+    handles.append(Line2D([], [], color="0.4", lw=0.8, ls="--", label=spread))
     low, high = ax.get_ylim()
     finals = [float(means[c][-1]) for c in names]
-    for c, y in zip(names, _spread(finals, 0.045 * (high - low)), strict=True):
-        ax.annotate(
-            cd.format_money(means[c][-1], currency),
-            xy=(months[-1], y),
-            xytext=(5, 0),
-            textcoords="offset points",
-            va="center",
-            color=colors[c],
-            fontweight="bold",
-            annotation_clip=False,
-        )
-    pair = cd.main_pair(names)
+    for c, y in zip(names, _apart(finals, 0.045 * (high - low)), strict=True):
+        _note(ax, (months[-1], y), cd.format_money(means[c][-1], currency), 5, color=colors[c],
+              fontsize=10, fontweight="bold", annotation_clip=False)  # fmt: skip
     takeaway = None
-    if pair:
+    if pair := cd.main_pair(names):
         a, b = pair
         found = cd.crossings(months, means[a], means[b])
         for x, y in found:
@@ -243,30 +229,20 @@ def cumulative_cost(
             x, y = found[-1]
             after = a if means[a][-1] < means[b][-1] else b
             right = x > 0.3 * months[-1]
-            ax.annotate(
-                f"{cd.display_name(after)} is cheaper\nfrom month {math.ceil(x)} on",
-                xy=(x, y),
-                xytext=(-20 if right else 20, 45),
-                textcoords="offset points",
-                ha="right" if right else "left",
-                fontsize=10,
-                gid="crossing-label",
-                arrowprops={"arrowstyle": "-", "color": "0.3"},
-            )
+            text = f"{cd.display_name(after)} is cheaper\nfrom month {math.ceil(x)} on"
+            _note(ax, (x, y), text, -20 if right else 20, 50, ha="right" if right else "left",
+                  fontsize=10, gid="crossing-label", va="bottom", multialignment="left",
+                  bbox={"boxstyle": "round", "fc": "white", "ec": "0.7"},
+                  arrowprops={"arrowstyle": "-", "color": "0.3"})  # fmt: skip
             handles.append(Line2D([], [], ls="", marker="o", color="black", label="Break-even"))
-        col = "client_cash"
-        frame = res.monthly
-        if include_downtime:
-            frame = frame.assign(total=frame["client_cash"] + frame["downtime_cost"])
-            col = "total"
-        v = cd.verdict(cd.per_replication(frame, col), a, b)
+        cols = ["client_cash", "downtime_cost"] if include_downtime else ["client_cash"]
+        cost = res.monthly.assign(cost=res.monthly[cols].sum(axis=1))
+        v = cd.verdict(cd.per_replication(cost, "cost"), a, b)
         takeaway = v.cost_sentence(currency, cd.horizon_text(res.scenario.horizon))
     ax.legend(handles=handles, loc="upper left", frameon=False)
-    title = (
-        "What IT support costs the client over time"
-        if include_downtime
-        else ("What the client pays for IT support over time")
-    )
+    title = "What the client pays for IT support over time"
+    if include_downtime:
+        title = "What IT support costs the client over time"
     _titles(ax, title, takeaway)
     return ax
 
@@ -275,8 +251,8 @@ def monthly_spend(res: ExperimentResult, *, ax: Axes | None = None) -> Axes:
     """How much the client's monthly IT bill varies, per contract (budget predictability).
 
     Boxes hold the middle half of all simulated months, whiskers 9 months in 10 (5th to
-    95th percentile); a triangle marks the worst month.  Labels give the typical month, the
-    95th percentile and the worst month.
+    95th percentile); a triangle (gid ``"worst-month"``) marks the worst month.  Labels give
+    the typical month, the 95th percentile and the worst month.
 
     Parameters
     ----------
@@ -295,15 +271,14 @@ def monthly_spend(res: ExperimentResult, *, ax: Axes | None = None) -> Axes:
     """
     ax = ax if ax is not None else _new_axes()
     currency, names = res.scenario.currency, _contracts(res)
-    colors = [contract_colors(names)[c] for c in names]
-    spread = cd.monthly_spread(res.monthly)
-    groups = [
-        res.monthly.loc[res.monthly["contract"] == c, "client_cash"].to_numpy() for c in names
-    ]
-    pos = _boxes(ax, groups, colors)
-    worst = spread.loc[names, "worst"].to_numpy()
-    ax.scatter(pos, worst, marker="^", s=60, c=colors, zorder=3, gid="worst-month")
-    ax.set_ylim(bottom=min(0.0, float(spread["p5"].min())), top=float(worst.max()) * 1.08 or 1.0)
+    colors = contract_colors(names)
+    spread = cd.monthly_spread(res.monthly).loc[names]
+    cash = res.monthly["client_cash"].to_numpy()
+    kind = res.monthly["contract"].astype(str).to_numpy()
+    pos = _boxes(ax, [cash[kind == c] for c in names], names)
+    marks = [colors[c] for c in names]
+    ax.scatter(pos, spread["worst"], marker="^", s=70, c=marks, zorder=3, gid="worst-month")
+    ax.set_ylim(min(0.0, float(spread["p5"].min())), float(spread["worst"].max()) * 1.08 or 1.0)
     low, high = ax.get_ylim()
     for p, c in zip(pos, names, strict=True):
         s = spread.loc[c]
@@ -312,35 +287,14 @@ def monthly_spend(res: ExperimentResult, *, ax: Axes | None = None) -> Axes:
             f"1 month in 20 above {cd.format_money(s['p95'], currency)}",
             f"Worst month {cd.format_money(s['worst'], currency)}",
         ]
-        ys = _spread([s["p50"], s["p95"], s["worst"]], 0.05 * (high - low))
+        ys = _apart([s["p50"], s["p95"], s["worst"]], 0.06 * (high - low))
         for text, y in zip(texts, ys, strict=True):
-            ax.text(p + 0.3, y, text, va="center", fontsize=9, color="0.15")
-    ax.set_xlim(0.5, len(names) + 1.2)
-    _contract_ticks(ax, pos, names, colors)
+            _note(ax, (p + 0.27, y), text, color="0.15")
+    ax.set_xlim(0.5, len(names) + 1.1)
     _money_axis(ax.yaxis, currency)
     ax.set_ylabel(f"IT bill for one month ({cd.currency_unit(currency)})")
     _style(ax)
-    takeaway = None
-    pair = cd.main_pair(names)
-    if pair:
-        width = {c: spread.loc[c, "p95"] - spread.loc[c, "p5"] for c in pair}
-        steady, other = sorted(pair, key=width.get)
-        rng = {
-            c: f"{cd.format_money(spread.loc[c, 'p5'], currency)}–"
-            f"{cd.format_money(spread.loc[c, 'p95'], currency)}"
-            for c in pair
-        }
-        lead = (
-            f"{cd.display_name(steady)} bills are steadier"
-            if width[other] > 1.1 * width[steady]
-            else "Both bills vary about as much"
-        )
-        takeaway = (
-            f"{lead}: 9 months in 10 cost {rng[steady]} under"
-            f" {cd.display_name(steady).lower()}, {rng[other]} under"
-            f" {cd.display_name(other).lower()}"
-        )
-    _titles(ax, "How much the monthly IT bill varies", takeaway)
+    _titles(ax, "How much the monthly IT bill varies", cd.spend_takeaway(spread, currency))
     return ax
 
 
@@ -360,8 +314,8 @@ def cost_breakdown(res: ExperimentResult, *, ax: Axes | None = None) -> Axes:
     Returns
     -------
     Axes
-        One bar container per part (one bar per contract), in :data:`chartdata.COST_PARTS`
-        order, omitting parts that are zero everywhere.
+        One bar container per part (labelled as in :data:`itmodels.chartdata.COST_PARTS`,
+        one bar per contract), omitting parts that are zero everywhere.
 
     Examples
     --------
@@ -369,7 +323,6 @@ def cost_breakdown(res: ExperimentResult, *, ax: Axes | None = None) -> Axes:
     """
     ax = ax if ax is not None else _new_axes((8.5, 5.0))
     currency, names = res.scenario.currency, _contracts(res)
-    colors = [contract_colors(names)[c] for c in names]
     comps = cd.cost_components(res.monthly).loc[names]
     pos = np.arange(1, len(names) + 1)
     up, down = np.zeros(len(names)), np.zeros(len(names))
@@ -380,68 +333,29 @@ def cost_breakdown(res: ExperimentResult, *, ax: Axes | None = None) -> Axes:
         h = comps[part].to_numpy()
         base = np.where(h >= 0, up, down)
         hatch = "//" if part == "downtime_cost" else None
-        ax.bar(
-            pos,
-            h,
-            0.55,
-            bottom=base,
-            color=PART_COLORS[part],
-            label=label,
-            hatch=hatch,
-            edgecolor="0.55" if hatch else "white",
-            linewidth=0.6,
-        )
+        edge = "0.55" if hatch else "white"
+        ax.bar(pos, h, 0.55, base, color=PART_COLORS[part], label=label, hatch=hatch,
+               edgecolor=edge, linewidth=0.6)  # fmt: skip
         for x, b, v in zip(pos, base, h, strict=True):
             if abs(v) >= 0.07 * top:
-                ax.text(
-                    x,
-                    b + v / 2,
-                    cd.format_money(v, currency),
-                    ha="center",
-                    va="center",
-                    fontsize=9,
-                    color=_ink(PART_COLORS[part]),
-                )
+                ink = _ink(PART_COLORS[part])
+                _note(ax, (x, b + v / 2), cd.format_money(v, currency), ha="center", color=ink)
         up, down = np.where(h >= 0, up + h, up), np.where(h < 0, down + h, down)
-    totals = comps.sum(axis=1).to_numpy()
-    for x, u, t in zip(pos, up, totals, strict=True):
-        ax.text(
-            x,
-            u + 0.015 * top,
-            f"Total {cd.format_money(t, currency)}",
-            ha="center",
-            va="bottom",
-            fontsize=11,
-            fontweight="bold",
-            gid="total",
-        )
+    for x, u, t in zip(pos, up, comps.sum(axis=1), strict=True):
+        _note(ax, (x, u), f"Total {cd.format_money(t, currency)}", 0, 3, ha="center",
+              va="bottom", fontsize=11, fontweight="bold", gid="total")  # fmt: skip
     ax.axhline(0, color="0.3", lw=0.8)
     ax.set_ylim(top=top * 1.1)
     ax.set_xlim(0.4, len(names) + 0.6)
-    _contract_ticks(ax, pos, names, colors)
+    _contract_ticks(ax, pos, names)
     _money_axis(ax.yaxis, currency)
     horizon = cd.horizon_text(res.scenario.horizon)
     ax.set_ylabel(f"Average cost over {horizon} ({cd.currency_unit(currency)})")
     _style(ax)
     handles, labels = ax.get_legend_handles_labels()
-    ax.legend(
-        handles[::-1], labels[::-1], loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False
-    )
-    takeaway = None
-    pair = cd.main_pair(names)
-    if pair:
-        v = cd.verdict(
-            res.metrics.pivot(index="replication", columns="contract", values="client_total_cost"),
-            *pair,
-        )
-        takeaway = v.cost_sentence(currency, horizon)
-        if v.clear:
-            gaps = comps.loc[v.worse] - comps.loc[v.better]
-            part = str(gaps.idxmax())
-            takeaway += (
-                f"; the biggest difference is {cd.COST_PARTS[part].lower()}"
-                f" ({cd.format_money(gaps[part], currency)})"
-            )
+    ax.legend(handles[::-1], labels[::-1], loc="upper left", bbox_to_anchor=(1.01, 1),
+              frameon=False)  # fmt: skip
+    takeaway = cd.breakdown_takeaway(res.metrics, comps, currency, horizon)
     _titles(ax, f"Total cost to the client over {horizon}", takeaway)
     return ax
 
@@ -469,60 +383,22 @@ def downtime(res: ExperimentResult, *, ax: Axes | None = None) -> Axes:
     """
     ax = ax if ax is not None else _new_axes()
     names = _contracts(res)
-    colors = [contract_colors(names)[c] for c in names]
-    years = res.scenario.horizon / HOURS_PER_YEAR
-    wide = (
-        res.metrics.pivot(index="replication", columns="contract", values="user_downtime_hours")
-        / years
-    )
-    wide.columns = wide.columns.astype(str)
+    colors = contract_colors(names)
+    wide = cd.downtime_per_year(res.metrics, res.scenario.horizon)
     groups = [wide[c].dropna().to_numpy() for c in names]
-    pos = _boxes(ax, groups, colors)
+    pos = _boxes(ax, groups, names)
     jitter = np.random.default_rng(0)
-    for p, g, color in zip(pos, groups, colors, strict=True):
+    for p, g, c in zip(pos, groups, names, strict=True):
         x = p + jitter.uniform(-0.12, 0.12, len(g))
-        ax.scatter(x, g, s=14, color=color, alpha=0.6, linewidths=0, zorder=3)
-        ax.text(
-            p + 0.3,
-            float(np.median(g)) if len(g) else 0.0,
-            f"Typical year\n{np.median(g) if len(g) else 0:,.0f} h",
-            va="center",
-            fontsize=9,
-            color="0.15",
-        )
+        ax.scatter(x, g, s=14, color=colors[c], alpha=0.6, linewidths=0, zorder=3)
+        median = float(np.median(g)) if len(g) else 0.0
+        _note(ax, (p + 0.3, median), f"Typical year\n{median:,.0f} hours", color="0.15")
     ax.set_xlim(0.5, len(names) + 0.9)
     ax.set_ylim(bottom=0)
-    _contract_ticks(ax, pos, names, colors)
     ax.set_ylabel("Staff hours lost per year (hours)")
     _style(ax)
-    takeaway = None
-    pair = cd.main_pair(names)
-    if pair:
-        v = cd.verdict(wide, *pair)
-        if v.clear:
-            takeaway = (
-                f"Staff lose {v.gap:,.0f} fewer working hours a year under"
-                f" {cd.display_name(v.better).lower()} (about {v.gap / 8:,.0f} working"
-                f" days), fewer in {v.wins} of {v.n} simulated futures"
-            )
-        else:
-            takeaway = (
-                f"No clear difference: staff lose less time under"
-                f" {cd.display_name(v.better).lower()} in only {v.wins} of {v.n}"
-                " simulated futures"
-            )
-    _titles(ax, "Working time staff lose to IT problems", takeaway)
+    _titles(ax, "Working time staff lose to IT problems", cd.downtime_takeaway(wide[names]))
     return ax
-
-
-def _slope_phrase(fit: cd.Fit | None, x: np.ndarray, y: np.ndarray, currency: str) -> str:
-    if fit is None:
-        return "cannot be told (no spread in downtime)"
-    moves = abs(fit.slope) * float(np.ptp(x))
-    if not fit.p_value < 0.05 or moves < 0.02 * abs(float(np.mean(y))):
-        return "barely changes"
-    verb = "rises" if fit.slope > 0 else "falls"
-    return f"{verb} {cd.format_money(abs(fit.slope), currency)}"
 
 
 def provider_view(res: ExperimentResult, *, fig: Figure | None = None) -> Figure:
@@ -538,21 +414,20 @@ def provider_view(res: ExperimentResult, *, fig: Figure | None = None) -> Figure
     Returns
     -------
     Figure
-        Left: mean provider revenue, cost and margin per contract (margin share labelled).
-        Right: provider revenue against staff hours lost, one dot per simulated future and
-        a fitted line per contract: under break-fix revenue rises with the client's downtime.
+        Left: mean provider revenue, cost and margin per contract (one bar container per
+        contract, margin share labelled).  Right: provider revenue against staff hours
+        lost, a dot per simulated future and a fitted line per contract (gid: the
+        contract): under break-fix revenue rises with the client's downtime.
 
     Examples
     --------
     >>> fig = res.plot.provider_view()  # doctest: +SKIP
     """
-    if fig is None:
-        fig = _new_figure((13.0, 5.5))
+    fig = fig if fig is not None else _new_figure((13.0, 5.5))
     ax_bar, ax_dot = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.15]})
     currency, names = res.scenario.currency, _contracts(res)
     colors = contract_colors(names)
-    horizon = cd.horizon_text(res.scenario.horizon)
-    unit = cd.currency_unit(currency)
+    horizon, unit = cd.horizon_text(res.scenario.horizon), cd.currency_unit(currency)
     means = cd.provider_means(res.metrics).loc[names]
     width = 0.8 / max(len(names), 1)
     top = float(means[["revenue", "cost", "margin"]].abs().to_numpy().max()) or 1.0
@@ -560,76 +435,54 @@ def provider_view(res: ExperimentResult, *, fig: Figure | None = None) -> Figure
         x = np.arange(3) + (i - (len(names) - 1) / 2) * width
         h = means.loc[c, ["revenue", "cost", "margin"]].to_numpy(dtype=float)
         ax_bar.bar(x, h, width * 0.92, color=colors[c], label=cd.display_name(c))
-        share = means.loc[c, "margin_share"]
         labels = [cd.format_money(v, currency) for v in h]
-        if np.isfinite(share):
-            labels[2] += f"\n{share:.0%} margin"
+        if np.isfinite(share := means.loc[c, "margin_share"]):
+            labels[2] += f"\n({share:.0%})"
         for xi, hi, text in zip(x, h, labels, strict=True):
-            ax_bar.text(
-                xi,
-                hi + (0.015 if hi >= 0 else -0.015) * top,
-                text,
-                ha="center",
-                va="bottom" if hi >= 0 else "top",
-                fontsize=9,
-            )
+            va = "bottom" if hi >= 0 else "top"
+            _note(ax_bar, (xi, hi), text, 0, math.copysign(3, hi), ha="center", va=va)
     ax_bar.axhline(0, color="0.3", lw=0.8)
     ax_bar.set_xticks(range(3), ["Revenue", "Cost", "Margin"])
     ax_bar.set_ylim(top=top * 1.18)
     _money_axis(ax_bar.yaxis, currency)
-    ax_bar.set(
-        xlabel="What the provider earns and spends", ylabel=f"Average over {horizon} ({unit})"
-    )
+    ax_bar.set_xlabel("What the provider earns and spends")
+    ax_bar.set_ylabel(f"Average over {horizon} ({unit})")
     ax_bar.legend(loc="upper right", frameon=False)
     _style(ax_bar)
-    margins = ", ".join(
-        f"{cd.display_name(c).lower()} {cd.format_money(means.loc[c, 'margin'], currency)}"
-        for c in names
-    )
-    _titles(ax_bar, "The provider's revenue, cost and margin", f"Provider margin: {margins}")
-    phrases = []
+    _titles(ax_bar, "The provider's revenue, cost and margin", cd.margin_takeaway(means, currency))
+    phrases = {}
     for c in names:
         part = res.metrics[res.metrics["contract"] == c]
         x, y = part["user_downtime_hours"].to_numpy(float), part["provider_revenue"].to_numpy(float)
         fit = cd.incentive_fit(x, y)
         ax_dot.scatter(x, y, s=18, color=colors[c], alpha=0.6, linewidths=0)
-        phrase = _slope_phrase(fit, x, y, currency)
+        phrases[c] = cd.incentive_phrase(fit, x, y, currency)
         label = cd.display_name(c)
         if fit is not None:
             xs = np.array([x.min(), x.max()])
-            ax_dot.plot(xs, fit.intercept + fit.slope * xs, color=colors[c], lw=2, gid=c)
-            label += f": {cd.format_money(fit.slope, currency)} per hour lost"
+            ax_dot.plot(xs, fit.intercept + fit.slope * xs, color=colors[c], lw=2.2, gid=c)
+            sign = "+" if fit.slope >= 0 else ""
+            label += f": {sign}{cd.format_money(fit.slope, currency)} revenue per hour lost"
         ax_dot.scatter([], [], color=colors[c], label=label)
-        phrases.append(f"{phrase} under {cd.display_name(c).lower()}")
     ax_dot.set_ylim(bottom=0)
     ax_dot.set_xlim(left=0)
     _money_axis(ax_dot.yaxis, currency)
     ax_dot.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    ax_dot.set(
-        xlabel=f"Staff hours lost over {horizon} (hours)",
-        ylabel=f"Provider revenue over {horizon} ({unit})",
-    )
-    ax_dot.legend(loc="lower right", frameon=False)
+    ax_dot.set_xlabel(f"Staff hours lost over {horizon} (hours)")
+    ax_dot.set_ylabel(f"Provider revenue over {horizon} ({unit})")
+    ax_dot.legend(loc="best", frameon=False)
     _style(ax_dot)
-    joined = " and ".join(phrases) if len(phrases) < 3 else ", ".join(phrases)
-    _titles(
-        ax_dot,
-        "Does the provider earn more when you lose time?",
-        f"For each staff hour lost, provider revenue {joined}",
-    )
+    question = "Does the provider earn more when you lose time?"
+    _titles(ax_dot, question, cd.incentive_takeaway(phrases))
     fig.suptitle("The provider's side of each contract", fontsize=15, fontweight="bold")
     return fig
 
 
 # ---------------------------------------------------------------------------- decision charts
 def tornado(
-    table: pd.DataFrame,
-    *,
-    ax: Axes | None = None,
-    currency: str = "USD",
-    title: str | None = None,
-    xlabel: str | None = None,
-) -> Axes:
+    table: pd.DataFrame, *, ax: Axes | None = None, currency: str = "USD",
+    title: str | None = None, xlabel: str | None = None,
+) -> Axes:  # fmt: skip
     """Which parameters move the result most: a tornado of :func:`itmodels.sensitivity`.
 
     Parameters
@@ -659,101 +512,50 @@ def tornado(
     >>> table = itm.sensitivity(scn, ["client.users"], replications=10)  # doctest: +SKIP
     >>> ax = itm.plots.tornado(table, currency=scn.currency)  # doctest: +SKIP
     """
-    ax = ax if ax is not None else _new_axes((8.5, 1.5 + 0.55 * max(len(table), 2)))
+    ax = ax if ax is not None else _new_axes((9.0, 2.2 + 0.5 * max(len(table), 2)))
     t = table.reindex(table["effect"].abs().sort_values(ascending=False).index)
-    y = np.arange(len(t))[::-1]
-    base = float(t["base"].iloc[0]) if len(t) else 0.0
+    n, y = len(t), np.arange(len(t))[::-1]
+    base = float(t["base"].iloc[0]) if n else 0.0
     ratio = (1 - t["low_value"] / t["base_value"].where(t["base_value"] != 0)).median()
-    pct = f"{ratio:.0%}" if np.isfinite(ratio) and ratio > 0 else None
-    for side, color in (("low", _LOW), ("high", _HIGH)):
-        label = (
-            f"Parameter {pct} {'lower' if side == 'low' else 'higher'}"
-            if pct
-            else f"{'Lower' if side == 'low' else 'Higher'} value"
-        )
-        ax.barh(y, t[side] - base, 0.6, left=base, color=color, label=label)
-    span = float(np.ptp(np.r_[t["low"], t["high"], base])) or 1.0
+    pct = f"{ratio:.0%} " if np.isfinite(ratio) and ratio > 0 else ""
+    for side, color, word in (("low", _LOW, "lower"), ("high", _HIGH, "higher")):
+        ax.barh(y, t[side] - base, 0.6, left=base, color=color, label=f"Parameter {pct}{word}")
     for yi, (_, row) in zip(y, t.iterrows(), strict=True):
-        for side in ("low", "high"):
-            end = float(row[side])
-            right = end > base or (end == base and side == "high")
-            text = cd.param_value_text(row["param"], row[f"{side}_value"], currency)
-            ax.annotate(
-                text,
-                xy=(end, yi),
-                xytext=(4 if right else -4, 0),
-                va="center",
-                textcoords="offset points",
-                ha="left" if right else "right",
-                fontsize=9,
-            )
+        ends = [(row["low"], row["low_value"], False), (row["high"], row["high_value"], True)]
+        if row["low_value"] == row["high_value"]:
+            ends = [(base, row["base_value"], True)]
+        for end, value, up in ends:
+            right = end > base or (end == base and up)
+            text = cd.param_value_text(row["param"], value, currency)
+            if len(ends) == 1:
+                text += " (unchanged after rounding)"
+            _note(ax, (end, yi), text, 4 if right else -4, ha="left" if right else "right")
     ax.axvline(base, color="black", lw=1.2)
+    _note(ax, (base, n - 0.35), f"Base case {cd.format_money(base, currency)}", 3)
     ax.set_yticks(y, [cd.param_label(p) for p in t["param"]])
-    lo, hi = min(t["low"].min(), t["high"].min(), base), max(t["low"].max(), t["high"].max(), base)
-    ax.set_xlim(lo - 0.15 * span, hi + 0.15 * span)
-    ax.set_ylim(-0.8, len(t) - 0.2)
+    values = np.r_[t["low"], t["high"], base]
+    span = float(np.ptp(values)) or max(abs(base), 1.0)
+    ax.set_xlim(values.min() - 0.18 * span, values.max() + 0.18 * span)
+    ax.set_ylim(-0.6, n + 0.1)
     _money_axis(ax.xaxis, currency)
     unit = cd.currency_unit(currency)
     ax.set_xlabel(xlabel or f"Flat-rate minus break-fix: total cost to the client ({unit})")
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.legend(loc="lower right", frameon=False, ncols=2, fontsize=9)
-    takeaway = None
-    if len(t):
-        top = t.iloc[0]
-        lever = (
-            f"Biggest lever: {cd.param_label(top['param']).lower()}"
-            f" ({cd.param_value_text(top['param'], top['low_value'], currency)} to"
-            f" {cd.param_value_text(top['param'], top['high_value'], currency)} moves it"
-            f" from {cd.format_money(top['low'], currency)} to"
-            f" {cd.format_money(top['high'], currency)})"
-        )
-        takeaway = lever
-        if xlabel is None:
-            who = "Flat-rate" if base < 0 else "Break-fix"
-            takeaway = f"Base case: {who} {cd.format_money(abs(base), currency)} cheaper. {lever}"
-            ax.text(
-                0.0,
-                1.0,
-                "← favours flat-rate",
-                transform=ax.transAxes,
-                ha="left",
-                va="bottom",
-                fontsize=9,
-                color=CONTRACT_COLORS["flat_rate"],
-            )
-            ax.text(
-                1.0,
-                1.0,
-                "favours break-fix →",
-                transform=ax.transAxes,
-                ha="right",
-                va="bottom",
-                fontsize=9,
-                color=CONTRACT_COLORS["break_fix"],
-            )
-    ax.annotate(
-        f"Base case {cd.format_money(base, currency)}",
-        xy=(base, len(t) - 0.2),
-        xytext=(0, 2),
-        textcoords="offset points",
-        ha="center",
-        va="bottom",
-        fontsize=9,
-        annotation_clip=False,
-    )
+    _style(ax, grid="x")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), frameon=False, ncols=2)
+    if xlabel is None:
+        for xpos, text, c in ((0, "← favours flat-rate", "flat_rate"),
+                              (1, "favours break-fix →", "break_fix")):  # fmt: skip
+            _note(ax, (xpos, 0.01), text, xycoords="axes fraction", ha="right" if xpos else "left",
+                  va="bottom", color=CONTRACT_COLORS[c])  # fmt: skip
+    takeaway = cd.tornado_takeaway(t, currency, difference=xlabel is None)
     _titles(ax, title or "What moves the result most", takeaway)
     return ax
 
 
 def break_even_map(
-    table: pd.DataFrame,
-    *,
-    x: str,
-    y: str,
-    ax: Axes | None = None,
-    metric: str = "client_total_cost",
-    currency: str = "USD",
-) -> Axes:
+    table: pd.DataFrame, *, x: str, y: str, ax: Axes | None = None,
+    metric: str = "client_total_cost", currency: str = "USD",
+) -> Axes:  # fmt: skip
     """Which contract is cheaper across a two-parameter sweep, with the break-even line.
 
     Parameters
@@ -773,8 +575,8 @@ def break_even_map(
     -------
     Axes
         A heatmap of the mean paired difference flat-rate − break-fix at each grid point
-        (blue: flat-rate lower, vermillion: break-fix lower), the value in each cell, and
-        the zero contour when the difference changes sign.
+        (blue: flat-rate lower, vermillion: break-fix lower) with the value in each cell,
+        a colour bar, and the zero contour (the break-even line) when the sign changes.
 
     Examples
     --------
@@ -786,79 +588,42 @@ def break_even_map(
     ax = ax if ax is not None else _new_axes((8.5, 5.5))
     grid = cd.paired_grid(table, x, y, metric)
     z = np.ma.masked_invalid(grid.to_numpy(dtype=float))
-    lim = float(np.abs(z).max()) if z.count() else 1.0
-    cmap = LinearSegmentedColormap.from_list(
-        "flat_vs_break", [CONTRACT_COLORS["flat_rate"], "white", CONTRACT_COLORS["break_fix"]]
-    )
+    lim = float(np.abs(z).max()) if z.count() else 0.0
+    colors = [CONTRACT_COLORS["flat_rate"], "white", CONTRACT_COLORS["break_fix"]]
+    cmap = LinearSegmentedColormap.from_list("flat_vs_break", colors)
     norm = Normalize(-(lim or 1.0), lim or 1.0)
-    nx, ny = grid.shape[1], grid.shape[0]
+    ny, nx = grid.shape
     mesh = ax.pcolormesh(np.arange(nx + 1) - 0.5, np.arange(ny + 1) - 0.5, z, cmap=cmap, norm=norm)
     money = metric.endswith(("cost", "revenue", "margin"))
-    fmt = (lambda v: cd.format_money(v, currency)) if money else (lambda v: f"{v:,.3g}")
+    unit = cd.currency_unit(currency)
     if nx * ny <= 80:
         for (i, j), v in np.ndenumerate(z.filled(np.nan)):
             if np.isfinite(v):
-                ax.text(
-                    j, i, fmt(v), ha="center", va="center", fontsize=9, color=_ink(cmap(norm(v)))
-                )
+                text = cd.format_money(v, currency) if money else f"{v:,.3g}"
+                _note(ax, (j, i), text, ha="center", color=_ink(cmap(norm(v))))
     if nx >= 2 and ny >= 2 and z.count() and z.min() < 0 < z.max():
         ax.contour(np.arange(nx), np.arange(ny), z, levels=[0], colors="black", linewidths=2.5)
-        ax.plot([], [], color="black", lw=2.5, label="Break-even")
-        ax.legend(loc="upper left", bbox_to_anchor=(0, -0.13), frameon=False, fontsize=9)
     ax.set_xticks(range(nx), [cd.param_value_text(x, v, currency) for v in grid.columns])
     ax.set_yticks(range(ny), [cd.param_value_text(y, v, currency) for v in grid.index])
-    unit = cd.currency_unit(currency)
     ax.set_xlabel(cd.param_label(x) + (f" ({unit})" if cd.is_money_key(x) else ""))
     ax.set_ylabel(cd.param_label(y) + (f" ({unit})" if cd.is_money_key(y) else ""))
     cheaper = metric.endswith("cost")
-    bar = ax.get_figure(root=True).colorbar(mesh, ax=ax, fraction=0.05, pad=0.03)
+    bar = ax.figure.colorbar(mesh, ax=ax, fraction=0.05, pad=0.03)
     if money:
         _money_axis(bar.ax.yaxis, currency)
-    bar.set_label(
-        f"Flat-rate minus break-fix: {cd.metric_label(metric)}" + (f" ({unit})" if money else "")
-    )
-    words = (
-        ("flat-rate\ncheaper", "break-fix\ncheaper")
-        if cheaper
-        else ("lower under\nflat-rate", "lower under\nbreak-fix")
-    )
-    bar.ax.text(
-        0.5,
-        -0.02,
-        words[0],
-        transform=bar.ax.transAxes,
-        ha="center",
-        va="top",
-        fontsize=9,
-        color=CONTRACT_COLORS["flat_rate"],
-    )
-    bar.ax.text(
-        0.5,
-        1.02,
-        words[1],
-        transform=bar.ax.transAxes,
-        ha="center",
-        va="bottom",
-        fontsize=9,
-        color=CONTRACT_COLORS["break_fix"],
-    )
-    n_flat, n = int((z < 0).sum()), int(z.count())
-    better = "cheaper" if cheaper else "lower"
-    if n_flat == n:
-        takeaway = f"Flat-rate is {better} at every combination tried ({n})"
-    elif n_flat == 0:
-        takeaway = f"Break-fix is {better} or equal at every combination tried ({n})"
-    else:
-        takeaway = (
-            f"Flat-rate is {better} at {n_flat} of {n} combinations tried;"
-            " the black line marks break-even"
-        )
-    title = (
-        "Which contract costs the client less"
-        if cheaper
-        else (f"Flat-rate versus break-fix: {cd.metric_label(metric)}")
-    )
-    _titles(ax, title, takeaway)
+    what = f"Flat-rate minus break-fix: {cd.metric_label(metric)}"
+    bar.set_label(what + (f" ({unit})" if money else ""))
+    words = ("flat-rate\ncheaper", "break-fix\ncheaper")
+    if not cheaper:
+        words = ("lower under\nflat-rate", "lower under\nbreak-fix")
+    for yb, va, word, c in ((-0.02, "top", words[0], "flat_rate"),
+                            (1.02, "bottom", words[1], "break_fix")):  # fmt: skip
+        _note(bar.ax, (0.5, yb), word, xycoords="axes fraction", ha="center", va=va,
+              color=CONTRACT_COLORS[c])  # fmt: skip
+    title = "Which contract costs the client less"
+    if not cheaper:
+        title = f"Flat-rate versus break-fix: {cd.metric_label(metric)}"
+    _titles(ax, title, cd.map_takeaway(grid, cheaper))
     return ax
 
 
@@ -901,7 +666,5 @@ class PlotAccessor:
         return provider_view(self._result, fig=fig)
 
     def __repr__(self) -> str:
-        return (
-            "<PlotAccessor: cumulative_cost, monthly_spend, cost_breakdown, downtime,"
-            " provider_view>"
-        )
+        names = "cumulative_cost, monthly_spend, cost_breakdown, downtime, provider_view"
+        return f"<PlotAccessor: {names}>"

@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from itmodels.analysis import budget_table, paired_table, summary_table, unpaired_table
 from itmodels.metrics import METRICS
-from itmodels.plots import PlotAccessor
 from itmodels.scenario import Scenario, scenario_from_mapping
 from itmodels.store import FORMAT_VERSION, write_dir_atomically
+
+if TYPE_CHECKING:
+    from itmodels.plots import PlotAccessor
 
 __all__ = ["ExperimentResult"]
 
@@ -136,6 +139,8 @@ class ExperimentResult:
     def plot(self) -> PlotAccessor:
         """The standard charts: ``res.plot.cumulative_cost()``, ``.monthly_spend()``,
         ``.cost_breakdown()``, ``.downtime()`` (Axes) and ``.provider_view()`` (Figure)."""
+        from itmodels.plots import PlotAccessor  # matplotlib loads on first use, not on import
+
         return PlotAccessor(self)
 
     # ------------------------------------------------------------------ files

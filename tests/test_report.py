@@ -1,0 +1,285 @@
+"""The proposal sheet, the HTML report and the bundle: what a prospect gets to see.
+
+The HTML report is rendered in headless Chromium and the PDF read back with poppler-utils;
+both are installed by ``.ci/run``, so a missing tool fails these tests instead of skipping
+them.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+from matplotlib.text import Text
+
+import itmodels as itm
+from itmodels import plots, report
+from itmodels.decisions import FeeEstimate
+from itmodels.result import ExperimentResult
+from itmodels.scenario import Branding, Scenario
+
+SEED, REPS = 3, 6
+HOSTILE = '<script>alert(1)</script> & "quotes"'
+ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt; &amp;"
+HEADINGS = (
+    "Summary",
+    "Comparison of every metric",
+    "The claims for flat-rate IT, tested",
+    "Budget predictability",
+    "Charts",
+    "Assumptions",
+)
+BUNDLE = [
+    *(f"{t}.csv" for t in ("metrics", "monthly", "summary", "compare", "claims", "budget")),
+    *(f"charts/{c}.{ext}" for c in report.CHARTS for ext in ("png", "svg")),
+    "proposal.pdf",
+    "report.html",
+]
+
+
+def _tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        pytest.fail(
+            f"{name} is not installed; .ci/run installs it (apt-get install chromium"
+            " poppler-utils) before running the tests"
+        )
+    return path
+
+
+def _small(**changes: object) -> Scenario:
+    return itm.load_scenario("small-office").override({"horizon": "6mo", **changes})
+
+
+@pytest.fixture(scope="module")
+def scn() -> Scenario:
+    return _small()
+
+
+@pytest.fixture(scope="module")
+def res(scn: Scenario) -> ExperimentResult:
+    return itm.run_experiment(scn, REPS, seed=SEED, progress=False)
+
+
+@pytest.fixture(scope="module")
+def fee(scn: Scenario) -> FeeEstimate:
+    return itm.break_even_fee(scn, REPS, seed=SEED)
+
+
+@pytest.fixture(scope="module")
+def hostile() -> ExperimentResult:
+    """Every piece of scenario text that reaches the report is an injection attempt."""
+    scn = _small(
+        **{
+            "name": HOSTILE,
+            "description": HOSTILE,
+            "client.name": HOSTILE,
+            "fleet.printer.name": HOSTILE,
+            "incident_streams.security.name": HOSTILE,
+            "branding": {"provider": HOSTILE},
+        }
+    )
+    return itm.run_experiment(scn, 4, seed=SEED, progress=False)
+
+
+@pytest.fixture(scope="module")
+def html(res: ExperimentResult, fee: FeeEstimate, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("html") / "report.html"
+    return report.html_report(res, path, break_even=fee)
+
+
+def _sheet_text(path: Path, res: ExperimentResult, **kwargs: object) -> str:
+    """The words on the proposal sheet: from the PDF (pdftotext) or, without poppler's
+    pdftotext, from the figure that was saved."""
+    if shutil.which("pdftotext"):
+        cmd = ["pdftotext", "-layout", str(path), "-"]
+        text = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    else:
+        names = report._names(res.scenario, kwargs.get("branding"))  # type: ignore[arg-type]
+        fig = report._proposal_figure(res, names, kwargs.get("break_even"))  # type: ignore[arg-type]
+        text = " ".join(t.get_text() for t in fig.findobj(Text))
+    return " ".join(text.split())
+
+
+def _page_count(path: Path) -> int:
+    return len(re.findall(rb"/Type\s*/Page\b", path.read_bytes()))
+
+
+# ---------------------------------------------------------------------------- proposal sheet
+def test_proposal_is_one_page_with_names_numbers_and_assumptions(
+    res: ExperimentResult, fee: FeeEstimate, tmp_path: Path
+) -> None:
+    path = report.proposal_pdf(res, tmp_path / "sub" / "proposal.pdf", break_even=fee)
+    assert path == tmp_path / "sub" / "proposal.pdf"
+    assert _page_count(path) == 1
+    subprocess.run([_tool("pdftoppm"), "-r", "40", "-png", path, tmp_path / "page"], check=True)
+    assert [p.name for p in tmp_path.glob("page*.png")] == ["page-1.png"]
+    assert sorted(p.name for p in path.parent.iterdir()) == ["proposal.pdf"]  # no temp left
+    text = _sheet_text(path, res, break_even=fee)
+    for expected in (
+        "Example Small Office",  # prospect: the client's name
+        "Example IT Services",  # provider: the scenario's provider
+        "Break-fix",
+        "Flat-rate",
+        "90 % range",
+        "Break-even flat-rate fee",
+        f"{res.replications} simulated futures",
+        f"seed {SEED}",
+        "12 users",
+        "$65 per device",
+        "Illustrative industry figures, not measurements of this business",
+    ):
+        assert expected in text, expected
+
+
+def test_proposal_branding_and_no_break_even_line(res: ExperimentResult, tmp_path: Path) -> None:
+    brand = Branding(provider="Acme $ Support", prospect="Jones & Co", accent="darkgreen")
+    path = report.proposal_pdf(res, tmp_path / "p.pdf", branding=brand, paper="letter")
+    text = _sheet_text(path, res, branding=brand)
+    assert "Acme $ Support" in text and "Jones & Co" in text  # "$" is not mathtext
+    assert "Break-even" not in text  # never computed silently
+    assert _page_count(path) == 1
+
+
+def test_names_fall_back_to_branding_then_scenario_then_defaults(scn: Scenario) -> None:
+    plain = scn.override({"client.name": None, "provider.name": None})
+    names = report._names(plain, None)
+    assert (names.provider, names.prospect) == ("Your IT provider", "small-office")
+    assert names.accent.startswith("#")
+    assert report._names(scn, None).prospect == "Example Small Office"
+    own = scn.override({"branding": {"prospect": "From file", "accent": "#ABCDEF"}})
+    names = report._names(own, Branding(provider="Given"))
+    assert (names.provider, names.prospect, names.accent) == ("Given", "From file", "#abcdef")
+    with pytest.raises(ValueError, match=r"branding\.accent"):
+        report._names(scn, Branding(accent="red; } body { display: none"))
+
+
+def test_takeaway_says_break_fix_when_break_fix_is_cheaper() -> None:
+    dear = _small(**{"contracts.flat_rate.fee_per_device": 400})
+    res = itm.run_experiment(dear, REPS, seed=SEED, progress=False)
+    line = report._takeaway(res, ("break_fix", "flat_rate"))
+    assert line.startswith("Break-fix is cheaper: about $"), line
+    lo, hi = re.search(r"95 % CI \$([\d,]+) to \$([\d,]+)", line).groups()  # type: ignore[union-attr]
+    assert float(lo.replace(",", "")) <= float(hi.replace(",", ""))
+
+
+def test_proposal_failure_leaves_no_file(
+    res: ExperimentResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("chart failed")
+
+    monkeypatch.setattr(plots, "cost_breakdown", broken)
+    with pytest.raises(RuntimeError, match="chart failed"):
+        report.proposal_pdf(res, tmp_path / "proposal.pdf")
+    assert list(tmp_path.iterdir()) == []
+
+
+# ---------------------------------------------------------------------------- HTML report
+def test_html_report_is_self_contained_with_every_section(html: Path) -> None:
+    text = html.read_text(encoding="utf-8")
+    for heading in HEADINGS:
+        assert f">{heading}</h2>" in text, heading
+    assert text.count("<svg") == len(report.CHARTS)
+    assert "<script" not in text and "<link" not in text and "<img" not in text
+    urls = set(re.findall(r"https?://[^\s\"'<>)]+", text))
+    assert urls <= {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}  # namespaces
+    assert set(re.findall(r"(?:href|src)=\"(.)", text)) <= {"#"}  # links inside the page only
+    for expected in ("Flat-rate is cheaper", "Break-even flat-rate fee", "client_total_cost",
+                     "supported", "within std", "Value of a staff hour", "desktop",
+                     "Flat-rate: sla response P1", "Illustrative industry figures"):  # fmt: skip
+        assert expected in text, expected
+
+
+def test_html_escapes_every_piece_of_scenario_text(
+    hostile: ExperimentResult, tmp_path: Path
+) -> None:
+    path = report.html_report(hostile, tmp_path / "report.html")
+    text = path.read_text(encoding="utf-8")
+    assert "<script" not in text
+    assert text.count(ESCAPED) >= 6  # title, h1, provider, scenario, description, fleet, stream
+    assert "&#34;quotes&#34;" in text
+
+
+def test_inline_svg_escapes_chart_text() -> None:
+    fig = Figure()
+    fig.add_subplot().set_title(HOSTILE)
+    svg = report._svg(fig, "test")
+    assert svg.startswith("<svg") and "<script" not in svg
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp;" in svg
+
+
+def test_html_report_uses_the_claims_given(res: ExperimentResult, tmp_path: Path) -> None:
+    table = itm.claims(res).assign(note="a note from the caller")
+    text = report.html_report(res, tmp_path / "r.html", claims=table).read_text(encoding="utf-8")
+    assert text.count("a note from the caller") == len(table)
+
+
+def test_html_report_renders_in_headless_chromium(html: Path, tmp_path: Path) -> None:
+    chromium = _tool("chromium")
+    flags = [
+        chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+        "--no-first-run", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", "--hide-scrollbars",
+    ]  # fmt: skip
+    url = html.resolve().as_uri()
+    dom = subprocess.run([*flags, "--dump-dom", url], capture_output=True, text=True, timeout=180)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    for heading in HEADINGS:
+        assert re.search(rf"<h2>\s*{re.escape(heading)}\s*</h2>", dom.stdout), heading
+    assert "IT support for Example Small Office" in dom.stdout
+    assert len(re.findall(r"<svg\b", dom.stdout)) == len(report.CHARTS)
+    shot = tmp_path / "report.png"
+    run = subprocess.run(
+        [*flags, f"--screenshot={shot}", "--window-size=1200,3000", url],
+        capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert shot.stat().st_size > 50_000  # a drawn page, not a blank one
+
+
+# ---------------------------------------------------------------------------- bundle
+def test_write_bundle_writes_every_file(
+    res: ExperimentResult, fee: FeeEstimate, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    paths = report.write_bundle(res, out, break_even=fee)
+    assert sorted(paths) == sorted(BUNDLE)
+    for name, path in paths.items():
+        assert path == out / name and path.stat().st_size > 0, name
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no temp folder left
+    assert pd.read_csv(paths["metrics.csv"]).shape == res.metrics.shape
+    assert "verdict" in pd.read_csv(paths["claims.csv"]).columns
+    assert "client_total_cost" in set(pd.read_csv(paths["compare.csv"])["metric"])
+    assert paths["charts/downtime.png"].read_bytes()[:4] == b"\x89PNG"
+    assert paths["charts/downtime.svg"].read_text(encoding="utf-8").startswith("<svg")
+    assert _page_count(paths["proposal.pdf"]) == 1
+    html = paths["report.html"].read_text(encoding="utf-8")
+    assert html.count("<svg") == len(report.CHARTS) and "Break-even flat-rate fee" in html
+    with pytest.raises(FileExistsError):
+        report.write_bundle(res, out, overwrite=False)
+
+
+def test_write_bundle_failure_leaves_nothing_that_looks_complete(
+    res: ExperimentResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("chart failed")
+
+    monkeypatch.setattr(plots, "downtime", broken)
+    with pytest.raises(RuntimeError, match="chart failed"):
+        report.write_bundle(res, tmp_path / "out")
+    assert list(tmp_path.iterdir()) == []
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "keep.txt").write_text("previous run", encoding="utf-8")
+    with pytest.raises(RuntimeError, match="chart failed"):
+        report.write_bundle(res, old)
+    assert [p.name for p in tmp_path.iterdir()] == ["old"]
+    assert [p.name for p in old.iterdir()] == ["keep.txt"]
