@@ -99,7 +99,7 @@ def _titles(ax: Axes, title: str, takeaway: str | None) -> None:
     if takeaway:
         width = ax.bbox.width * 72 / ax.figure.dpi
         keep = re.sub(r"(\d[kMB]?) ([A-Z]{3})\b", "\\1\u00a0\\2", takeaway)  # "12k GBP"
-        text = textwrap.fill(keep, max(40, int(width / 5.8)), break_on_hyphens=False)
+        text = textwrap.fill(keep, max(40, int(width / 5.2)), break_on_hyphens=False)
         lines = text.count("\n") + 1
         _note(ax, (0, 1), text.replace("\u00a0", " "), 0, 8, xycoords="axes fraction",
               va="bottom", fontsize=10, color="0.2", gid="takeaway")  # fmt: skip
