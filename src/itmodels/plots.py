@@ -11,20 +11,35 @@ Okabe-Ito, colour-blind safe).  Text is drawn with ``parse_math=False``, so ``$`
 from __future__ import annotations
 
 import math
-import re
-import textwrap
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.colors import LinearSegmentedColormap, Normalize, to_rgb
+from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from itmodels import chartdata as cd
+from itmodels import takeaways as tk
+from itmodels.decision_plots import break_even_map, tornado
+from itmodels.plot_style import (
+    CONTRACT_COLORS,
+    FALLBACK_COLORS,
+    PART_COLORS,
+    _apart,
+    _boxes,
+    _contract_ticks,
+    _contracts,
+    _ink,
+    _money_axis,
+    _new_axes,
+    _new_figure,
+    _note,
+    _style,
+    _titles,
+    contract_colors,
+)
 
 if TYPE_CHECKING:
     from itmodels.result import ExperimentResult
@@ -32,6 +47,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CONTRACT_COLORS",
     "FALLBACK_COLORS",
+    "PART_COLORS",
     "PlotAccessor",
     "break_even_map",
     "contract_colors",
@@ -42,120 +58,6 @@ __all__ = [
     "provider_view",
     "tornado",
 ]
-
-#: One fixed colour per contract on every chart (Okabe-Ito vermillion and blue).
-CONTRACT_COLORS: dict[str, str] = {"break_fix": "#d55e00", "flat_rate": "#0072b2"}
-#: Colours for other contracts, in order of their sorted names (Okabe-Ito).
-FALLBACK_COLORS: tuple[str, ...] = ("#009e73", "#e69f00", "#cc79a7", "#56b4e9", "#000000")
-#: Colours of the parts of the client's cost (Paul Tol's muted scheme; downtime is hatched).
-PART_COLORS: dict[str, str] = {
-    "fee": "#332288",
-    "labour": "#88CCEE",
-    "trip": "#44AA99",
-    "parts": "#DDCC77",
-    "hardware": "#999933",
-    "sla_credit": "#AA4499",
-    "downtime_cost": "#DDDDDD",
-}
-_LOW, _HIGH = "#BBBBBB", "#555555"  # tornado: parameter lowered / raised
-
-
-# ---------------------------------------------------------------------------- helpers
-def contract_colors(contracts: Sequence[str]) -> dict[str, str]:
-    """The colour of each contract: :data:`CONTRACT_COLORS`, then the fallback cycle.
-
-    Examples
-    --------
-    >>> contract_colors(["flat_rate", "block_hours"])
-    {'flat_rate': '#0072b2', 'block_hours': '#009e73'}
-    """
-    others = sorted(c for c in set(contracts) if c not in CONTRACT_COLORS)
-    extra = {c: FALLBACK_COLORS[i % len(FALLBACK_COLORS)] for i, c in enumerate(others)}
-    return {c: CONTRACT_COLORS.get(c) or extra[c] for c in contracts}
-
-
-def _new_figure(figsize: tuple[float, float]) -> Figure:
-    import matplotlib.pyplot as plt
-
-    return plt.figure(figsize=figsize, layout="constrained")
-
-
-def _new_axes(figsize: tuple[float, float] = (8.0, 5.0)) -> Axes:
-    return _new_figure(figsize).add_subplot()
-
-
-def _contracts(res: ExperimentResult) -> list[str]:
-    present = set(res.metrics["contract"].astype(str))
-    return [c for c in res.contracts if c in present]
-
-
-def _money_axis(axis: Any, currency: str) -> None:
-    axis.set_major_formatter(FuncFormatter(lambda v, _: cd.format_money(v, currency, sig=3)))
-
-
-def _titles(ax: Axes, title: str, takeaway: str | None) -> None:
-    """A bold title and, under it, the takeaway (gid ``"takeaway"``) wrapped to the axes."""
-    lines = 0
-    if takeaway:
-        width = ax.bbox.width * 72 / ax.figure.dpi
-        keep = re.sub(r"(\d[kMB]?) ([A-Z]{3})\b", "\\1\u00a0\\2", takeaway)  # "12k GBP"
-        text = textwrap.fill(keep, max(40, int(width / 5.2)), break_on_hyphens=False)
-        lines = text.count("\n") + 1
-        _note(ax, (0, 1), text.replace("\u00a0", " "), 0, 8, xycoords="axes fraction",
-              va="bottom", fontsize=10, color="0.2", gid="takeaway")  # fmt: skip
-    ax.set_title(title, loc="left", fontsize=13, fontweight="bold", pad=12 + 12.5 * lines)
-
-
-def _note(ax: Axes, xy: tuple[float, float], text: str, dx: float = 0, dy: float = 0,
-          **kw: Any) -> Any:  # fmt: skip
-    """Text at ``xy`` (data coordinates unless ``xycoords``), shifted ``(dx, dy)`` points."""
-    kw = {"fontsize": 9, "va": "center", "textcoords": "offset points", **kw}
-    return ax.annotate(text, xy, xytext=(dx, dy), parse_math=False, **kw)
-
-
-def _apart(values: Sequence[float], gap: float) -> list[float]:
-    """Label positions at ``values``, pushed up to be at least ``gap`` apart."""
-    out = np.asarray(values, dtype=float).copy()
-    order = np.argsort(out, kind="stable")
-    for k in range(1, len(order)):
-        out[order[k]] = max(out[order[k]], out[order[k - 1]] + gap)
-    return list(out)
-
-
-def _ink(color: Any) -> str:
-    """Black or white, whichever reads better on ``color``."""
-    r, g, b = to_rgb(color)
-    return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white"
-
-
-def _style(ax: Axes, grid: str = "y") -> None:
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.grid(axis=grid, color="0.9", linewidth=0.8)
-    ax.set_axisbelow(True)
-
-
-def _boxes(ax: Axes, groups: list[np.ndarray], names: list[str]) -> np.ndarray:
-    """Boxes (middle half) with whiskers from the 5th to the 95th percentile, per contract."""
-    colors = contract_colors(names)
-    pos = np.arange(1, len(groups) + 1)
-    median = {"color": "black", "linewidth": 1.5}
-    parts = ax.boxplot(groups, positions=pos, widths=0.45, whis=(5, 95), showfliers=False,
-                       patch_artist=True, medianprops=median)  # fmt: skip
-    for i, c in enumerate(names):
-        parts["boxes"][i].set(facecolor=(*to_rgb(colors[c]), 0.35), edgecolor=colors[c], lw=1.5)
-        for line in parts["whiskers"][2 * i : 2 * i + 2] + parts["caps"][2 * i : 2 * i + 2]:
-            line.set(color=colors[c], linewidth=1.5)
-    _contract_ticks(ax, pos, names)
-    return pos
-
-
-def _contract_ticks(ax: Axes, pos: np.ndarray, names: list[str]) -> None:
-    """Contract names under ``pos``, each in its contract's colour."""
-    colors = contract_colors(names)
-    ax.set_xticks(pos, [cd.display_name(c) for c in names])
-    for label, c in zip(ax.get_xticklabels(), names, strict=True):
-        label.set(color=colors[c], fontweight="bold", fontsize=11)
-    ax.set_xlabel("Support contract")
 
 
 # ---------------------------------------------------------------------------- experiment charts
@@ -294,7 +196,7 @@ def monthly_spend(res: ExperimentResult, *, ax: Axes | None = None) -> Axes:
     _money_axis(ax.yaxis, currency)
     ax.set_ylabel(f"IT bill for one month ({cd.currency_unit(currency)})")
     _style(ax)
-    _titles(ax, "How much the monthly IT bill varies", cd.spend_takeaway(spread, currency))
+    _titles(ax, "How much the monthly IT bill varies", tk.spend_takeaway(spread, currency))
     return ax
 
 
@@ -355,7 +257,7 @@ def cost_breakdown(res: ExperimentResult, *, ax: Axes | None = None) -> Axes:
     handles, labels = ax.get_legend_handles_labels()
     ax.legend(handles[::-1], labels[::-1], loc="upper left", bbox_to_anchor=(1.01, 1),
               frameon=False)  # fmt: skip
-    takeaway = cd.breakdown_takeaway(res.metrics, comps, currency, horizon)
+    takeaway = tk.breakdown_takeaway(res.metrics, comps, currency, horizon)
     _titles(ax, f"Total cost to the client over {horizon}", takeaway)
     return ax
 
@@ -397,7 +299,7 @@ def downtime(res: ExperimentResult, *, ax: Axes | None = None) -> Axes:
     ax.set_ylim(bottom=0)
     ax.set_ylabel("Staff hours lost per year (hours)")
     _style(ax)
-    _titles(ax, "Working time staff lose to IT problems", cd.downtime_takeaway(wide[names]))
+    _titles(ax, "Working time staff lose to IT problems", tk.downtime_takeaway(wide[names]))
     return ax
 
 
@@ -449,14 +351,14 @@ def provider_view(res: ExperimentResult, *, fig: Figure | None = None) -> Figure
     ax_bar.set_ylabel(f"Average over {horizon} ({unit})")
     ax_bar.legend(loc="upper right", frameon=False)
     _style(ax_bar)
-    _titles(ax_bar, "The provider's revenue, cost and margin", cd.margin_takeaway(means, currency))
+    _titles(ax_bar, "The provider's revenue, cost and margin", tk.margin_takeaway(means, currency))
     phrases = {}
     for c in names:
         part = res.metrics[res.metrics["contract"] == c]
         x, y = part["user_downtime_hours"].to_numpy(float), part["provider_revenue"].to_numpy(float)
         fit = cd.incentive_fit(x, y)
         ax_dot.scatter(x, y, s=18, color=colors[c], alpha=0.6, linewidths=0)
-        phrases[c] = cd.incentive_phrase(fit, x, y, currency)
+        phrases[c] = tk.incentive_phrase(fit, x, y, currency)
         label = cd.display_name(c)
         if fit is not None:
             xs = np.array([x.min(), x.max()])
@@ -473,158 +375,9 @@ def provider_view(res: ExperimentResult, *, fig: Figure | None = None) -> Figure
     ax_dot.legend(loc="best", frameon=False)
     _style(ax_dot)
     question = "Does the provider earn more when you lose time?"
-    _titles(ax_dot, question, cd.incentive_takeaway(phrases))
+    _titles(ax_dot, question, tk.incentive_takeaway(phrases))
     fig.suptitle("The provider's side of each contract", fontsize=15, fontweight="bold")
     return fig
-
-
-# ---------------------------------------------------------------------------- decision charts
-def tornado(
-    table: pd.DataFrame, *, ax: Axes | None = None, currency: str = "USD",
-    title: str | None = None, xlabel: str | None = None,
-) -> Axes:  # fmt: skip
-    """Which parameters move the result most: a tornado of :func:`itmodels.sensitivity`.
-
-    Parameters
-    ----------
-    table : DataFrame
-        Output of :func:`itmodels.sensitivity` (``param``, ``base_value``, ``low_value``,
-        ``high_value``, ``base``, ``low``, ``high``, ``effect``).
-    ax : Axes, optional
-        Where to draw; a new figure if not given.
-    currency : str
-        Currency of the money on the chart (the scenario's ``currency``).
-    title : str, optional
-        Title; by default "What moves the result most".
-    xlabel : str, optional
-        What the result is.  By default the table is taken to be the paired difference
-        flat-rate − break-fix of the client's total cost (the default of ``sensitivity``),
-        and the sides are labelled with the contract they favour.
-
-    Returns
-    -------
-    Axes
-        Two bar containers (parameter lowered, raised), one bar per parameter, largest
-        effect on top; each bar end labelled with the parameter value.
-
-    Examples
-    --------
-    >>> table = itm.sensitivity(scn, ["client.users"], replications=10)  # doctest: +SKIP
-    >>> ax = itm.plots.tornado(table, currency=scn.currency)  # doctest: +SKIP
-    """
-    ax = ax if ax is not None else _new_axes((9.0, 2.2 + 0.5 * max(len(table), 2)))
-    t = table.reindex(table["effect"].abs().sort_values(ascending=False).index)
-    n, y = len(t), np.arange(len(t))[::-1]
-    base = float(t["base"].iloc[0]) if n else 0.0
-    ratio = (1 - t["low_value"] / t["base_value"].where(t["base_value"] != 0)).median()
-    pct = f"{ratio:.0%} " if np.isfinite(ratio) and ratio > 0 else ""
-    for side, color, word in (("low", _LOW, "lower"), ("high", _HIGH, "higher")):
-        ax.barh(y, t[side] - base, 0.6, left=base, color=color, label=f"Parameter {pct}{word}")
-    for yi, (_, row) in zip(y, t.iterrows(), strict=True):
-        ends = [(row["low"], row["low_value"], False), (row["high"], row["high_value"], True)]
-        if row["low_value"] == row["high_value"]:
-            ends = [(base, row["base_value"], True)]
-        for end, value, up in ends:
-            right = end > base or (end == base and up)
-            text = cd.param_value_text(row["param"], value, currency)
-            if len(ends) == 1:
-                text += " (unchanged after rounding)"
-            _note(ax, (end, yi), text, 4 if right else -4, ha="left" if right else "right")
-    ax.axvline(base, color="black", lw=1.2)
-    _note(ax, (base, n - 0.35), f"Base case {cd.format_money(base, currency)}", 3)
-    ax.set_yticks(y, [cd.param_label(p) for p in t["param"]])
-    values = np.r_[t["low"], t["high"], base]
-    span = float(np.ptp(values)) or max(abs(base), 1.0)
-    ax.set_xlim(values.min() - 0.18 * span, values.max() + 0.18 * span)
-    ax.set_ylim(-0.6, n + 0.1)
-    _money_axis(ax.xaxis, currency)
-    unit = cd.currency_unit(currency)
-    ax.set_xlabel(xlabel or f"Flat-rate minus break-fix: total cost to the client ({unit})")
-    _style(ax, grid="x")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), frameon=False, ncols=2)
-    if xlabel is None:
-        for xpos, text, c in ((0, "← favours flat-rate", "flat_rate"),
-                              (1, "favours break-fix →", "break_fix")):  # fmt: skip
-            _note(ax, (xpos, 0.01), text, xycoords="axes fraction", ha="right" if xpos else "left",
-                  va="bottom", color=CONTRACT_COLORS[c])  # fmt: skip
-    takeaway = cd.tornado_takeaway(t, currency, difference=xlabel is None)
-    _titles(ax, title or "What moves the result most", takeaway)
-    return ax
-
-
-def break_even_map(
-    table: pd.DataFrame, *, x: str, y: str, ax: Axes | None = None,
-    metric: str = "client_total_cost", currency: str = "USD",
-) -> Axes:  # fmt: skip
-    """Which contract is cheaper across a two-parameter sweep, with the break-even line.
-
-    Parameters
-    ----------
-    table : DataFrame
-        Output of :func:`itmodels.sweep` over the keys ``x`` and ``y``, both contracts.
-    x, y : str
-        The swept keys on the horizontal and vertical axes.
-    ax : Axes, optional
-        Where to draw; a new figure if not given.
-    metric : str
-        The metric compared (default the client's total cost).
-    currency : str
-        Currency of the money on the chart.
-
-    Returns
-    -------
-    Axes
-        A heatmap of the mean paired difference flat-rate − break-fix at each grid point
-        (blue: flat-rate lower, vermillion: break-fix lower) with the value in each cell,
-        a colour bar, and the zero contour (the break-even line) when the sign changes.
-
-    Examples
-    --------
-    >>> grid = {"contracts.flat_rate.fee_per_device": [40, 80], "client.users": [5, 20]}
-    >>> table = itm.sweep(scn, grid, replications=10)  # doctest: +SKIP
-    >>> ax = itm.plots.break_even_map(table, x="contracts.flat_rate.fee_per_device",
-    ...                               y="client.users")  # doctest: +SKIP
-    """
-    ax = ax if ax is not None else _new_axes((8.5, 5.5))
-    grid = cd.paired_grid(table, x, y, metric)
-    z = np.ma.masked_invalid(grid.to_numpy(dtype=float))
-    lim = float(np.abs(z).max()) if z.count() else 0.0
-    colors = [CONTRACT_COLORS["flat_rate"], "white", CONTRACT_COLORS["break_fix"]]
-    cmap = LinearSegmentedColormap.from_list("flat_vs_break", colors)
-    norm = Normalize(-(lim or 1.0), lim or 1.0)
-    ny, nx = grid.shape
-    mesh = ax.pcolormesh(np.arange(nx + 1) - 0.5, np.arange(ny + 1) - 0.5, z, cmap=cmap, norm=norm)
-    money = metric.endswith(("cost", "revenue", "margin"))
-    unit = cd.currency_unit(currency)
-    if nx * ny <= 80:
-        for (i, j), v in np.ndenumerate(z.filled(np.nan)):
-            if np.isfinite(v):
-                text = cd.format_money(v, currency) if money else f"{v:,.3g}"
-                _note(ax, (j, i), text, ha="center", color=_ink(cmap(norm(v))))
-    if nx >= 2 and ny >= 2 and z.count() and z.min() < 0 < z.max():
-        ax.contour(np.arange(nx), np.arange(ny), z, levels=[0], colors="black", linewidths=2.5)
-    ax.set_xticks(range(nx), [cd.param_value_text(x, v, currency) for v in grid.columns])
-    ax.set_yticks(range(ny), [cd.param_value_text(y, v, currency) for v in grid.index])
-    ax.set_xlabel(cd.param_label(x) + (f" ({unit})" if cd.is_money_key(x) else ""))
-    ax.set_ylabel(cd.param_label(y) + (f" ({unit})" if cd.is_money_key(y) else ""))
-    cheaper = metric.endswith("cost")
-    bar = ax.figure.colorbar(mesh, ax=ax, fraction=0.05, pad=0.03)
-    if money:
-        _money_axis(bar.ax.yaxis, currency)
-    what = f"Flat-rate minus break-fix: {cd.metric_label(metric)}"
-    bar.set_label(what + (f" ({unit})" if money else ""))
-    words = ("flat-rate\ncheaper", "break-fix\ncheaper")
-    if not cheaper:
-        words = ("lower under\nflat-rate", "lower under\nbreak-fix")
-    for yb, va, word, c in ((-0.02, "top", words[0], "flat_rate"),
-                            (1.02, "bottom", words[1], "break_fix")):  # fmt: skip
-        _note(bar.ax, (0.5, yb), word, xycoords="axes fraction", ha="center", va=va,
-              color=CONTRACT_COLORS[c])  # fmt: skip
-    title = "Which contract costs the client less"
-    if not cheaper:
-        title = f"Flat-rate versus break-fix: {cd.metric_label(metric)}"
-    _titles(ax, title, cd.map_takeaway(grid, cheaper))
-    return ax
 
 
 # ---------------------------------------------------------------------------- accessor
