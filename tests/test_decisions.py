@@ -134,3 +134,11 @@ def test_break_even_can_reuse_an_experiment(office, fee):
     other = office.override({"client.users": 5})
     with pytest.raises(ValueError, match="same scenario"):
         itm.break_even_fee(other, result=res)
+
+
+def test_sensitivity_moves_small_counts_by_at_least_one(office):
+    table = itm.sensitivity(office, ["provider.technicians"], 0.2, 2, 1, contract="flat_rate",
+                            metric="mean_response_hours")  # fmt: skip
+    row = table.iloc[0]
+    assert (row["low_value"], row["base_value"], row["high_value"]) == (1, 2, 3)
+    assert row["low"] > row["high"]  # fewer technicians, slower response

@@ -14,6 +14,7 @@ from itmodels.experiment import run_experiment
 from itmodels.result import ExperimentResult
 from itmodels.run import Run, simulate
 from itmodels.scenario import Scenario, ScenarioError, load_scenario
+from itmodels.shipped import shipped_names as scenario_names
 
 __all__ = [
     "ExperimentResult",
@@ -25,6 +26,7 @@ __all__ = [
     "claims",
     "load_scenario",
     "run_experiment",
+    "scenario_names",
     "sensitivity",
     "simulate",
     "sweep",
@@ -32,3 +34,12 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    """``itm.plots`` and ``itm.report`` are imported on first use (they load matplotlib)."""
+    if name in ("plots", "report"):
+        import importlib
+
+        return importlib.import_module(f"itmodels.{name}")
+    raise AttributeError(f"module 'itmodels' has no attribute {name!r}")

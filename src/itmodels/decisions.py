@@ -323,7 +323,8 @@ def sensitivity(
     params : sequence of str
         Dotted keys of numeric scenario values.
     rel : float
-        Relative change, e.g. 0.2 for -20 % and +20 %.
+        Relative change, e.g. 0.2 for -20 % and +20 %.  Whole-number parameters (counts)
+        move by at least one either way; the values used are in the table.
     metric : str
         The metric to watch.
     contract : str, optional
@@ -356,8 +357,8 @@ def sensitivity(
             raise ValueError(f"{key!r} is not a number (it is {value!r}); cannot vary it")
         as_int = isinstance(value, int)
         low_v, high_v = value * (1 - rel), value * (1 + rel)
-        if as_int:
-            low_v, high_v = round(low_v), round(high_v)
+        if as_int:  # a whole number moves by at least one, or it would not move at all
+            low_v, high_v = min(round(low_v), value - 1), max(round(high_v), value + 1)
         low = outcome(scenario.override({key: low_v}))
         high = outcome(scenario.override({key: high_v}))
         rows.append((key, value, low_v, high_v, base, low, high, high - low))

@@ -23,7 +23,20 @@ def shipped_dir() -> Path:
 
 
 def shipped_names() -> list[str]:
-    """Names of the shipped scenarios, sorted."""
+    """Names of the scenarios shipped with the package, sorted.
+
+    Each loads with :func:`itmodels.load_scenario` by name.
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> import itmodels as itm
+    >>> "small-office" in itm.scenario_names()
+    True
+    """
     folder = shipped_dir()
     return sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
 
