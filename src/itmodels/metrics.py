@@ -6,20 +6,25 @@ times the value of a user-hour, plus the revenue lost per business hour while th
 office is down (the union of office-down periods, so overlaps count once), plus, for
 device classes with a ``revenue_share`` (a till), that share of the revenue per business
 hour while one such device is down.
+
+Everything is computed over whole columns with numpy; sums are taken left to right in
+incident order (:func:`~itmodels.ledger.sequential_sum`), the order a loop over the
+incidents would use, so the figures do not depend on how the arrays are laid out.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 import numpy as np
 
-from itmodels.engine.records import Incident, Records
+from itmodels.calendar import BusinessHours
+from itmodels.engine.records import Records, floats
+from itmodels.ledger import sequential_sum
 from itmodels.scenario import Scenario
-from itmodels.units import HOURS_PER_MONTH
+from itmodels.units import HOURS_PER_MONTH, HOURS_PER_WEEK
 
-__all__ = ["METRICS", "MONTHLY_MONEY", "compute_metrics", "monthly_money"]
+__all__ = ["METRICS", "MONTHLY_MONEY", "compute_metrics", "monthly_money", "open_hours"]
 
 METRICS = (
     "client_cash_cost",
@@ -60,14 +65,60 @@ MONTHLY_MONEY = (
 )
 
 
-def _phases(inc: Incident, end: float) -> list[tuple[float, float, float]]:
-    """``(start, end, productivity loss)`` pieces of an incident's disruption."""
-    if inc.escalated and inc.escalated_at < end:
-        return [
-            (inc.occurred, inc.escalated_at, inc.productivity_loss),
-            (inc.escalated_at, end, inc.escalated_loss),
-        ]
-    return [(inc.occurred, end, inc.productivity_loss)]
+def open_hours(hours: BusinessHours, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``hours.open_hours_between(a[i], b[i])`` for every ``i``, with the same arithmetic.
+
+    Parameters
+    ----------
+    hours : BusinessHours
+        The calendar.
+    a, b : numpy.ndarray
+        Starts and ends of the intervals (float arrays of one shape).
+
+    Returns
+    -------
+    numpy.ndarray
+        Open hours in each ``[a, b)``; 0 where ``b <= a``.
+
+    Examples
+    --------
+    >>> bh = BusinessHours.parse("mon-fri 08:00-18:00")
+    >>> open_hours(bh, np.array([0.0, 17.0]), np.array([168.0, 33.0])).tolist()
+    [50.0, 2.0]
+    """
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    some = b > a
+    if hours.always_open:
+        return np.where(some, b - a, 0.0)
+    spans = hours.intervals
+    starts = np.array([s for s, _ in spans])
+    lengths = np.array([e - s for s, e in spans])
+    cum = [0.0]
+    for s, e in spans:
+        cum.append(cum[-1] + (e - s))
+    cum_arr = np.array(cum)
+
+    def split(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        week = np.floor(t / HOURS_PER_WEEK)
+        r = t - week * HOURS_PER_WEEK
+        over = r >= HOURS_PER_WEEK
+        under = r < 0.0
+        week = np.where(over, week + 1, np.where(under, week - 1, week))
+        r = np.where(over, 0.0, np.where(under, r + HOURS_PER_WEEK, r))
+        return week, r
+
+    def before(r: np.ndarray) -> np.ndarray:
+        i = np.searchsorted(starts, r, side="right") - 1
+        j = np.maximum(i, 0)
+        inside = cum_arr[j] + np.minimum(r - starts[j], lengths[j])
+        return np.where(i < 0, 0.0, inside)
+
+    with np.errstate(invalid="ignore"):
+        wa, ra = split(a)
+        wb, rb = split(b)
+        total = (wb - wa) * hours.hours_per_week + before(rb) - before(ra)
+    return np.where(some, np.maximum(total, 0.0), 0.0)
 
 
 def _merge(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -83,35 +134,63 @@ def _merge(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
 
 
 def _spread(
-    a: float, b: float, weight: float, measure: Callable[[float, float], float], out: list[float]
+    hours: BusinessHours,
+    a: np.ndarray,
+    b: np.ndarray,
+    weight: np.ndarray,
+    out: list[float],
 ) -> None:
-    """Add ``weight * measure`` of the pieces of ``[a, b)`` to their months in ``out``."""
-    m = int(a // HOURS_PER_MONTH)
-    while a < b and m < len(out):
-        e = min(b, (m + 1) * HOURS_PER_MONTH)
-        out[m] += weight * measure(a, e)
+    """Add ``weight * open hours`` of each ``[a, b)`` to the months it covers in ``out``.
+
+    Interval ``k`` adds to ``out`` before interval ``k + 1``, month by month, as a loop
+    over the intervals would.
+    """
+    n = len(out)
+    calls, months, values = [], [], []
+    call = np.arange(len(a))
+    m = np.floor_divide(a, HOURS_PER_MONTH).astype(np.int64)
+    active = (a < b) & (m < n)
+    while active.any():
+        idx = np.flatnonzero(active)
+        a, b, weight, m, call = a[idx], b[idx], weight[idx], m[idx], call[idx]
+        e = np.minimum(b, (m + 1) * HOURS_PER_MONTH)
+        calls.append(call)
+        months.append(m)
+        values.append(weight * open_hours(hours, a, e))
         a = e
-        m += 1
+        m = m + 1
+        active = (a < b) & (m < n)
+    if not calls:
+        return
+    order = np.argsort(np.concatenate(calls), kind="stable")
+    acc = np.array(out, dtype=np.float64)
+    np.add.at(acc, np.concatenate(months)[order], np.concatenate(values)[order])
+    out[:] = acc.tolist()
 
 
 def monthly_money(records: Records, n_months: int) -> np.ndarray:
     """Ledger sums per month, columns :data:`MONTHLY_MONEY` (shape ``(n_months, k)``)."""
     out = np.zeros((n_months, len(MONTHLY_MONEY)))
     col = {c: i for i, c in enumerate(MONTHLY_MONEY)}
-    cash, revenue, cost = col["client_cash"], col["provider_revenue"], col["provider_cost"]
-    for time, payer, payee, category, amount, _ in records.ledger.rows:
-        m = min(int(time // HOURS_PER_MONTH), n_months - 1)
-        row = out[m]
-        if payer == "client":
-            row[col[category]] += amount
-            row[cash] += amount
-            row[revenue] += amount
-        elif payee == "client":
-            row[col[category]] += amount
-            row[cash] -= amount
-            row[revenue] -= amount
-        else:
-            row[cost] += amount
+    c = records.ledger.columns()
+    if len(c.amount) == 0:
+        return out
+    m = np.minimum(np.floor_divide(c.time, HOURS_PER_MONTH).astype(np.int64), n_months - 1)
+    amount = c.amount
+    by_client = c.payer == "client"
+    to_client = (c.payee == "client") & ~by_client
+    with_client = np.flatnonzero(by_client | to_client)
+    third = np.flatnonzero(~(by_client | to_client))
+    if len(with_client):
+        cats = c.category[with_client]
+        cat_col = np.array([col[k] for k in cats.tolist()], dtype=np.int64)
+        rows = m[with_client]
+        np.add.at(out, (rows, cat_col), amount[with_client])
+        signed = np.where(by_client[with_client], amount[with_client], -amount[with_client])
+        np.add.at(out, (rows, col["client_cash"]), signed)
+        np.add.at(out, (rows, col["provider_revenue"]), signed)
+    if len(third):
+        np.add.at(out, (m[third], col["provider_cost"]), amount[third])
     return out
 
 
@@ -138,59 +217,111 @@ def compute_metrics(
     horizon = scenario.horizon
     client = scenario.client
     hours = client.business_hours
-    open_hours = hours.open_hours_between
     totals = records.ledger.totals()
-
     value = client.user_hour_value
     per_hour = client.revenue_per_hour_down
     till_share = {d.name: d.revenue_share for d in scenario.fleet if d.revenue_share > 0}
-    revenue_lost = 0.0
-    device_down = user_down = 0.0
+
+    tab = records.incidents
+    kind_all = np.array(tab.kind, dtype=object)
+    keep = np.flatnonzero(kind_all != "prevented")
+    n_prevented = len(kind_all) - len(keep)
+    source, _, users_all, loss_all = tab.origin_columns()
+    hw = kind_all[keep] == "hardware"
+    occ = floats(tab.occurred)[keep]
+    rest = floats(tab.restored)[keep]
+    users = users_all[keep]
+    loss = loss_all[keep]
+    restored = ~np.isnan(rest)
+    end = np.where(restored, np.minimum(rest, horizon), horizon)
+    with np.errstate(invalid="ignore"):
+        device_down = sequential_sum(np.where(hw, end - occ, 0.0))
+
+    # revenue lost while a till is down (hardware failures of classes with a share)
+    till = np.zeros(len(keep), dtype=bool)
+    share = np.zeros(len(keep))
+    if till_share and len(keep):
+        share = np.array([till_share.get(s, 0.0) for s in source[keep].tolist()])
+        till = hw & (share > 0) & (end > occ)
+    till_weight = per_hour * share[till]
+    revenue_parts = [till_weight * open_hours(hours, occ[till], end[till])]
+
+    # productivity lost: one phase, or two around an escalation
+    esc = np.zeros(len(kind_all), dtype=bool)
+    esc_at = np.full(len(kind_all), np.nan)
+    esc_loss = np.full(len(kind_all), np.nan)
+    if tab.escalated:
+        esc[list(tab.escalated)] = True
+        ids = list(tab.escalated_at)
+        esc_at[ids] = [tab.escalated_at[i] for i in ids]
+        ids = list(tab.escalated_loss)
+        esc_loss[ids] = [tab.escalated_loss[i] for i in ids]
+    esc, esc_at, esc_loss = esc[keep], esc_at[keep], esc_loss[keep]
+    with np.errstate(invalid="ignore"):
+        two = esc & (esc_at < end)
+        phases = (
+            (occ, np.where(two, esc_at, end), loss, np.ones(len(keep), dtype=bool)),
+            (esc_at, end, esc_loss, two),
+        )
+        lost, counted = [], []
+        for a, b, phase_loss, present in phases:
+            ok = present & (b > a) & (phase_loss > 0) & (users > 0)
+            hours_down = open_hours(hours, np.where(ok, a, 0.0), np.where(ok, b, 0.0))
+            lost.append(np.where(ok, users * phase_loss * hours_down, 0.0))
+            counted.append(ok)
+    user_down = sequential_sum(np.column_stack(lost).ravel())
+
     office_down: list[tuple[float, float]] = []
-    n_incidents = n_hardware = n_prevented = n_breaches = 0
-    responses: list[float] = []
-    restores: list[float] = []
-    for inc in records.incidents:
-        if inc.kind == "prevented":
-            n_prevented += 1
-            continue
-        n_incidents += 1
-        n_breaches += inc.sla_breached
-        restored = not math.isnan(inc.restored)
-        end = min(inc.restored, horizon) if restored else horizon
-        if inc.kind == "hardware":
-            n_hardware += 1
-            device_down += end - inc.occurred
-            share = till_share.get(inc.source, 0.0)
-            if share > 0 and end > inc.occurred:
-                revenue_lost += per_hour * share * open_hours(inc.occurred, end)
-                if monthly is not None:
-                    _spread(inc.occurred, end, per_hour * share, open_hours, monthly)
-        for a, b, loss in _phases(inc, end):
-            if b > a and loss > 0 and inc.users_affected > 0:
-                lost = inc.users_affected * loss * open_hours(a, b)
-                user_down += lost
-                if monthly is not None and lost > 0:
-                    _spread(a, b, inc.users_affected * loss * value, open_hours, monthly)
-                if inc.users_affected >= client.users and loss >= 1.0:
-                    office_down.append((a, b))
-        if not math.isnan(inc.responded):
-            responses.append(inc.responded - inc.reported)
-        if restored:
-            restores.append(inc.restored - inc.occurred)
-    if per_hour > 0 and office_down:
-        for a, b in _merge(office_down):
-            revenue_lost += per_hour * open_hours(a, b)
-            if monthly is not None:
-                _spread(a, b, per_hour, open_hours, monthly)
+    whole = users >= client.users
+    office = [ok & whole & (phase[2] >= 1.0) for ok, phase in zip(counted, phases, strict=True)]
+    if office[0].any() or office[1].any():
+        for p, k in zip(*np.nonzero(np.column_stack(office)), strict=True):
+            a, b = phases[k][0][p], phases[k][1][p]
+            office_down.append((float(a), float(b)))
+    merged = _merge(office_down) if per_hour > 0 and office_down else []
+    if merged:
+        ma = np.array([a for a, _ in merged])
+        mb = np.array([b for _, b in merged])
+        revenue_parts.append(per_hour * open_hours(hours, ma, mb))
+    revenue_lost = sequential_sum(np.concatenate(revenue_parts))
     downtime_cost = user_down * value + revenue_lost
-    tech_hours = planned = planned_after = 0.0
-    for visit in records.visits:
-        start, end = visit[2], visit[3]
-        tech_hours += end - start
-        if visit[1] in PLANNED_WORK:
-            planned += end - start
-            planned_after += (end - start) - open_hours(start, end)
+
+    if monthly is not None:
+        # the same pieces, in the order a loop over the incidents adds them
+        pos = np.arange(len(keep))
+        with np.errstate(invalid="ignore"):
+            parts = [
+                (3 * pos[till], occ[till], end[till], till_weight),
+                *(
+                    (
+                        3 * pos[mask] + 1 + k,
+                        phases[k][0][mask],
+                        phases[k][1][mask],
+                        users[mask] * phases[k][2][mask] * value,
+                    )
+                    for k, mask in enumerate(x > 0 for x in lost)
+                ),
+            ]
+        if merged:
+            last = 3 * len(keep) + np.arange(len(merged))
+            parts.append((last, ma, mb, np.full(len(merged), per_hour)))
+        key = np.concatenate([p[0] for p in parts])
+        order = np.argsort(key, kind="stable")
+        a, b, w = (np.concatenate([p[i] for p in parts])[order] for i in (1, 2, 3))
+        _spread(hours, a.astype(np.float64), b.astype(np.float64), w.astype(np.float64), monthly)
+
+    responded = floats(tab.responded)[keep]
+    reported = floats(tab.reported)[keep]
+    answered = ~np.isnan(responded)
+    responses = (responded[answered] - reported[answered]).tolist()
+    restores = (rest[restored] - occ[restored]).tolist()
+    breached = tab.sla_breached
+    n_breaches = sum(1 for i in breached if kind_all[i] != "prevented") if breached else 0
+
+    visits = records.visit_columns()
+    start, finish = visits["start"], visits["end"]
+    busy = finish - start
+    planned = np.isin(visits["kind"], PLANNED_WORK)
     return {
         "client_cash_cost": totals.client_cash_cost,
         "downtime_cost": downtime_cost,
@@ -200,14 +331,16 @@ def compute_metrics(
         "provider_margin": totals.provider_margin,
         "device_downtime_hours": device_down,
         "user_downtime_hours": user_down,
-        "incidents": float(n_incidents),
-        "hardware_failures": float(n_hardware),
+        "incidents": float(len(keep)),
+        "hardware_failures": float(np.count_nonzero(hw)),
         "failures_prevented": float(n_prevented),
         "mean_response_hours": sum(responses) / len(responses) if responses else math.nan,
         "mean_time_to_restore_hours": sum(restores) / len(restores) if restores else math.nan,
-        "technician_hours": tech_hours,
+        "technician_hours": sequential_sum(busy),
         "sla_breaches": float(n_breaches),
         "p90_time_to_restore_hours": float(np.percentile(restores, 90)) if restores else math.nan,
-        "planned_work_hours": planned,
-        "planned_work_after_hours": planned_after,
+        "planned_work_hours": sequential_sum(np.where(planned, busy, 0.0)),
+        "planned_work_after_hours": sequential_sum(
+            np.where(planned, busy - open_hours(hours, start, finish), 0.0)
+        ),
     }

@@ -9,12 +9,19 @@ new subclass of :class:`Contract`, not an engine change.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, NamedTuple
+
+import numpy as np
 
 if TYPE_CHECKING:
     from itmodels.scenario import DeferralTerms, Maintenance, Monitoring, Scenario, Sla
 
-__all__ = ["Contract", "Visit"]
+__all__ = ["Charges", "Contract", "Visit"]
+
+#: ``(visit, category, amount)`` arrays: one ledger charge per entry, ordered by visit
+#: index and, within a visit, as :meth:`Contract.visit_charges` lists them.
+Charges = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 class Visit(NamedTuple):
@@ -75,6 +82,41 @@ class Contract(ABC):
     @abstractmethod
     def visit_charges(self, visit: Visit) -> list[tuple[str, float]]:
         """Ledger ``(category, amount)`` pairs the client pays for ``visit``."""
+
+    def charges_table(self, visits: Mapping[str, np.ndarray]) -> Charges:
+        """The client's charges for a whole table of visits at once.
+
+        Equal, row for row, to calling :meth:`visit_charges` on each visit in turn; the
+        engine bills a run's visits with it after the run.  Subclasses may override it
+        with a vectorised version.
+
+        Parameters
+        ----------
+        visits : mapping of str to numpy.ndarray
+            Columns ``incident_id``, ``kind``, ``start``, ``work_hours``,
+            ``travel_hours``, ``onsite`` and ``after_hours`` (one entry per visit).
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            ``(visit, category, amount)``: the index of the visit each charge is for
+            (non-decreasing), its ledger category and its amount.  Zero amounts may
+            appear; the ledger does not record them.
+        """
+        fields = [visits[name].tolist() for name in Visit._fields]
+        which: list[int] = []
+        categories: list[str] = []
+        amounts: list[float] = []
+        for i, values in enumerate(zip(*fields, strict=True)):
+            for category, amount in self.visit_charges(Visit(*values)):
+                which.append(i)
+                categories.append(category)
+                amounts.append(amount)
+        return (
+            np.array(which, dtype=np.int64),
+            np.array(categories, dtype=object),
+            np.array(amounts, dtype=np.float64),
+        )
 
     @abstractmethod
     def parts_price(self, cost: float) -> float:

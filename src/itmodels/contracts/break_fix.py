@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
-from itmodels.contracts.base import Contract, Visit
+import numpy as np
+
+from itmodels.contracts.base import Charges, Contract, Visit
 from itmodels.scenario import BreakFixTerms, Scenario
 
 __all__ = ["BreakFix", "billed_hours"]
@@ -74,6 +77,31 @@ class BreakFix(Contract):
         if visit.onsite and t.trip_charge > 0:
             charges.append(("trip", t.trip_charge))
         return charges
+
+    def charges_table(self, visits: Mapping[str, np.ndarray]) -> Charges:
+        """:meth:`visit_charges` for a whole table of visits, vectorised."""
+        t = self.terms
+        repair = np.flatnonzero(visits["kind"] == "repair")
+        onsite = visits["onsite"][repair]
+        rate = np.where(onsite, t.hourly_rate.onsite, t.hourly_rate.remote)
+        if t.after_hours_multiplier is not None:
+            after = visits["after_hours"][repair]
+            rate = np.where(after, rate * t.after_hours_multiplier, rate)
+        work = visits["work_hours"][repair]
+        if t.billing_increment > 0:
+            work = np.ceil(work / t.billing_increment - 1e-9) * t.billing_increment
+        labour = np.maximum(work, t.minimum_billed) * rate
+        which = [repair]
+        categories = [np.full(len(repair), "labour", dtype=object)]
+        amounts = [labour]
+        if t.trip_charge > 0:
+            trips = repair[onsite]
+            which.append(trips)
+            categories.append(np.full(len(trips), "trip", dtype=object))
+            amounts.append(np.full(len(trips), t.trip_charge, dtype=np.float64))
+        all_which = np.concatenate(which)
+        order = np.argsort(all_which, kind="stable")
+        return all_which[order], np.concatenate(categories)[order], np.concatenate(amounts)[order]
 
     def parts_price(self, cost: float) -> float:
         """Parts at cost plus ``parts_markup``."""

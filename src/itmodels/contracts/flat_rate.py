@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from itmodels.contracts.base import Contract, Visit
+from collections.abc import Mapping
+
+import numpy as np
+
+from itmodels.contracts.base import Charges, Contract, Visit
 from itmodels.scenario import FlatRateTerms, Scenario
 
 __all__ = ["FlatRate"]
@@ -45,6 +49,17 @@ class FlatRate(Contract):
             assert t.onsite_hourly_rate is not None  # checked by the scenario model
             return [("labour", visit.work_hours * t.onsite_hourly_rate)]
         return []
+
+    def charges_table(self, visits: Mapping[str, np.ndarray]) -> Charges:
+        """:meth:`visit_charges` for a whole table of visits, vectorised."""
+        t = self.terms
+        if t.onsite_included:
+            none = np.empty(0, dtype=np.int64)
+            return none, np.empty(0, dtype=object), np.empty(0, dtype=np.float64)
+        assert t.onsite_hourly_rate is not None  # checked by the scenario model
+        which = np.flatnonzero((visits["kind"] == "repair") & visits["onsite"])
+        labour = visits["work_hours"][which] * t.onsite_hourly_rate
+        return which, np.full(len(which), "labour", dtype=object), labour
 
     def parts_price(self, cost: float) -> float:
         """Free when parts are included, else cost plus ``parts_markup``."""

@@ -99,7 +99,15 @@ class Draws:
         """The uniforms behind the row returned by the last :meth:`next`."""
         return self._raw[self._i - 1]
 
-    def _refill(self) -> None:
+    def block(self) -> tuple[np.ndarray, np.ndarray]:
+        """The next block of rows as arrays ``(uniforms, transformed)``, one row per event.
+
+        Consecutive blocks hold the same rows :meth:`next` would return one by one; use
+        one interface or the other on a stream, not both.
+        """
+        return self._draw()
+
+    def _draw(self) -> tuple[np.ndarray, np.ndarray]:
         u = self.rng.random((self._size, self.width))
         out = u.copy()
         for j, f in enumerate(self.transforms):
@@ -107,7 +115,11 @@ class Draws:
                 out[:, j] = 0.0
             elif f is not None:
                 out[:, j] = f(u[:, j])
+        self._size = min(self._size * 2, 256)
+        return u, out
+
+    def _refill(self) -> None:
+        u, out = self._draw()
         self._rows = out.tolist()
         self._raw = u.tolist()
         self._i = 0
-        self._size = min(self._size * 2, 256)

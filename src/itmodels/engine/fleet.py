@@ -4,15 +4,22 @@ Each device is one SimPy process with its own random stream
 (``device/<class>/<index>``).  Its k-th life takes the k-th row of draws, so the two
 contracts see the same lifetimes, repair times and parts needs.  The first life honours
 the device's initial age by sampling the residual life given survival to that age.
+
+The common life (a new device fails, is reported at once, gets a technician at once and
+is repaired in one visit, no order, no warning) runs inline in the device's process;
+every other life goes through :func:`_life` and the model's general service flow.  Both
+do the same thing, in the same order, to the same numbers.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+
+import numpy as np
 
 from itmodels.engine.draws import Draws, ppf_or_zero
-from itmodels.engine.model import Job, Model, Proc
-from itmodels.engine.records import Incident
+from itmodels.engine.model import PRIORITY_LEVEL, Job, Model, Proc
 from itmodels.scenario import DeviceClass
 
 __all__ = ["start"]
@@ -20,6 +27,8 @@ __all__ = ["start"]
 # columns of a device's draws
 LIFE, WARN_U, LEAD, DETECT_U, WORK, REMOTE_U, PARTS_U, PARTS_LEAD, PARTS_COST = range(9)
 BEYOND_U, REPL_LEAD, TRAVEL1, TRAVEL2, DEFER = 9, 10, 11, 12, slice(13, 17)
+
+NAN = math.nan
 
 
 def start(model: Model) -> None:
@@ -47,12 +56,14 @@ def start(model: Model) -> None:
             None,
         ]
         monitored = model.contract.monitors(cls.name)
+        users = model.scn.users_of(cls.users_affected)
         for index in range(cls.count):
             draws = model.streams.draws(f"device/{cls.name}/{index}", transforms)
-            model.env.process(_device(model, cls, index, draws, monitored))
+            origin = model.incidents.add_origin((cls.name, index, users, cls.productivity_loss))
+            model.env.process(_device(model, cls, origin, draws, monitored))
 
 
-def _job(cls: DeviceClass, row: tuple[float, ...], age_at_failure: float) -> Job:
+def _job(cls: DeviceClass, row: Sequence[float], age_at_failure: float) -> Job:
     """The repair the k-th failure needs: replacement, parts, or plain work."""
     job = Job(row[WORK], row[REMOTE_U] < cls.remote_fix_probability, (row[TRAVEL1], row[TRAVEL2]))
     worn_out = cls.max_age is not None and age_at_failure >= cls.max_age
@@ -69,100 +80,214 @@ def _job(cls: DeviceClass, row: tuple[float, ...], age_at_failure: float) -> Job
     return job
 
 
-def _device(model: Model, cls: DeviceClass, index: int, draws: Draws, monitored: bool) -> Proc:
-    env = model.env
-    users = model.scn.users_of(cls.users_affected)
+def _detection(model: Model, monitored: bool) -> float:
     mon = model.contract.monitoring
-    detection = mon.detection_probability if mon is not None and monitored else 0.0
+    return mon.detection_probability if mon is not None and monitored else 0.0
+
+
+def _plain(cls: DeviceClass, detection: float, u: np.ndarray, out: np.ndarray) -> list[bool]:
+    """Which rows of a block make a plain life for a new device: no warning, no order.
+
+    The same tests as :func:`_life` and :func:`_job` make, with age 0.
+    """
+    n = len(u)
+    plain = np.ones(n, dtype=bool)
     warning = cls.warning
+    if warning is not None and detection > 0:
+        plain &= ~((u[:, WARN_U] < warning.probability) & (u[:, DETECT_U] < detection))
+    if cls.replacement_cost is not None:
+        beyond = u[:, BEYOND_U] < cls.beyond_repair_probability
+        if cls.max_age is not None:
+            beyond |= out[:, LIFE] >= cls.max_age
+        plain &= ~beyond
+    if cls.parts_probability > 0:
+        plain &= ~(u[:, PARTS_U] < cls.parts_probability)
+    return plain.tolist()
+
+
+def _device(model: Model, cls: DeviceClass, origin: int, draws: Draws, monitored: bool) -> Proc:
+    env = model.env
+    horizon = model.horizon
+    techs = model.techs
+    request = techs.request
+    release = techs.release
+    timeout = env.timeout
+    tab = model.incidents
+    new_kind, new_origin, new_priority = tab.kind.append, tab.origin.append, tab.priority.append
+    new_occurred, new_reported = tab.occurred.append, tab.reported.append
+    new_responded, new_restored, new_remote = (
+        tab.responded.append,
+        tab.restored.append,
+        tab.remote.append,
+    )
+    responded, restored, remote = tab.responded, tab.restored, tab.remote
+    log_visit = model.visit_log.extend
+    record_visit = model.record_visit
+    priority = cls.priority
+    queue_class, level = model.queue_class, PRIORITY_LEVEL[priority]
+    detection = _detection(model, monitored)
+    renew = cls.after_repair == "as_good_as_new"
+    remote_p = cls.remote_fix_probability
+    has_travel = model.has_travel
+    tech_always = model.tech_always
+    # lives that may run inline: reported at once, a technician may be asked for at once
+    inline = (monitored or model.reports_at_once(priority)) and (
+        model.after_hours[priority] or tech_always
+    )
+    may_not_be_plain = (
+        (cls.warning is not None and detection > 0)
+        or cls.replacement_cost is not None
+        or cls.parts_probability > 0
+    )
     age = cls.age
     while True:
-        row = draws.next()
-        if age > 0:
-            life = float(cls.lifetime.residual_ppf(draws.last_uniforms()[LIFE], age))
-        else:
-            life = row[LIFE]
-        t_fail = env.now + life
-        if t_fail >= model.horizon:
-            return
-        cycle_start = env.now
-        job = _job(cls, row, age + life)
-        warned = (
-            warning is not None and row[WARN_U] < warning.probability and row[DETECT_U] < detection
-        )
-        if warned:
-            t_warn = max(env.now, t_fail - row[LEAD])
-            inc = yield from _preventive(model, cls, index, users, job, t_warn, t_fail)
-        else:
-            yield env.timeout(life)
-            inc = model.new_incident(
-                "hardware", cls.name, index, cls.priority, users, cls.productivity_loss, env.now
-            )
-            if monitored or model.reports_at_once(inc.priority):
-                inc.reported = inc.occurred
+        u, out = draws.block()
+        n = len(u)
+        if inline:
+            lives = out[:, LIFE].tolist()
+            works = out[:, WORK].tolist()
+            fixed_remotely = (u[:, REMOTE_U] < remote_p).tolist()
+            travels = out[:, TRAVEL1].tolist() if has_travel else None
+            plain = _plain(cls, detection, u, out) if may_not_be_plain else None
+        for j in range(n):
+            if age > 0 or not inline or (plain is not None and not plain[j]):
+                row, life_u = out[j].tolist(), float(u[j, LIFE])
+                new_age = yield from _life(
+                    model, cls, origin, monitored, detection, row, life_u, age
+                )
+                if new_age is None:
+                    return
+                age = new_age
+                continue
+            # ---- the plain life, inline (same steps as _life -> Model.fix -> Model.visit)
+            life = lives[j]
+            if env.now + life >= horizon:
+                return
+            yield timeout(life)
+            now = env.now
+            ident = len(remote)
+            new_kind("hardware")
+            new_origin(origin)
+            new_priority(priority)
+            new_occurred(now)
+            new_reported(now)
+            new_responded(NAN)
+            new_restored(NAN)
+            new_remote(False)
+            work = works[j]
+            req = request(priority=(queue_class, level, now, ident))
+            yield req
+            start = env.now
+            onsite = not fixed_remotely[j]
+            responded[ident] = start  # = max(start, reported): asked at ``now``
+            remote[ident] = not onsite
+            there = travels[j] if onsite and has_travel else 0.0
+            yield timeout(there + work)
+            if there > 0:
+                model.release_after(there, req)
+                record_visit(ident, "repair", start, work, 2.0 * there, onsite)
+            elif tech_always:
+                release(req)
+                end = start + work + 0.0
+                log_visit((ident, "repair", start, end, work, 0.0, onsite, False, 0.0))
             else:
-                yield from model.report(inc, row[DEFER], monitored)
-            yield from model.fix(inc, job)
-        if inc.replaced or cls.after_repair == "as_good_as_new":
-            age = 0.0
+                release(req)
+                record_visit(ident, "repair", start, work, 0.0, onsite)
+            restored[ident] = env.now
+            age = 0.0 if renew else age + life
+
+
+def _life(
+    model: Model,
+    cls: DeviceClass,
+    origin: int,
+    monitored: bool,
+    detection: float,
+    row: list[float],
+    life_u: float,
+    age: float,
+) -> Proc:
+    """One life of a device, in general: returns the age after it, or None at the end."""
+    env = model.env
+    tab = model.incidents
+    warning = cls.warning
+    life = float(cls.lifetime.residual_ppf(life_u, age)) if age > 0 else row[LIFE]
+    t_fail = env.now + life
+    if t_fail >= model.horizon:
+        return None
+    cycle_start = env.now
+    job = _job(cls, row, age + life)
+    warned = warning is not None and row[WARN_U] < warning.probability and row[DETECT_U] < detection
+    if warned:
+        t_warn = max(env.now, t_fail - row[LEAD])
+        ident = yield from _preventive(model, cls, origin, job, t_warn, t_fail)
+    else:
+        yield env.timeout(life)
+        ident = model.new_incident("hardware", origin, cls.priority, env.now)
+        if monitored or model.reports_at_once(cls.priority):
+            tab.reported[ident] = tab.occurred[ident]
         else:
-            age += env.now - cycle_start if inc.kind == "prevented" else life
+            yield from model.report(ident, row[DEFER], monitored)
+        yield from model.fix(ident, job)
+    if ident in tab.replaced or cls.after_repair == "as_good_as_new":
+        return 0.0
+    return age + (env.now - cycle_start if tab.kind[ident] == "prevented" else life)
 
 
 def _preventive(
     model: Model,
     cls: DeviceClass,
-    index: int,
-    users: int,
+    origin: int,
     job: Job,
     t_warn: float,
     t_fail: float,
 ) -> Proc:
     """Monitoring caught a warning: order ahead, fix after hours, before the failure.
 
-    Returns the incident: ``kind == "prevented"`` if the fix was done in time, else a
-    ``"hardware"`` failure served with the parts already ordered.
+    Returns the incident's id: its kind is ``"prevented"`` if the fix was done in time,
+    else ``"hardware"``, a failure served with the parts already ordered.
     """
     env = model.env
+    tab = model.incidents
     if t_warn > env.now:
         yield env.timeout(t_warn - env.now)
-    inc = model.new_incident(
-        "prevented", cls.name, index, cls.priority, users, cls.productivity_loss, math.nan
-    )
-    inc.detected = True
-    inc.reported = env.now
+    ident = model.new_incident("prevented", origin, cls.priority, math.nan, env.now)
+    tab.detected.add(ident)
     if job.order_category is not None:
-        model.order(inc, job)
+        model.order(ident, job)
     ready = env.now if job.parts_ready is None else job.parts_ready
     client = model.client_hours
     window = ready if client.always_open else client.next_closed(ready)
     if window < t_fail:
         yield env.timeout(window - env.now)
-        key = model.queue_key(cls.priority, inc.reported, inc.incident_id)
+        key = model.queue_key(cls.priority, tab.reported[ident], ident)
         req = model.techs.request(priority=key)
         got = yield req | env.timeout(t_fail - env.now)
         if req in got:
             there = 0.0 if job.remote or not model.has_travel else job.travels[0]
             if env.now + there + job.work > t_fail:
-                env.timeout(t_fail - env.now).callbacks.append(lambda _e: _fail(inc, t_fail))
-            yield from model.visit(inc, "preventive", key, True, job.work, job, req)
-            inc.restored = env.now
-            return inc
+                env.timeout(t_fail - env.now).callbacks.append(
+                    lambda _e: _fail(model, ident, t_fail)
+                )
+            yield from model.visit(ident, "preventive", key, True, job.work, job, req)
+            tab.restored[ident] = env.now
+            return ident
         if req.triggered:
             model.techs.release(req)
         else:
             req.cancel()
     if t_fail > env.now:
         yield env.timeout(t_fail - env.now)
-    _fail(inc, t_fail)
-    yield from model.fix(inc, job)
-    return inc
+    _fail(model, ident, t_fail)
+    yield from model.fix(ident, job)
+    return ident
 
 
-def _fail(inc: Incident, t_fail: float) -> None:
+def _fail(model: Model, ident: int, t_fail: float) -> None:
     """The warned device failed before the fix was done."""
-    inc.kind = "hardware"
-    inc.occurred = t_fail
-    inc.reported = t_fail
-    if not math.isnan(inc.responded):
-        inc.responded = t_fail
+    tab = model.incidents
+    tab.kind[ident] = "hardware"
+    tab.occurred[ident] = t_fail
+    tab.reported[ident] = t_fail
+    if not math.isnan(tab.responded[ident]):
+        tab.responded[ident] = t_fail

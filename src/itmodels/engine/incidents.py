@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from itmodels.engine.draws import exp1, ppf_or_zero
 from itmodels.engine.model import Job, Model, Proc
-from itmodels.engine.records import Incident
 from itmodels.scenario import IncidentStream, Neglect
 from itmodels.units import HOURS_PER_MONTH
 
@@ -76,6 +75,9 @@ def _arrivals(model: Model, stream: IncidentStream) -> Proc:
     )
     shares = [(p, stream.priority.get(p, 0.0)) for p in ORDER]
     users = scn.users_of(stream.users_affected)
+    origins = {
+        p: model.incidents.add_origin((stream.name, -1, users, stream.loss_for(p))) for p in ORDER
+    }
     while True:
         gap, accept_u = arrivals.next()
         yield env.timeout(gap / rate)
@@ -83,9 +85,7 @@ def _arrivals(model: Model, stream: IncidentStream) -> Proc:
         if accept_u * cap > neglect_multiplier(model, stream.neglect, env.now):
             continue
         priority = _pick(shares, row[PRIO_U])
-        inc = model.new_incident(
-            "incident", stream.name, -1, priority, users, stream.loss_for(priority), env.now
-        )
+        ident = model.new_incident("incident", origins[priority], priority, env.now)
         job = Job(
             row[WORK], row[REMOTE_U] < stream.remote_fix_probability, (row[TRAVEL1], row[TRAVEL2])
         )
@@ -93,7 +93,7 @@ def _arrivals(model: Model, stream: IncidentStream) -> Proc:
             job.order_category = "parts"
             job.order_cost = row[PARTS_COST]
             job.order_lead = row[PARTS_LEAD]
-        env.process(_serve(model, inc, job, row[DEFER], stream))
+        env.process(_serve(model, ident, job, row[DEFER], stream))
 
 
 def _pick(shares: list[tuple[str, float]], u: float) -> str:
@@ -106,10 +106,11 @@ def _pick(shares: list[tuple[str, float]], u: float) -> str:
 
 
 def _serve(
-    model: Model, inc: Incident, job: Job, defer_row: tuple[float, ...], stream: IncidentStream
+    model: Model, ident: int, job: Job, defer_row: list[float], stream: IncidentStream
 ) -> Proc:
-    if model.reports_at_once(inc.priority):
-        inc.reported = inc.occurred
+    tab = model.incidents
+    if model.reports_at_once(tab.priority[ident]):
+        tab.reported[ident] = tab.occurred[ident]
     else:
-        yield from model.report(inc, defer_row, False, stream.loss_for)
-    yield from model.fix(inc, job)
+        yield from model.report(ident, defer_row, False, stream.loss_for)
+    yield from model.fix(ident, job)

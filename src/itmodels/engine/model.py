@@ -7,20 +7,25 @@ ordered after diagnosis), then *restored*.  Technicians are a SimPy
 :class:`~simpy.resources.resource.PriorityResource`; the queue key is
 ``(contract class, priority, report time, incident id)``, so contract clients come
 before pay-per-call clients, higher priority first, then first come first served.
+
+Money that follows from a visit (the contract's charges, wages, travel) is billed after
+the run from the visit log, in one vectorised pass; parts and hardware orders are billed
+when they are placed.  The ledger keeps the rows in the order billing each visit as it
+ended would have written them.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Sequence
 from typing import Any
 
+import numpy as np
 import simpy
 
-from itmodels.contracts.base import Contract, Visit
+from itmodels.contracts.base import Contract
 from itmodels.engine.draws import Streams
-from itmodels.engine.records import Incident, Records
+from itmodels.engine.records import Records
 from itmodels.engine.technicians import Technicians
 from itmodels.scenario import Scenario
 
@@ -30,6 +35,7 @@ PRIORITY_LEVEL = {"P1": 1, "P2": 2, "P3": 3, "P4": 4}
 MAINTENANCE_LEVEL = 5  # planned work queues behind every incident
 
 Proc = Generator[simpy.Event, Any, Any]
+NAN = math.nan
 
 
 class Job:
@@ -77,6 +83,10 @@ class Job:
 class Model:
     """One replication of one contract on one scenario.
 
+    Incidents are rows of :class:`~itmodels.engine.records.Incidents` and are referred
+    to by id.  Visits are appended to a flat log; their money rows are billed in one
+    pass after the run (:meth:`bill_visits`), in the order per-visit billing would give.
+
     Parameters
     ----------
     scenario : Scenario
@@ -106,8 +116,10 @@ class Model:
         self.tech_always = self.tech_hours.always_open
         self.techs = Technicians(self.env, capacity=scenario.provider.technicians)
         self.rec = Records()
+        self.incidents = self.rec.incidents
+        self.visit_log = self.rec.visit_log
         self.ledger = self.rec.ledger
-        self._ids = itertools.count()
+        self.ledger.follow(self.rec.visit_count)
         self._gate: dict[float, list[tuple[tuple, simpy.Event]]] = {}
         self.wage = scenario.provider.wage
         self.overtime_premium = scenario.provider.overtime_premium
@@ -118,102 +130,98 @@ class Model:
 
     # ------------------------------------------------------------------ incidents
     def new_incident(
-        self,
-        kind: str,
-        source: str,
-        device: int,
-        priority: str,
-        users: int,
-        loss: float,
-        occurred: float,
-    ) -> Incident:
-        """Create and record an incident."""
-        inc = Incident(next(self._ids), kind, source, device, priority, users, loss, occurred)
-        self.rec.incidents.append(inc)
-        return inc
+        self, kind: str, origin: int, priority: str, occurred: float, reported: float = NAN
+    ) -> int:
+        """Record a new incident; returns its id.
+
+        ``origin`` is the index of its ``(source, device, users_affected,
+        productivity_loss)``, see :meth:`~itmodels.engine.records.Incidents.add_origin`.
+        """
+        return self.incidents.new(kind, origin, priority, occurred, reported)
 
     def report(
         self,
-        inc: Incident,
-        row: tuple[float, ...],
+        ident: int,
+        row: Sequence[float],
         monitored: bool,
         loss_for: Callable[[str], float | None] | None = None,
     ) -> Proc:
-        """Wait until the incident is reported to the provider.
+        """Wait until incident ``ident`` is reported to the provider.
 
         ``row`` holds the deferral draws ``(defer_u, delay_u, esc_u, esc_time_u)``;
         ``loss_for`` gives the productivity loss of a priority, used on escalation.
         """
         env = self.env
+        tab = self.incidents
         if monitored:
-            inc.reported = env.now
+            tab.reported[ident] = env.now
             return
         noticed = self.client_hours.next_open(env.now)
         deferral = self.contract.deferral
         defer_u, delay_u, esc_u, esc_time_u = row
         if (
             deferral is not None
-            and inc.priority in deferral.priorities
+            and tab.priority[ident] in deferral.priorities
             and defer_u < deferral.probability
         ):
-            inc.deferred = True
+            tab.deferred.add(ident)
             delay = float(deferral.delay.ppf(delay_u))
             if esc_u < deferral.escalation_probability:
                 at = noticed + esc_time_u * delay
                 yield env.timeout(at - env.now)
-                inc.escalated = True
-                inc.escalated_at = at
-                inc.priority = deferral.escalate_to
+                tab.escalated.add(ident)
+                tab.escalated_at[ident] = at
+                tab.priority[ident] = deferral.escalate_to
                 loss = deferral.escalation_productivity_loss
                 if loss is None and loss_for is not None:
                     loss = loss_for(deferral.escalate_to)
-                inc.escalated_loss = inc.productivity_loss if loss is None else loss
+                tab.escalated_loss[ident] = tab.productivity_loss(ident) if loss is None else loss
                 noticed = self.client_hours.next_open(at)
             else:
                 noticed = self.client_hours.next_open(noticed + delay)
         if noticed > env.now:
             yield env.timeout(noticed - env.now)
-        inc.reported = env.now
+        tab.reported[ident] = env.now
 
-    def escalation_work(self, inc: Incident) -> float:
+    def escalation_work(self, ident: int) -> float:
         """The work multiplier for an escalated incident (1 otherwise)."""
         deferral = self.contract.deferral
-        return deferral.escalation_work_multiplier if inc.escalated and deferral else 1.0
+        escalated = ident in self.incidents.escalated
+        return deferral.escalation_work_multiplier if escalated and deferral else 1.0
 
-    def fix(self, inc: Incident, job: Job) -> Proc:
+    def fix(self, ident: int, job: Job) -> Proc:
         """Serve the incident: one visit, or two around a parts/hardware order."""
-        work = job.work * self.escalation_work(inc) if inc.escalated else job.work
-        after_hours_ok = self.after_hours[inc.priority]
-        key = (self.queue_class, PRIORITY_LEVEL[inc.priority], inc.reported, inc.incident_id)
+        tab = self.incidents
+        work = job.work * self.escalation_work(ident) if ident in tab.escalated else job.work
+        priority = tab.priority[ident]
+        after_hours_ok = self.after_hours[priority]
+        key = (self.queue_class, PRIORITY_LEVEL[priority], tab.reported[ident], ident)
         if job.order_category is not None and job.parts_ready is None:
-            yield from self.visit(inc, "repair", key, after_hours_ok, 0.5 * work, job)
-            self.order(inc, job)
-            yield from self.visit(inc, "repair", key, after_hours_ok, 0.5 * work, job)
+            yield from self.visit(ident, "repair", key, after_hours_ok, 0.5 * work, job)
+            self.order(ident, job)
+            yield from self.visit(ident, "repair", key, after_hours_ok, 0.5 * work, job)
         else:
-            yield from self.visit(inc, "repair", key, after_hours_ok, work, job)
-        inc.restored = self.env.now
+            yield from self.visit(ident, "repair", key, after_hours_ok, work, job)
+        tab.restored[ident] = self.env.now
 
     def reports_at_once(self, priority: str) -> bool:
         """True when an unmonitored incident is reported the moment it occurs."""
         return self.instant_report[priority]
 
-    def order(self, inc: Incident, job: Job) -> None:
+    def order(self, ident: int, job: Job) -> None:
         """Order parts or a replacement device: charge it now, note when it arrives."""
         now = self.env.now
         job.parts_ready = now + job.order_lead
         cost = job.order_cost
         if job.order_category == "hardware":
             price = self.contract.hardware_price(cost)
-            inc.replaced = True
+            self.incidents.replaced.add(ident)
         else:
             price = self.contract.parts_price(cost)
-            inc.parts = True
-        self.ledger.add(
-            now, "provider", "supplier", job.order_category or "parts", cost, inc.incident_id
-        )
-        self.ledger.add(
-            now, "client", "provider", job.order_category or "parts", price, inc.incident_id
-        )
+            self.incidents.parts.add(ident)
+        category = job.order_category or "parts"
+        self.ledger.add(now, "provider", "supplier", category, cost, ident)
+        self.ledger.add(now, "client", "provider", category, price, ident)
 
     # ------------------------------------------------------------------ technicians
     def queue_key(self, priority: str, reported: float, ident: int, level: int | None = None):
@@ -259,9 +267,14 @@ class Model:
         for _key, event in sorted(self._gate.pop(opens), key=lambda w: w[0]):
             event.succeed()
 
+    def release_after(self, delay: float, req: simpy.resources.resource.PriorityRequest) -> None:
+        """Release ``req`` in ``delay`` hours (the technician travelling back)."""
+        techs = self.techs
+        self.env.timeout(delay).callbacks.append(lambda _e: techs.release(req))
+
     def visit(
         self,
-        inc: Incident | None,
+        ident: int,
         kind: str,
         key: tuple,
         after_hours_ok: bool,
@@ -270,11 +283,12 @@ class Model:
         req: simpy.resources.resource.PriorityRequest | None = None,
     ) -> Proc:
         """One technician visit: get a technician (unless ``req`` is already granted),
-        travel (on-site work), work, release, bill and pay.
+        travel (on-site work), work, release and record the visit.
 
-        The work is done when the technician has travelled there and worked; the
-        technician is released after travelling back.  ``job=None`` is remote work; a
-        job whose parts are on order waits for them (``job.parts_ready``).
+        ``ident`` is the incident served, or -1 for maintenance and false alarms.  The
+        work is done when the technician has travelled there and worked; the technician
+        is released after travelling back.  ``job=None`` is remote work; a job whose
+        parts are on order waits for them (``job.parts_ready``).
         """
         env = self.env
         if req is None:
@@ -286,51 +300,71 @@ class Model:
                 req = yield from self.acquire(key, after_hours_ok, ready)
         start = env.now
         onsite = job is not None and not job.remote
-        if inc is not None and math.isnan(inc.responded):
-            inc.responded = max(start, inc.reported)
-            inc.remote = not onsite
+        if ident >= 0:
+            tab = self.incidents
+            if math.isnan(tab.responded[ident]):
+                tab.responded[ident] = max(start, tab.reported[ident])
+                tab.remote[ident] = not onsite
         there = job.next_travel() if onsite and self.has_travel else 0.0
         yield env.timeout(there + work)
         if there > 0:
-            env.timeout(there).callbacks.append(lambda _e: self.techs.release(req))
+            self.release_after(there, req)
         else:
             self.techs.release(req)
-        self.record_visit(inc, kind, start, work, 2.0 * there, onsite, there > 0)
+        self.record_visit(ident, kind, start, work, 2.0 * there, onsite)
 
     def record_visit(
-        self,
-        inc: Incident | None,
-        kind: str,
-        start: float,
-        work: float,
-        travel: float,
-        onsite: bool,
-        travelled: bool,
+        self, ident: int, kind: str, start: float, work: float, travel: float, onsite: bool
     ) -> None:
-        """Append the visit, its charges to the client and its costs to the provider."""
-        ident = -1 if inc is None else inc.incident_id
+        """Append the visit (its money is billed after the run, see :meth:`bill_visits`)."""
         end = start + work + travel
-        hours = self.tech_hours
         if self.tech_always:
             after_hours, overtime = False, 0.0
         else:
+            hours = self.tech_hours
             after_hours = not hours.is_open(start)
             overtime = max(end - start - hours.open_hours_between(start, end), 0.0)
-        self.rec.visits.append(
+        self.visit_log.extend(
             (ident, kind, start, end, work, travel, onsite, after_hours, overtime)
         )
-        visit = Visit(ident, kind, start, work, travel, onsite, after_hours)
-        for category, amount in self.contract.visit_charges(visit):
-            self.ledger.add(start, "client", "provider", category, amount, ident)
+
+    def bill_visits(self) -> None:
+        """Bill every visit: the contract's charges to the client, wages and travel costs.
+
+        The rows are the ones per-visit billing would write (charges in the contract's
+        order, then wages, then travel), placed in the ledger where it would write them.
+        """
+        n = self.rec.visit_count()
+        if n == 0:
+            return
+        cols = self.rec.visit_columns()
+        start, ident = cols["start"], cols["incident_id"]
+        which, category, amount = self.contract.charges_table(cols)
+        if len(which):
+            self.ledger.add_block(
+                which, start[which], _repeat("client", len(which)),
+                _repeat("provider", len(which)), category, amount, ident[which],
+            )  # fmt: skip
         if self.wage > 0:
-            wages = self.wage * ((end - start) + self.overtime_premium * overtime)
-            self.ledger.add(start, "provider", "staff", "wages", wages, ident)
-        if travelled:
-            self.ledger.add(start, "provider", "vendor", "travel", self.travel_cost, ident)
+            overtime = self.overtime_premium * cols["overtime_hours"]
+            wages = self.wage * ((cols["end"] - start) + overtime)
+            every = np.arange(n)
+            self.ledger.add_block(
+                every, start, _repeat("provider", n), _repeat("staff", n),
+                _repeat("wages", n), wages, ident,
+            )  # fmt: skip
+        travelled = np.flatnonzero(cols["travel_hours"] > 0) if self.travel_cost != 0.0 else []
+        if len(travelled):
+            k = len(travelled)
+            self.ledger.add_block(
+                travelled, start[travelled], _repeat("provider", k), _repeat("vendor", k),
+                _repeat("travel", k), np.full(k, self.travel_cost, dtype=np.float64),
+                ident[travelled],
+            )  # fmt: skip
 
     # ------------------------------------------------------------------ run
     def run(self) -> Records:
-        """Start every process, run to the horizon, and return the records."""
+        """Start every process, run to the horizon, bill, and return the records."""
         from itmodels.engine import fleet, incidents, services
 
         fleet.start(self)
@@ -338,4 +372,11 @@ class Model:
         services.start(self)
         self.env.run(until=self.horizon)
         services.settle(self)
+        self.bill_visits()
         return self.rec
+
+
+def _repeat(value: str, n: int) -> np.ndarray:
+    out = np.empty(n, dtype=object)
+    out[:] = value
+    return out

@@ -56,7 +56,7 @@ def _maintenance_session(model: Model, name: str, work: float, k: int) -> Proc:
     if window > env.now:
         yield env.timeout(window - env.now)
     key = model.queue_key("P4", env.now, -1 - k, level=MAINTENANCE_LEVEL)
-    yield from model.visit(None, "maintenance", key, True, work, None)
+    yield from model.visit(-1, "maintenance", key, True, work, None)
     model.last_maintenance[name] = env.now
 
 
@@ -80,7 +80,7 @@ def _false_alarms(model: Model) -> Proc:
 
 
 def _remote_check(model: Model, key: tuple, work: float) -> Proc:
-    yield from model.visit(None, "false_alarm", key, False, work, None)
+    yield from model.visit(-1, "false_alarm", key, False, work, None)
 
 
 def _background(model: Model) -> Proc:
@@ -127,20 +127,24 @@ def settle(model: Model) -> None:
         return
     breaches = [0] * n
     client = model.client_hours
-    for inc in model.rec.incidents:
-        target = sla.response.get(inc.priority)  # type: ignore[call-overload]
-        if inc.kind == "prevented" or target is None or math.isnan(inc.reported):
+    tab = model.incidents
+    for ident in range(len(tab)):
+        priority = tab.priority[ident]
+        reported = tab.reported[ident]
+        target = sla.response.get(priority)  # type: ignore[call-overload]
+        if tab.kind[ident] == "prevented" or target is None or math.isnan(reported):
             continue
-        if inc.priority in sla.around_the_clock:
-            deadline = inc.reported + target
+        if priority in sla.around_the_clock:
+            deadline = reported + target
         else:
-            deadline = client.add_open_hours(inc.reported, target)
-        inc.sla_deadline = deadline
-        late = inc.responded > deadline + 1e-9 if not math.isnan(inc.responded) else None
+            deadline = client.add_open_hours(reported, target)
+        tab.sla_deadline[ident] = deadline
+        responded = tab.responded[ident]
+        late = responded > deadline + 1e-9 if not math.isnan(responded) else None
         if late is None:
             late = deadline < model.horizon
         if late:
-            inc.sla_breached = True
+            tab.sla_breached.add(ident)
             breaches[min(int(deadline // HOURS_PER_MONTH), n - 1)] += 1
     for m, count in enumerate(breaches):
         book.add(
