@@ -1,0 +1,114 @@
+"""The engine's fast paths give exactly what the general paths give."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import itmodels as itm
+from itmodels.contracts import make_contract
+from itmodels.contracts.base import Contract
+from itmodels.engine.model import Model
+
+
+def _scenario(**device: object) -> itm.Scenario:
+    return itm.Scenario.model_validate(
+        {
+            "name": "paths",
+            "horizon": "2y",
+            "client": {"users": 20, "user_hour_value": 50, "business_hours": "24/7"},
+            "fleet": [
+                {
+                    "name": "pc",
+                    "count": 20,
+                    "age": 0,
+                    "users_affected": 1,
+                    "lifetime": {"dist": "exponential", "mean": "3mo"},
+                    "repair": {"dist": "lognormal", "median": "2h", "sigma": 0.5},
+                    **device,
+                }
+            ],
+            "provider": {"technicians": 2, "wage": 50, "travel": "30min", "travel_cost": 10},
+            "contracts": {
+                "break_fix": {"hourly_rate": 120, "minimum_billed": "1h", "trip_charge": 40},
+                "flat_rate": {"fee_per_device": 40},
+            },
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    "device",
+    [
+        {},  # every life plain: the inline path throughout
+        {  # a mix: parts orders and replacements take the general path
+            "remote_fix_probability": 0.4,
+            "parts_probability": 0.3,
+            "parts_lead_time": "1d",
+            "parts_cost": 100,
+            "beyond_repair_probability": 0.1,
+            "replacement_cost": 800,
+        },
+    ],
+)
+@pytest.mark.parametrize("contract", ["break_fix", "flat_rate"])
+def test_inline_lives_equal_the_general_path(device, contract, monkeypatch):
+    scn = _scenario(**device)
+    fast = itm.simulate(scn, contract, seed=4)
+    # with reports_at_once false the device process takes the general path for every
+    # life; on a 24/7 client with no deferral the report still happens at once
+    monkeypatch.setattr(Model, "reports_at_once", lambda self, priority: False)
+    slow = itm.simulate(scn, contract, seed=4)
+    pd.testing.assert_series_equal(fast.metrics, slow.metrics)
+    pd.testing.assert_frame_equal(fast.incidents, slow.incidents)
+    pd.testing.assert_frame_equal(fast.ledger, slow.ledger)
+    pd.testing.assert_frame_equal(fast.visits, slow.visits)
+    assert fast.metrics["incidents"] > 50
+
+
+TERMS = {
+    "break_fix": [
+        {"hourly_rate": 100},
+        {"hourly_rate": {"remote": 80, "onsite": 120}, "minimum_billed": "1h",
+         "billing_increment": "15min", "trip_charge": 40, "after_hours_multiplier": 1.5},
+        {"hourly_rate": 99.9, "billing_increment": "6min", "after_hours_multiplier": 2.0},
+    ],
+    "flat_rate": [
+        {"fee_per_device": 50},
+        {"fee_per_device": 50, "onsite_included": False, "onsite_hourly_rate": 77.7},
+    ],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("key", "terms"), [(k, t) for k, options in TERMS.items() for t in options]
+)
+def test_vectorised_billing_equals_billing_visit_by_visit(key, terms):
+    rng = np.random.default_rng(0)
+    n = 3000
+    work = np.where(rng.random(n) < 0.1, 0.0, rng.exponential(1.0, n))
+    work[:200] = np.arange(200) * 0.25  # exact multiples of the increment
+    visits = {
+        "incident_id": rng.integers(-1, 1000, n),
+        "kind": np.array(
+            rng.choice(["repair", "preventive", "maintenance", "false_alarm"], n), dtype=object
+        ),
+        "start": rng.random(n) * 1000,
+        "work_hours": work,
+        "travel_hours": np.where(rng.random(n) < 0.5, 0.0, rng.random(n)),
+        "onsite": rng.random(n) < 0.6,
+        "after_hours": rng.random(n) < 0.3,
+    }
+    data = copy.deepcopy(_scenario().model_dump(mode="json", exclude_none=True))
+    data["contracts"] = {key: terms}
+    contract = make_contract(itm.Scenario.model_validate(data), key)
+    fast = contract.charges_table(visits)
+    slow = Contract.charges_table(contract, visits)  # the per-visit reference
+    np.testing.assert_array_equal(fast[0], slow[0])
+    assert list(fast[1]) == list(slow[1])
+    np.testing.assert_array_equal(fast[2], slow[2])
+    billed_per_visit = key == "break_fix" or not terms.get("onsite_included", True)
+    assert (len(slow[0]) > 0) == billed_per_visit  # a flat fee alone bills no visit
