@@ -80,6 +80,9 @@ _METRIC_LABELS = {
     "provider_margin": "provider margin",
     "user_downtime_hours": "staff hours lost",
     "device_downtime_hours": "device hours down",
+    "sla_breaches": "SLA breaches",
+    "p90_time_to_restore_hours": "time to restore, 90th percentile (h)",
+    "planned_work_after_hours": "planned work after business hours",
 }
 
 
