@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
 
+from itmodels.chartdata import currency_unit
 from itmodels.decisions import FeeEstimate, break_even_fee
 from itmodels.experiment import run_experiment
 from itmodels.result import ExperimentResult
@@ -113,12 +114,13 @@ def _executor(args: argparse.Namespace) -> Iterator[Executor | None]:
 
 
 def _money(value: float, currency: str) -> str:
+    """A whole amount in the currency's unit as the charts show it: ``$17,872``, ``900 GBP``."""
     if math.isnan(value):
         return "n/a"
-    symbol = {"USD": "$", "EUR": "€", "GBP": "£"}.get(currency)
+    unit = currency_unit(currency)
     text = f"{abs(value):,.0f}"
     sign = "-" if value < 0 else ""
-    return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {currency}"
+    return f"{sign}{unit}{text}" if unit != currency else f"{sign}{text} {currency}"
 
 
 def summary_text(res: ExperimentResult, fee: FeeEstimate | None = None) -> str:
