@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import itmodels as itm
-from itmodels import report
+from itmodels import outputs, report
 from itmodels.outputs import (
     MANIFEST,
     OutputFolderError,
@@ -235,3 +235,46 @@ def test_write_bundle_lists_its_files_in_the_manifest_and_checks_first(tmp_path,
     with pytest.raises(OutputFolderError, match=r"my-notes\.txt"):
         report.write_bundle(res, users)
     assert _tree(users) == {"my-notes.txt": "mine", "sub/a.txt": "mine too"}
+
+
+def test_an_interrupt_at_the_swap_keeps_the_earlier_bundle(tmp_path, monkeypatch):
+    out = tmp_path / "bundle"
+    write_folder(out, _fill("1"))
+    before = _tree(out)
+
+    def interrupted(a: Path, b: Path) -> bool:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(outputs, "_exchange", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_folder(out, _fill("2"))
+    assert _tree(out) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["bundle"]
+
+
+def test_a_crash_half_way_through_force_leaves_every_file_accounted_for(tmp_path, monkeypatch):
+    out = _users_folder(tmp_path)
+    write_folder(out, _fill("1", extra="old-only.csv"), force=True)
+    calls = []
+    real = os.replace
+
+    def crash_on_the_second_file(a: object, b: object) -> None:
+        calls.append(b)
+        if len(calls) == 3:  # the manifest, one file, then the crash
+            raise KeyboardInterrupt
+        real(a, b)
+
+    monkeypatch.setattr(outputs.os, "replace", crash_on_the_second_file)
+    with pytest.raises(KeyboardInterrupt):
+        write_folder(out, _fill("2"), force=True)
+    monkeypatch.undo()
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    assert manifest["complete"] is False  # not mistaken for a finished bundle
+    assert manifest["files"] == ["charts/a.png", "metrics.csv", "old-only.csv"]
+    tree = _tree(out)
+    assert tree["my-notes.txt"] == "mine" and tree["sub/a.txt"] == "mine too"
+    write_folder(out, _fill("3"), force=True)  # the next run finishes the job
+    tree = _tree(out)
+    assert json.loads(tree.pop(MANIFEST))["complete"] is True
+    assert tree == {"charts/a.png": "chart 3", "metrics.csv": "metrics 3",
+                    "my-notes.txt": "mine", "sub/a.txt": "mine too"}  # fmt: skip

@@ -256,16 +256,15 @@ def check_destination(
         )
     if path.exists() and not path.is_dir():
         raise OutputFolderError(f"{shown}: is a file, not a folder; give a new or empty folder")
-    _check_parent(path)
-    if not path.exists():
-        return Destination(path, "new")
-    if not any(path.iterdir()):
-        return Destination(path, "empty")
+    if not path.exists() or not any(path.iterdir()):
+        _check_parent(path)  # the folder is made (or swapped in) beside it
+        return Destination(path, "empty" if path.exists() else "new")
     if not overwrite:
         raise FileExistsError(f"{shown} exists; pass overwrite=True to replace it")
     manifest = _read_manifest(path)
     foreign = _foreign(path, manifest)
     if not foreign:
+        _check_parent(path)
         return Destination(path, "bundle")
     if not force:
         what = (
@@ -367,6 +366,7 @@ def write_folder(
     parent = dest.path.parent
     parent.mkdir(parents=True, exist_ok=True)
     tmp = _make_temp_dir(parent, dest.path.name)
+    placed = False
     try:
         fill(tmp)
         files, _ = _entries(tmp)
@@ -378,10 +378,11 @@ def write_folder(
             _swap_in(tmp, dest.path)
         else:
             os.rename(tmp, dest.path)  # onto an empty folder: refused if it filled up
+        placed = True
         _fsync_dir(parent)
     except BaseException:
-        if tmp.exists():
-            _remove_listed(tmp, None)
+        if not placed and tmp.exists():
+            _remove_listed(tmp, None)  # only what fill wrote
         raise
     return sorted(files)
 
