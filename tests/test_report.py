@@ -280,6 +280,6 @@ def test_write_bundle_failure_leaves_nothing_that_looks_complete(
     old.mkdir()
     (old / "keep.txt").write_text("previous run", encoding="utf-8")
     with pytest.raises(RuntimeError, match="chart failed"):
-        report.write_bundle(res, old)
+        report.write_bundle(res, old, force=True)  # without force: refused before drawing
     assert [p.name for p in tmp_path.iterdir()] == ["old"]
     assert [p.name for p in old.iterdir()] == ["keep.txt"]

@@ -2,8 +2,11 @@
 
 ``compare`` runs both contracts on a scenario (the shipped default when none is named),
 prints a summary table and writes the tables, charts, a one-page proposal sheet and an
-HTML report into one folder, all at once (a crash leaves no folder that looks complete).
-Bad input gets one message naming the file and key path, exit status 2, no traceback.
+HTML report into one folder, all at once (a crash leaves no folder that looks complete;
+:mod:`itmodels.outputs` holds the rules that keep every file the user wrote).  Everything
+that can be checked (scenario, ``--set`` changes, branding, the output folder) is checked
+before the simulation starts.  Bad input gets one message naming the file and key path,
+exit status 2, no traceback.
 """
 
 from __future__ import annotations
@@ -11,16 +14,22 @@ from __future__ import annotations
 import argparse
 import contextlib
 import math
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
+import yaml
+
+from itmodels import __version__
 from itmodels.chartdata import currency_unit
 from itmodels.decisions import FeeEstimate, break_even_fee
 from itmodels.experiment import run_experiment
+from itmodels.outputs import Destination, check_destination, safe_folder_name
 from itmodels.result import ExperimentResult
-from itmodels.scenario import Branding, Scenario, load_scenario
+from itmodels.scenario import Branding, Scenario, ScenarioError, load_scenario
 from itmodels.shipped import DEFAULT_SCENARIO, shipped_names, shipped_path
 
 __all__ = ["main"]
@@ -47,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="itmodels",
         description="Break-fix versus flat-rate IT support, settled by simulation.",
     )
+    parser.add_argument("--version", action="version", version=f"itmodels {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def run_options(p: argparse.ArgumentParser, replications: int) -> None:
@@ -59,11 +69,21 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--dask", metavar="ADDRESS", help="run on a Dask scheduler, e.g."
                        " tcp://10.0.0.5:8786")  # fmt: skip
         p.add_argument("--no-progress", action="store_true", help="no progress bar")
+        set_option(p)
+
+    def set_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                       help="change one value of the scenario, e.g. --set client.users=25"
+                       " (VALUE is read as YAML; repeatable)")  # fmt: skip
 
     cmp_ = sub.add_parser("compare", help="compare the contracts; write tables, charts, reports")
     run_options(cmp_, 200)
     cmp_.add_argument("--out", "-o", type=Path, help="output folder (default:"
-                      " itmodels-out/<scenario name>); replaced as a whole")  # fmt: skip
+                      " itmodels-out/<scenario name>); a new or empty folder, or an earlier"
+                      " bundle, which is replaced as a whole")  # fmt: skip
+    cmp_.add_argument("--force", action="store_true", help="write into a folder holding other"
+                      " files: add the bundle's files beside them (none of yours is deleted"
+                      " or overwritten)")  # fmt: skip
     cmp_.add_argument("--provider", help="provider name for the proposal")
     cmp_.add_argument("--prospect", help="prospect (client) name for the proposal")
     cmp_.add_argument("--accent", help="accent colour for the proposal, e.g. '#0b6e4f'")
@@ -74,7 +94,8 @@ def _parser() -> argparse.ArgumentParser:
     be.add_argument("--per", choices=("device", "user", "server"), default="device")
     val = sub.add_parser("validate", help="check a scenario file and describe it")
     val.add_argument("scenario")
-    sub.add_parser("scenarios", help="list the shipped scenarios")
+    set_option(val)
+    sub.add_parser("scenarios", help="list the shipped scenarios and their files")
     return parser
 
 
@@ -129,25 +150,32 @@ def summary_text(res: ExperimentResult, fee: FeeEstimate | None = None) -> str:
     years = scn.horizon / 8766.0
     table = res.summary()
     names = list(res.contracts)
-    width = max(len(label) for _, label, _ in TABLE_METRICS) + 2
-    head = f"{'':<{width}}" + "".join(f"{n.replace('_', '-'):>30}" for n in names)
-    lines = [
-        f"{scn.name}: {res.replications} replications per contract, seed {res.seed},"
-        f" {years:g} years; mean (95 % interval)",
-        head,
-        "-" * len(head),
-    ]
+    rows = []
     for metric, label, kind in TABLE_METRICS:
         cells = []
         for name in names:
             row = table.loc[(name, metric)]
             if kind == "money":
                 mean, lo, hi = (_money(row[k], scn.currency) for k in ("mean", "ci_low", "ci_high"))
-                cell = f"{mean} ({lo} to {hi})"
+                cells.append(f"{mean} ({lo} to {hi})")
             else:
-                cell = f"{row['mean']:,.1f} ({row['ci_low']:,.1f} to {row['ci_high']:,.1f})"
-            cells.append(f"{cell:>30}")
-        lines.append(f"{label:<{width}}" + "".join(cells))
+                cells.append(f"{row['mean']:,.1f} ({row['ci_low']:,.1f} to {row['ci_high']:,.1f})")
+        rows.append((label, cells))
+    heads = [n.replace("_", "-") for n in names]
+    width = max(len(label) for label, _ in rows)
+    # each column as wide as its widest cell, two spaces apart: cells never run together
+    cols = [max(28, len(h), *(len(c[i]) for _, c in rows)) for i, h in enumerate(heads)]
+    head = f"{'':<{width}}" + "".join(f"  {h:>{w}}" for h, w in zip(heads, cols, strict=True))
+    lines = [
+        f"{scn.name}: {res.replications} replications per contract, seed {res.seed},"
+        f" {years:g} years; mean (95 % interval)",
+        head,
+        "-" * len(head),
+    ]
+    for label, cells in rows:
+        lines.append(
+            f"{label:<{width}}" + "".join(f"  {c:>{w}}" for c, w in zip(cells, cols, strict=True))
+        )
     if {"break_fix", "flat_rate"} <= set(names):
         d = res.compare().loc["client_total_cost"]
         cheaper, gap = ("Flat-rate", -d["mean"]) if d["mean"] < 0 else ("Break-fix", d["mean"])
@@ -177,21 +205,84 @@ def _branding(scn: Scenario, args: argparse.Namespace) -> Branding:
     )
 
 
+def _check_branding(scn: Scenario) -> None:
+    """Refuse a scenario's accent colour that the proposal sheet could not draw."""
+    accent = scn.branding.accent if scn.branding else None
+    if accent is not None:
+        from matplotlib.colors import is_color_like
+
+        if not is_color_like(accent):
+            raise ScenarioError(
+                scn.source,
+                [("branding.accent", f"{accent!r} is not a colour (a name or '#0b6e4f')")],
+            )
+
+
+def _changes(pairs: Sequence[str]) -> dict[str, Any]:
+    """``--set KEY=VALUE`` options as overrides; each VALUE read as YAML."""
+    changes: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise UsageError(f"--set {pair!r}: write KEY=VALUE, e.g. --set client.users=25")
+        if not text.strip():
+            raise UsageError(f"--set {key}: no value after '='")
+        if key in changes:
+            raise UsageError(f"--set {key}: given twice")
+        try:
+            changes[key] = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            problem = getattr(exc, "problem", None) or exc
+            raise UsageError(f"--set {key}: {text!r} is not a YAML value ({problem})") from None
+    return changes
+
+
+def _scenario(args: argparse.Namespace, default: str | None = DEFAULT_SCENARIO) -> Scenario:
+    """The scenario named on the command line with its ``--set`` changes, checked whole."""
+    scn = load_scenario(args.scenario or default)
+    changes = _changes(args.set)
+    if changes:
+        scn = scn.override(changes)
+    _check_branding(scn)
+    return scn
+
+
+def _destination(scn: Scenario, args: argparse.Namespace) -> Destination:
+    from itmodels.report import _bundle_files
+
+    out = args.out or Path("itmodels-out") / safe_folder_name(scn.name)
+    return check_destination(out, force=args.force, planned=_bundle_files(), force_hint="--force")
+
+
+def _say(text: str = "") -> None:
+    """Print to stdout; a reader that went away (``itmodels compare | head``) is no error."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        # later output (and Python's flush at exit) goes nowhere, quietly
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+
+
 def _compare(args: argparse.Namespace) -> None:
-    scn = load_scenario(args.scenario or DEFAULT_SCENARIO)
+    scn = _scenario(args)
     branding = _branding(scn, args)
-    out = args.out or Path("itmodels-out") / scn.name
+    dest = _destination(scn, args)  # before simulating: a refusal costs nothing
     with _executor(args) as executor:
         res = run_experiment(
             scn, args.replications, args.seed, executor=executor, progress=not args.no_progress
         )
     per = _fee_basis(scn)
     fee = break_even_fee(scn, per=per, result=res) if per is not None else None
-    print(summary_text(res, fee))
+    _say(summary_text(res, fee))
     from itmodels.report import write_bundle
 
-    written = write_bundle(res, out, branding=branding, break_even=fee)
-    print(f"\nWrote {len(written)} files to {out}/ (report.html, proposal.pdf, charts, tables).")
+    written = write_bundle(res, dest.path, branding=branding, break_even=fee, force=args.force)
+    _say(f"\nWrote {len(written)} files to {dest.path}/ (report.html, proposal.pdf, charts,"
+         " tables).")  # fmt: skip
 
 
 def _fee_basis(scn: Scenario) -> str | None:
@@ -205,14 +296,14 @@ def _fee_basis(scn: Scenario) -> str | None:
 
 
 def _break_even(args: argparse.Namespace) -> None:
-    scn = load_scenario(args.scenario or DEFAULT_SCENARIO)
+    scn = _scenario(args)
     with _executor(args) as executor:
         fee = break_even_fee(
             scn, args.replications, args.seed, basis=args.basis, per=args.per,
             executor=executor, progress=not args.no_progress,
         )  # fmt: skip
     what = "cash plus downtime" if args.basis == "total" else "cash only"
-    print(
+    _say(
         f"{scn.name}: break-even fee per {args.per} and month, {what}:"
         f" {_money(float(fee), scn.currency)}"
         f" (95 % CI {_money(fee.ci_low, scn.currency)} to {_money(fee.ci_high, scn.currency)};"
@@ -243,11 +334,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         _check(args)
         if args.command == "scenarios":
             for name in shipped_names():
-                scn = load_scenario(shipped_path(name) or name)
-                print(f"{name:<20} {(scn.description or scn.name).strip().splitlines()[0]}")
+                path = shipped_path(name)
+                scn = load_scenario(path or name)
+                _say(f"{name:<20} {(scn.description or scn.name).strip().splitlines()[0]}")
+                _say(f"{'':<20} {path}")
         elif args.command == "validate":
-            scn = load_scenario(args.scenario)
-            print(
+            scn = _scenario(args, default=None)
+            _say(
                 f"{scn.source}: valid. {scn.client.users} users, {scn.device_count} devices in"
                 f" {len(scn.fleet)} classes, {len(scn.incident_streams)} incident streams,"
                 f" {scn.horizon / 8766.0:g} years; contracts: {', '.join(scn.contracts.names())}"

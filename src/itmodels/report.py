@@ -29,6 +29,7 @@ from itmodels import plots
 from itmodels.claims import claims as claims_table
 from itmodels.decisions import FeeEstimate
 from itmodels.distributions import BaseDistribution
+from itmodels.outputs import write_folder
 from itmodels.proposal import _proposal_figure, _save_pdf, proposal_pdf
 from itmodels.report_text import (
     _DISCLAIMER,
@@ -45,7 +46,7 @@ from itmodels.report_text import (
 )
 from itmodels.result import ExperimentResult
 from itmodels.scenario import Branding
-from itmodels.store import atomic_write, write_dir_atomically
+from itmodels.store import atomic_write
 from itmodels.units import format_duration, parse_duration, parse_money
 
 __all__ = ["CHARTS", "html_report", "proposal_pdf", "write_bundle"]
@@ -274,6 +275,13 @@ def _tables(res: ExperimentResult, claims: pd.DataFrame | None) -> dict[str, pd.
     }
 
 
+def _bundle_files() -> list[str]:
+    """The files :func:`write_bundle` writes, relative to its folder (to check early)."""
+    tables = ("metrics", "monthly", "summary", "compare", "claims", "budget")
+    charts = [f"charts/{n}.{ext}" for n in CHARTS for ext in ("png", "svg")]
+    return [*(f"{t}.csv" for t in tables), *charts, "proposal.pdf", "report.html"]
+
+
 def write_bundle(
     res: ExperimentResult,
     out_dir: str | Path,
@@ -281,12 +289,17 @@ def write_bundle(
     branding: Branding | None = None,
     break_even: FeeEstimate | None = None,
     overwrite: bool = True,
+    force: bool = False,
 ) -> dict[str, Path]:
     """Write every table, chart, the proposal sheet and the HTML report into one folder.
 
-    The folder is filled under a temporary name and renamed into place, so a failure
-    half-way (or a crash) leaves no folder that looks complete, and an existing folder is
-    replaced only once the new one is whole.
+    The folder also holds ``itmodels-bundle.json``, a manifest of the files itmodels
+    wrote, by which a later call recognises it as a bundle.  The rules
+    (:mod:`itmodels.outputs`): a missing or empty folder is written, an earlier bundle is
+    replaced as a whole and atomically (filled in a temporary folder beside it, synced and
+    swapped in, so a crash leaves the old bundle or the new one); any other non-empty
+    folder, a file, a link or the current folder is refused before anything is drawn.
+    No file that itmodels did not write is ever deleted or overwritten.
 
     Parameters
     ----------
@@ -299,7 +312,12 @@ def write_bundle(
     break_even : FeeEstimate, optional
         Shown in the proposal sheet and the report when given.
     overwrite : bool
-        Replace ``out_dir`` if it exists (default); otherwise raise ``FileExistsError``.
+        Replace an earlier bundle at ``out_dir`` (default); otherwise a non-empty
+        ``out_dir`` raises ``FileExistsError``.
+    force : bool
+        Write into a non-empty folder that is not a bundle: the bundle's files are added
+        beside the ones there, file by file, and the manifest is marked complete last.  A
+        file of the same name that itmodels did not write is still refused.
 
     Returns
     -------
@@ -307,7 +325,12 @@ def write_bundle(
         Each file by its path relative to ``out_dir``: ``metrics.csv``, ``monthly.csv``,
         ``summary.csv``, ``compare.csv``, ``claims.csv``, ``budget.csv``,
         ``charts/<chart>.png`` and ``charts/<chart>.svg`` for each of :data:`CHARTS`,
-        ``proposal.pdf`` and ``report.html``.
+        ``proposal.pdf`` and ``report.html`` (the manifest is not listed).
+
+    Raises
+    ------
+    itmodels.outputs.OutputFolderError
+        If ``out_dir`` may not be written (see above); nothing is written then.
 
     Examples
     --------
@@ -337,5 +360,6 @@ def write_bundle(
         (tmp / "report.html").write_text(html, encoding="utf-8")
         written.extend(["proposal.pdf", "report.html"])
 
-    write_dir_atomically(out_dir, fill, overwrite)
+    about = {"scenario": res.scenario.name, "seed": res.seed, "replications": res.replications}
+    write_folder(out_dir, fill, force=force, overwrite=overwrite, about=about)
     return {name: out_dir / name for name in written}
