@@ -50,7 +50,11 @@ def main() -> None:
     )
     with (
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            scheduler_port=0,
         ) as cluster,
         distributed.Client(cluster) as client,
     ):

@@ -126,7 +126,11 @@ def test_an_unreachable_dask_scheduler_is_a_clear_error(tmp_path, capsys):
 
 def test_compare_on_an_existing_dask_scheduler_gives_the_serial_numbers(short_yaml, tmp_path):
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=":0",  # None still binds 8787; ":0" takes a free port
+        scheduler_port=0,
     ) as cluster:
         code = main(["compare", str(short_yaml), "-n", "4", "--dask", cluster.scheduler_address,
                      "--out", str(tmp_path / "dask"), "--no-progress"])  # fmt: skip

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
-from concurrent.futures import ProcessPoolExecutor
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from pathlib import Path
 
 import distributed
 import numpy as np
@@ -12,6 +21,7 @@ import pytest
 from scipy import stats
 
 import itmodels as itm
+from itmodels.experiment import local_pool
 from itmodels.metrics import METRICS
 
 
@@ -64,6 +74,18 @@ def test_a_different_seed_gives_different_numbers(office, result):
     )
 
 
+def _occupy(port: int) -> socket.socket | None:
+    """Hold ``port`` on every interface, as another program would (None: already held)."""
+    sock = socket.socket()
+    try:
+        sock.bind(("", port))
+    except OSError:
+        sock.close()
+        return None
+    sock.listen()
+    return sock
+
+
 def test_process_pool_and_dask_give_the_serial_numbers(office, result):
     with ProcessPoolExecutor(max_workers=2) as pool:
         by_pool = itm.run_experiment(
@@ -71,21 +93,34 @@ def test_process_pool_and_dask_give_the_serial_numbers(office, result):
         )
     pd.testing.assert_frame_equal(by_pool.metrics, result.metrics)
     pd.testing.assert_frame_equal(by_pool.monthly, result.monthly)
-
-    with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
-        by_dask = itm.run_experiment(
-            office,
-            replications=12,
-            seed=11,
-            executor=client.get_executor(),
-            progress=False,
-            chunk_size=3,
+    with local_pool(2) as pool:
+        by_local = itm.run_experiment(
+            office, replications=12, seed=11, executor=pool, progress=False, chunk_size=2
         )
+    pd.testing.assert_frame_equal(by_local.metrics, result.metrics)
+
+    # Dask's default ports (8786, 8787) may be taken: the cluster must bind none of them.
+    held = [_occupy(8787), _occupy(8786)]
+    try:
+        with (
+            distributed.LocalCluster(
+                n_workers=2, threads_per_worker=1, processes=True,
+                dashboard_address=":0", scheduler_port=0,
+            ) as cluster,
+            distributed.Client(cluster) as client,
+        ):  # fmt: skip
+            by_dask = itm.run_experiment(
+                office,
+                replications=12,
+                seed=11,
+                executor=client.get_executor(),
+                progress=False,
+                chunk_size=3,
+            )
+    finally:
+        for sock in held:
+            if sock is not None:
+                sock.close()
     pd.testing.assert_frame_equal(by_dask.metrics, result.metrics)
     pd.testing.assert_frame_equal(by_dask.monthly, result.monthly)
 
@@ -191,3 +226,182 @@ def test_level_out_of_range_is_refused(result):
     with pytest.raises(ValueError, match="level"):
         result.summary(level=1.5)
     assert math.isfinite(result.summary(level=0.9).loc[("flat_rate", "incidents"), "ci_low"])
+
+
+# --- lazy submission, interrupts and the local pool ---------------------------------------
+
+
+class InterruptingPool(ThreadPoolExecutor):
+    """Two threads; records how many submitted chunks are unfinished at each submission,
+    and raises KeyboardInterrupt (as Ctrl-C would) at submission number ``stop_at``."""
+
+    def __init__(self, stop_at: int) -> None:
+        super().__init__(max_workers=2)
+        self.stop_at = stop_at
+        self.futures: list = []
+        self.unfinished: list[int] = []
+
+    def submit(self, fn, /, *args, **kwargs):
+        self.unfinished.append(sum(not f.done() for f in self.futures))
+        if len(self.futures) + 1 == self.stop_at:
+            self.finished_at_interrupt = sum(f.done() for f in self.futures)
+            raise KeyboardInterrupt
+        future = super().submit(fn, *args, **kwargs)
+        self.futures.append(future)
+        return future
+
+
+def test_chunks_are_submitted_lazily_and_an_interrupt_cancels_the_queue(tmp_path):
+    scn = itm.load_scenario("small-office").override({"horizon": "1mo"})
+    pool = InterruptingPool(stop_at=9)
+    with pool, pytest.raises(KeyboardInterrupt):  # a million spans: none made up front
+        itm.run_experiment(scn, 10**6, seed=2, chunk_size=1, executor=pool, progress=False)
+    assert len(pool.futures) == 8
+    assert max(pool.unfinished) <= 4  # two chunks per worker at most
+    assert all(f.done() for f in pool.futures)  # nothing queued was left to run
+
+    store = tmp_path / "s"
+    pool = InterruptingPool(stop_at=9)
+    with pool, pytest.raises(KeyboardInterrupt):
+        itm.run_experiment(scn, 12, 2, chunk_size=1, executor=pool, progress=False, store=store)
+    ran = [f for f in pool.futures if not f.cancelled()]
+    stored = sorted((store / "chunks").glob("*.chunk"))
+    assert 0 < pool.finished_at_interrupt <= len(stored) <= len(ran)  # finished ones are kept
+    stamps = {p: p.stat().st_mtime_ns for p in stored}
+    resumed = itm.run_experiment(scn, 12, 2, chunk_size=1, progress=False, store=store, resume=True)
+    whole = itm.run_experiment(scn, 12, 2, chunk_size=1, progress=False)
+    pd.testing.assert_frame_equal(resumed.metrics, whole.metrics)
+    assert all(p.stat().st_mtime_ns == t for p, t in stamps.items())
+
+
+def _gone(pid: int) -> bool:
+    """True once ``pid`` has exited (a zombie nobody reaps counts as exited)."""
+    if Path("/proc/self/stat").exists():  # Linux: read the state, Z is a zombie
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in "ZX"
+        except FileNotFoundError:
+            return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def _wait_for(condition, bound: float, what: str) -> None:
+    """Poll ``condition`` until it holds; fail after ``bound`` seconds (a hang, not speed)."""
+    deadline = time.monotonic() + bound
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
+
+
+class Output:
+    """Collect a pipe's bytes in a thread (so the child never blocks on a full pipe)."""
+
+    def __init__(self, pipe) -> None:
+        self.data = b""
+        self._thread = threading.Thread(target=self._read, args=(pipe,), daemon=True)
+        self._thread.start()
+
+    def join(self) -> None:
+        self._thread.join()
+
+    def _read(self, pipe) -> None:
+        for chunk in iter(lambda: pipe.read1(4096), b""):
+            self.data += chunk
+
+
+def _default_sigint() -> None:
+    # A shell starts background jobs with SIGINT ignored, and children inherit that.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@pytest.mark.parametrize("target", ["process group", "parent only"])
+def test_ctrl_c_stops_compare_with_jobs_promptly(tmp_path, target):
+    # Ctrl-C in a terminal signals the whole process group; `kill -INT` only the parent.
+    command = [sys.executable, "-m", "itmodels", "compare", "-n", "100000", "--jobs", "2",
+               "--out", str(tmp_path / "out")]  # fmt: skip
+    with subprocess.Popen(
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        preexec_fn=_default_sigint,
+    ) as proc:
+        err = Output(proc.stderr)
+        _interrupt(proc, err, target)
+    assert proc.returncode == 130
+    assert b"interrupted; nothing was written" in err.data, err.data[-2000:]
+    assert b"Traceback" not in err.data, err.data[-2000:]
+    assert not (tmp_path / "out").exists()
+
+    def group_empty() -> bool:
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            return True
+        return False
+
+    _wait_for(group_empty, 30, "worker processes outlived the interrupted command")
+
+
+def _interrupt(proc: subprocess.Popen, err: Output, target: str) -> None:
+    try:
+        _wait_for(lambda: b"replications" in err.data, 120, "the run never started")
+        time.sleep(1.0)  # the workers are busy with their first chunks
+        assert proc.poll() is None
+        if target == "parent only":
+            os.kill(proc.pid, signal.SIGINT)
+        else:
+            os.killpg(proc.pid, signal.SIGINT)
+        proc.wait(timeout=30)  # a bound on a hang; without the fix this runs for hours
+        err.join()
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+KILLED_PARENT = """
+import multiprocessing, sys, time
+import itmodels as itm
+from itmodels.experiment import local_pool
+scn = itm.load_scenario("small-office").override({"horizon": "1mo"})
+with local_pool(2) as pool:
+    for f in [pool.submit(time.sleep, 0.3) for _ in range(4)]:
+        f.result()
+    print(*[p.pid for p in multiprocessing.active_children()], flush=True)
+    itm.run_experiment(scn, 10**6, seed=1, chunk_size=1, executor=pool, progress=False)
+"""
+
+
+def test_pool_workers_exit_when_their_parent_is_killed():
+    with subprocess.Popen(
+        [sys.executable, "-c", KILLED_PARENT], stdout=subprocess.PIPE, start_new_session=True
+    ) as proc:
+        _kill_parent(proc)
+
+
+def _kill_parent(proc: subprocess.Popen) -> None:
+    workers: list[int] = []
+    try:
+        workers = [int(pid) for pid in proc.stdout.readline().split()]
+        assert len(workers) == 2
+        time.sleep(1.0)  # the workers are busy with chunks
+        assert proc.poll() is None
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        _wait_for(lambda: all(_gone(pid) for pid in workers), 30, "workers outlived the parent")
+    finally:
+        for pid in workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def test_local_pool_refuses_a_bad_job_count():
+    with pytest.raises(ValueError, match="jobs"):
+        local_pool(0)

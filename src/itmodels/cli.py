@@ -17,7 +17,7 @@ import math
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ import yaml
 from itmodels import __version__
 from itmodels.chartdata import currency_unit
 from itmodels.decisions import FeeEstimate, break_even_fee
-from itmodels.experiment import run_experiment
+from itmodels.experiment import local_pool, run_experiment
 from itmodels.outputs import Destination, check_destination, safe_folder_name
 from itmodels.result import ExperimentResult
 from itmodels.scenario import Branding, Scenario, ScenarioError, load_scenario
@@ -128,7 +128,7 @@ def _executor(args: argparse.Namespace) -> Iterator[Executor | None]:
         with client:
             yield client.get_executor()
     elif args.jobs > 1:
-        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        with local_pool(args.jobs) as pool:
             yield pool
     else:
         yield None

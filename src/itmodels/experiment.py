@@ -5,15 +5,26 @@ Replication ``r`` of an experiment seeded ``seed`` always uses the seed sequence
 whatever executor runs it and in whatever order, so the same seed gives the same numbers
 serially, on local processes or on a Dask cluster.  Work is sent in chunks of
 replications; each chunk runs every contract on the same replications (paired).
+
+Chunks are submitted lazily, at most two per worker in flight, so a huge run costs no
+memory up front and an interrupt (Ctrl-C) cancels everything queued at once.  For local
+processes use :func:`local_pool`: its workers leave Ctrl-C to the parent, are stopped at
+once when the parent is interrupted, and exit by themselves if the parent dies.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Sequence
-from concurrent.futures import Executor, as_completed
+import multiprocessing
+import os
+import signal
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
 
 import numpy as np
 import pandas as pd
@@ -25,7 +36,7 @@ from itmodels.run import simulate
 from itmodels.scenario import Scenario
 from itmodels.store import ChunkStore
 
-__all__ = ["Chunk", "run_chunk", "run_experiment"]
+__all__ = ["Chunk", "LocalPool", "local_pool", "run_chunk", "run_experiment"]
 
 MONTHLY_VALUES = (*MONTHLY_MONEY, "downtime_cost")
 
@@ -105,8 +116,141 @@ def run_chunk(
     )
 
 
-def _spans(replications: int, size: int) -> list[tuple[int, int]]:
-    return [(a, min(a + size, replications)) for a in range(0, replications, size)]
+def _spans(replications: int, size: int) -> Iterator[tuple[int, int]]:
+    return ((a, min(a + size, replications)) for a in range(0, replications, size))
+
+
+def _workers(executor: Executor) -> int:
+    """How many chunks ``executor`` runs at once (process/thread pools, Dask executors)."""
+    n = getattr(executor, "_max_workers", None)
+    client = getattr(executor, "_client", None)  # distributed.cfexecutor.ClientExecutor
+    if n is None and client is not None:
+        n = sum(client.nthreads().values())
+    return max(1, int(n or os.cpu_count() or 1))
+
+
+def _drain(
+    submit: Callable[[int, int], Future],
+    spans: Iterable[tuple[int, int]],
+    finish: Callable[[Chunk], None],
+    in_flight: int,
+) -> None:
+    """Submit spans as slots free up (never more than ``in_flight`` at once).
+
+    On any exception (Ctrl-C too) every pending chunk is cancelled; on Ctrl-C the chunks
+    that have already finished are still handed to ``finish`` (stored), then it re-raises.
+    """
+    spans = iter(spans)
+    pending: set[Future] = set()
+    ready: set[Future] = set()
+    try:
+        while True:
+            pending.update(
+                submit(a, b) for a, b in itertools.islice(spans, in_flight - len(pending))
+            )
+            if not pending:
+                return
+            ready, pending = wait(pending, return_when=FIRST_COMPLETED)
+            while ready:
+                finish(ready.pop().result())
+    except BaseException as exc:
+        for future in pending:
+            future.cancel()
+        if isinstance(exc, KeyboardInterrupt):
+            for future in ready | pending:
+                if future.done() and not future.cancelled() and future.exception() is None:
+                    finish(future.result())
+        raise
+
+
+def _watch_parent(parent: int, poll: float) -> None:
+    """End this worker process once its parent is gone (a daemon thread's loop)."""
+    parent_process = multiprocessing.parent_process()
+    while True:
+        threading.Event().wait(poll)
+        gone = os.getppid() != parent  # POSIX: an orphan is adopted by another process
+        if parent_process is not None and not parent_process.is_alive():
+            gone = True  # Windows: the parent's process handle is signalled
+        if gone:
+            os._exit(1)
+
+
+def _worker_setup(poll: float) -> None:
+    """Pool initializer: leave Ctrl-C to the parent, and exit when the parent dies."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    thread = threading.Thread(
+        target=_watch_parent, args=(os.getppid(), poll), name="itmodels-parent-watch", daemon=True
+    )
+    thread.start()
+
+
+class LocalPool(ProcessPoolExecutor):
+    """A process pool whose workers cannot outlive an interrupted or dead parent.
+
+    Made by :func:`local_pool`.  Workers ignore SIGINT (Ctrl-C reaches the whole process
+    group; the parent alone decides what to do).  Leaving a ``with`` block by an exception,
+    Ctrl-C included, calls :meth:`stop`: queued work is cancelled and the workers are ended
+    at once instead of finishing their running chunks.  Each worker also runs a daemon
+    thread that checks every ``poll`` seconds whether its parent is gone and then exits
+    (POSIX: its parent process id changes when it is orphaned; Windows: the parent's
+    process handle is signalled), so a SIGKILLed parent leaves no workers behind.
+    """
+
+    def __init__(self, max_workers: int, poll: float = 0.25) -> None:
+        super().__init__(max_workers=max_workers, initializer=_worker_setup, initargs=(poll,))
+
+    def stop(self) -> None:
+        """Cancel queued work and end the workers now, without waiting for running chunks."""
+        terminate = getattr(super(), "terminate_workers", None)  # Python 3.14+
+        if terminate is not None:  # pragma: no cover - newer Pythons
+            terminate()
+            return
+        workers = list((self._processes or {}).values())
+        self.shutdown(wait=False, cancel_futures=True)
+        for process in workers:
+            if process.is_alive():
+                process.terminate()
+        for process in workers:
+            process.join()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool:
+        if exc_type is None:
+            return bool(super().__exit__(exc_type, exc, tb))
+        self.stop()
+        return False
+
+
+def local_pool(jobs: int) -> LocalPool:
+    """A pool of ``jobs`` local worker processes for ``run_experiment(executor=...)``.
+
+    Use it as a context manager: on Ctrl-C (or any error) inside the block, queued chunks
+    are cancelled and the workers stopped at once; workers also exit by themselves within
+    a fraction of a second if the parent process is killed.
+
+    Parameters
+    ----------
+    jobs : int
+        Number of worker processes (at least 1).
+
+    Returns
+    -------
+    LocalPool
+
+    Examples
+    --------
+    >>> import itmodels as itm
+    >>> from itmodels.experiment import local_pool
+    >>> with local_pool(2) as pool:  # doctest: +SKIP
+    ...     res = itm.run_experiment(itm.load_scenario("small-office"), 40, executor=pool)
+    """
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"jobs must be a positive integer, got {jobs!r}")
+    return LocalPool(jobs)
 
 
 def default_chunk_size(replications: int) -> int:
@@ -141,9 +285,11 @@ def run_experiment(
     contracts : sequence of str, optional
         Contracts to run (default: every contract the scenario defines).
     executor : concurrent.futures.Executor, optional
-        ``None`` runs serially; a ``ProcessPoolExecutor`` uses local cores; a Dask
-        ``distributed.Client(...).get_executor()`` runs on a cluster.  The numbers do not
-        depend on it.
+        ``None`` runs serially; :func:`local_pool` (or any ``ProcessPoolExecutor``) uses
+        local cores; a Dask ``distributed.Client(...).get_executor()`` runs on a cluster.
+        The numbers do not depend on it.  At most two chunks per worker are in flight; on
+        Ctrl-C the queued ones are cancelled (a :func:`local_pool` also stops the running
+        ones as its ``with`` block is left).
     progress : bool
         Show a progress bar (``tqdm.auto``: a widget in notebooks, text in terminals).
     chunk_size : int, optional
@@ -151,14 +297,25 @@ def run_experiment(
     keep_runs : bool
         Keep every run's incidents and ledger (memory grows with replications).
     store : str or Path, optional
-        A folder to which each finished chunk is written at once (atomically), so a run
-        that is killed loses nothing finished.
+        A folder to which each finished chunk is written at once (atomically, with a
+        checksum), so a run that is killed or interrupted loses nothing finished.  A new
+        run needs an empty or new folder; one process at a time may write it.
     resume : bool
-        With ``store``: continue a killed run, recomputing nothing already stored.
+        With ``store``: continue a killed run, recomputing nothing already stored.  Every
+        stored chunk is verified; a damaged one is recomputed (with a
+        :class:`~itmodels.store.DamagedChunkWarning`).
 
     Returns
     -------
     ExperimentResult
+
+    Raises
+    ------
+    KeyboardInterrupt
+        On Ctrl-C, after cancelling every chunk not yet started (chunks already finished
+        stay in ``store``).
+    FileExistsError, ValueError, itmodels.store.StoreError
+        If ``store`` cannot be used as asked (see :meth:`itmodels.store.ChunkStore.open`).
 
     Examples
     --------
@@ -183,38 +340,43 @@ def run_experiment(
     if resume and store is None:
         raise ValueError("resume=True needs store= (the folder of the run to continue)")
     box = None
-    if store is not None:
-        box = ChunkStore.open(store, scenario, seed, names, replications, size, resume=resume)
     n_months = months(scenario.horizon)
+    if store is not None:
+        box = ChunkStore.open(
+            store, scenario, seed, names, replications, size, resume=resume,
+            columns=(METRICS, MONTHLY_VALUES), months=n_months,
+        )  # fmt: skip
     done: dict[tuple[int, int], tuple[pd.DataFrame, pd.DataFrame]] = {}
     runs: dict[tuple[str, int], dict[str, pd.DataFrame]] = {}
-    if box is not None:
-        done.update(box.load())
-    todo = [span for span in _spans(replications, size) if span not in done]
-    bar = _progress(progress, replications, sum(b - a for a, b in done))
+    bar = None
 
     def finish(chunk: Chunk) -> None:
-        frames = chunk.frames(n_months)
         if box is not None:
-            box.write(chunk.start, chunk.stop, *frames)
-        done[(chunk.start, chunk.stop)] = frames
+            box.write(chunk.start, chunk.stop, chunk.metrics, chunk.monthly)
+        done[(chunk.start, chunk.stop)] = chunk.frames(n_months)
         runs.update(chunk.runs)
         if bar is not None:
             bar.update(chunk.stop - chunk.start)
 
     try:
+        if box is not None:
+            for (a, b), (m, mo) in box.load().items():
+                done[(a, b)] = Chunk(a, b, names, m, mo).frames(n_months)
+        todo = (span for span in _spans(replications, size) if span not in done)
+        bar = _progress(progress, replications, sum(b - a for a, b in done))
         if executor is None:
             for a, b in todo:
                 finish(run_chunk(scenario, names, seed, a, b, keep_runs))
         else:
-            futures = [
-                executor.submit(run_chunk, scenario, names, seed, a, b, keep_runs) for a, b in todo
-            ]
-            for future in as_completed(futures):
-                finish(future.result())
+            _drain(
+                lambda a, b: executor.submit(run_chunk, scenario, names, seed, a, b, keep_runs),
+                todo, finish, in_flight=2 * _workers(executor),
+            )  # fmt: skip
     finally:
         if bar is not None:
             bar.close()
+        if box is not None:
+            box.close()
     metrics = pd.concat([done[span][0] for span in sorted(done)], ignore_index=True)
     monthly = pd.concat([done[span][1] for span in sorted(done)], ignore_index=True)
     return ExperimentResult.from_frames(
