@@ -112,3 +112,26 @@ def test_vectorised_billing_equals_billing_visit_by_visit(key, terms):
     np.testing.assert_array_equal(fast[2], slow[2])
     billed_per_visit = key == "break_fix" or not terms.get("onsite_included", True)
     assert (len(slow[0]) > 0) == billed_per_visit  # a flat fee alone bills no visit
+
+
+def test_backlogged_work_asks_for_a_technician_once(monkeypatch):
+    # one technician in office hours, far more work than one person can do: the backlog
+    # waits through many shift openings; each job must ask once, not at every opening
+    from itmodels.engine.technicians import Technicians
+
+    calls = []
+    ask = Technicians.request
+
+    def counted(self, *args, **kwargs):
+        calls.append(1)
+        return ask(self, *args, **kwargs)
+
+    monkeypatch.setattr(Technicians, "request", counted)
+    scn = _scenario(count=400, lifetime={"dist": "exponential", "mean": "1mo"})
+    data = scn.model_dump(mode="json")
+    data["horizon"] = "3mo"
+    data["provider"]["working_hours"] = {"days": "mon-fri", "start": "08:00", "end": "18:00"}
+    run = itm.simulate(itm.Scenario.model_validate(data), "flat_rate", seed=1)
+    waiting = int(run.incidents["responded"].isna().sum())
+    assert waiting > 100  # a real backlog, carried through dozens of openings
+    assert len(calls) == len(run.visits) + waiting
