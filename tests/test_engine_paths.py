@@ -135,3 +135,83 @@ def test_backlogged_work_asks_for_a_technician_once(monkeypatch):
     waiting = int(run.incidents["responded"].isna().sum())
     assert waiting > 100  # a real backlog, carried through dozens of openings
     assert len(calls) == len(run.visits) + waiting
+
+
+def _log_grants(monkeypatch):
+    """Record every request (time, key, whether it may start after hours, shift test) and
+    every grant (time, order) the dispatcher makes."""
+    import simpy
+
+    from itmodels.engine.technicians import Request, Technicians
+
+    asked: list[tuple] = []
+    granted: dict[int, tuple[float, int]] = {}
+    ask = Technicians.request
+
+    def request(self, priority=0, anytime=True):
+        req = ask(self, priority, anytime)
+        asked.append((self.env.now, priority, anytime, self._is_open, req))
+        return req
+
+    def succeed(self, value=None):
+        granted[id(self)] = (self.env.now, len(granted))
+        return simpy.Event.succeed(self, value)
+
+    monkeypatch.setattr(Technicians, "request", request)
+    monkeypatch.setattr(Request, "succeed", succeed)
+    return asked, granted
+
+
+def test_requests_at_one_instant_are_granted_in_dispatch_order(monkeypatch):
+    import simpy
+
+    from itmodels.engine.technicians import Technicians
+
+    env = simpy.Environment()
+    techs = Technicians(env, capacity=1)
+    order: list[tuple] = []
+
+    def holder():
+        req = techs.request(priority=(0, 0))
+        yield req
+        yield env.timeout(4.5)
+        techs.release(req)  # the technician is free before the others ask
+
+    def job(key, delay):
+        yield env.timeout(delay)
+        req = techs.request(priority=key)
+        yield req
+        order.append(key)
+        yield env.timeout(1.0)
+        techs.release(req)
+
+    env.process(holder())
+    # four ask at t = 5 in this order (one of them via a zero-length wait): pay-per-call
+    # P1, contract P3, pay-per-call P4, contract P1
+    for key, delay in [((1, 1), 5.0), ((0, 3), 5.0), ((1, 4), 5.0), ((0, 1), 5.0)]:
+        env.process(job(key, delay))
+    env.run()
+    assert order == [(0, 1), (0, 3), (1, 1), (1, 4)]
+
+
+def test_replayed_starts_follow_the_dispatch_rule(monkeypatch):
+    # every grant of a long run: no request waiting at that moment (asked at or before
+    # it, granted later or later at the same instant) that could start then had a lower key
+    asked, granted = _log_grants(monkeypatch)
+    scn = itm.load_scenario("professional-firm").override({"horizon": "1y"})
+    itm.simulate(scn, "break_fix", seed=1)
+    seen = 0
+    for t, key, _anytime, _open, req in asked:
+        if id(req) not in granted:
+            continue
+        at, rank = granted[id(req)]
+        for t2, key2, anytime2, is_open2, req2 in asked:
+            if t2 > at or key2 >= key:
+                continue
+            at2, rank2 = granted.get(id(req2), (np.inf, np.inf))
+            if (at2, rank2) < (at, rank):
+                continue
+            may_start = anytime2 or is_open2 is None or is_open2(at)
+            assert not may_start, (t, key, at, t2, key2, at2)
+        seen += 1
+    assert seen > 500

@@ -490,6 +490,25 @@ def test_shift_opens_in_priority_order() -> None:
     assert by_source(run, "restored") == {"d0": 37.0, "d1": 35.0}
 
 
+def test_reports_at_one_opening_are_served_in_dispatch_order() -> None:
+    # office hours Mon-Fri; Saturday 10:00 a P4 printer fails, Sunday 10:00 a P1 server,
+    # Sunday 12:00 a P2, Saturday 09:00 a P3: all four are reported at the opening,
+    # Monday 08:00 (t = 176), at one instant; they are served P1, P2, P3, P4
+    scn = timed_fleet(
+        200,
+        ("P4", 130.0, 2.0),
+        ("P1", 154.0, 3.0),
+        ("P2", 156.0, 1.0),
+        ("P3", 129.0, 1.0),
+        working_hours=MON_FRI,
+    )
+    data = scn.model_dump(mode="json")
+    data["client"]["business_hours"] = MON_FRI
+    run = itm.simulate(scenario(data), "break_fix", seed=0)
+    assert set(by_source(run, "reported").values()) == {176.0}
+    assert by_source(run, "responded") == {"d1": 176.0, "d2": 179.0, "d3": 180.0, "d0": 181.0}
+
+
 def test_job_left_at_closing_waits_for_the_next_shift() -> None:
     # two P3s at Monday 17:00; the first overruns to 18:30, the second starts Tuesday 08:00
     scn = timed_fleet(35, ("P3", 17.0, 1.5), ("P3", 17.0, 1.5), working_hours=MON_FRI)

@@ -10,9 +10,13 @@ is not granted a technician while the shift is closed; when the shift opens, the
 dispatcher itself grants the waiting work.  A job therefore asks once and costs nothing
 while it waits, however many shifts it waits through.
 
-Grants follow :class:`simpy.PriorityResource`: a request made while a technician is
-free is granted at once; a release frees the technician at once and grants the first
-waiting request when its event is processed.
+Requests made at one instant are all ordered by key before any of them is granted:
+grants wait until nothing else is scheduled at the current time (``Environment.peek``),
+so work reported together (everything noticed overnight is reported at the opening) is
+served in dispatch order, not in the order the processes happened to ask.  When no two
+requests come at one instant, grants are those of :class:`simpy.PriorityResource`: a
+request made while a technician is free is granted at once; a released technician goes
+to the first waiting request.
 """
 
 from __future__ import annotations
@@ -89,6 +93,7 @@ class Technicians:
         self._anytime: list[Request] = []  # waiting work that may start at any hour
         self._in_hours: list[Request] = []  # waiting work that needs the shift open
         self._wake_at: set[float] = set()
+        self._pending = False  # a dispatch is scheduled at the current time
 
     @property
     def waiting(self) -> int:
@@ -107,8 +112,11 @@ class Technicians:
             queue.append(req)
         else:
             insort_right(queue, req, key=_KEY)
-        if self.busy < self.capacity:
-            self._dispatch(None)
+        if self.busy < self.capacity and not self._pending:
+            if self.env.peek() > self.env.now:
+                self._dispatch(None)  # nothing else can ask at this instant
+            else:
+                self._dispatch_soon()
         return req
 
     def release(self, req: Request) -> simpy.Event:
@@ -119,9 +127,23 @@ class Technicians:
         """
         self.busy -= 1
         done = self.env.event()
-        done.callbacks.append(self._dispatch)
+        if not self._pending:
+            self._pending = True
+            done.callbacks.append(self._dispatch_when_quiet)
         done.succeed()
         return done
+
+    def _dispatch_soon(self) -> None:
+        """Dispatch at the current time, once everything else scheduled now has run."""
+        self._pending = True
+        self.env.event().succeed().callbacks.append(self._dispatch_when_quiet)
+
+    def _dispatch_when_quiet(self, _event: simpy.Event) -> None:
+        if self.env.peek() <= self.env.now:
+            self.env.event().succeed().callbacks.append(self._dispatch_when_quiet)
+            return
+        self._pending = False
+        self._dispatch(None)
 
     def _withdraw(self, req: Request) -> None:
         queue = self._anytime if req in self._anytime else self._in_hours
@@ -159,4 +181,5 @@ class Technicians:
 
     def _wake(self, opens: float) -> None:
         self._wake_at.discard(opens)
-        self._dispatch(None)
+        if not self._pending:
+            self._dispatch_soon()
