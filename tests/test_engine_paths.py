@@ -52,6 +52,7 @@ def _scenario(**device: object) -> itm.Scenario:
             "beyond_repair_probability": 0.1,
             "replacement_cost": 800,
         },
+        {"max_age": "5mo", "replacement_cost": 800},  # age since installation decides
     ],
 )
 @pytest.mark.parametrize("contract", ["break_fix", "flat_rate"])

@@ -490,6 +490,28 @@ def test_shift_opens_in_priority_order() -> None:
     assert by_source(run, "restored") == {"d0": 37.0, "d1": 35.0}
 
 
+def test_max_age_counts_from_installation_not_from_the_last_repair() -> None:
+    # bought 6 months before the start, a new life of exactly 1 year after every repair
+    # (as good as new), replaced from 2.8 years old: it fails at 0.5 y (1 year old),
+    # 1.5 y (2 years old) and 2.5 y (3 years old: replaced), although each life is 1 year
+    data = minimal(
+        horizon="3y",
+        fleet=[
+            device(
+                age="6mo",
+                lifetime=const("1y"),
+                repair=const("1h"),
+                max_age="2.8y",
+                replacement_cost=900,
+            )
+        ],
+    )
+    run = itm.simulate(scenario(data), "break_fix", seed=0)
+    assert run.incidents["replaced"].tolist() == [False, False, True]
+    hardware = run.ledger[run.ledger["category"] == "hardware"]
+    assert hardware["amount"].sum() > 0
+
+
 def test_reports_at_one_opening_are_served_in_dispatch_order() -> None:
     # office hours Mon-Fri; Saturday 10:00 a P4 printer fails, Sunday 10:00 a P1 server,
     # Sunday 12:00 a P2, Saturday 09:00 a P3: all four are reported at the opening,
