@@ -336,6 +336,28 @@ def _office_down_hours(run: itm.Run) -> float:
     return total + (0.0 if cur_b is None else cur_b - cur_a)
 
 
+def test_overlapping_office_wide_losses_stop_at_everyones_time() -> None:
+    # four users; the router (everyone, all work) is down 10-14, the file server
+    # (everyone, 60 % of their work) 12-16: from 12 to 14 each user loses all of their
+    # time, not 160 % of it
+    fleet = [
+        device(name="router", users_affected="all", lifetime=const(10.0), repair=const(4.0)),
+        device(
+            name="server",
+            users_affected="all",
+            productivity_loss=0.6,
+            lifetime=const(12.0),
+            repair=const(4.0),
+        ),
+    ]
+    run = itm.simulate(scenario(minimal(horizon=20, users=4, technicians=2, fleet=fleet)),
+                       "break_fix", seed=0)  # fmt: skip
+    assert by_source(run, "restored") == {"router": 14.0, "server": 16.0}
+    # 4 x (1.0 x 4 h) + 4 x (0.6 x 4 h) - 4 x (0.6 x 2 h) of the overlap
+    assert run.metrics["user_downtime_hours"] == pytest.approx(20.8, rel=1e-12)
+    assert run.metrics["downtime_cost"] == pytest.approx(20.8 * 50, rel=1e-12)
+
+
 @pytest.mark.parametrize(
     ("users_affected", "loss", "counts"),
     [("all", 1.0, True), (3, 1.0, True), (2, 1.0, False), ("all", 0.5, False)],
@@ -537,6 +559,28 @@ def test_job_left_at_closing_waits_for_the_next_shift() -> None:
     run = itm.simulate(scn, "break_fix", seed=0)
     assert by_source(run, "responded") == {"d0": 17.0, "d1": 32.0}
     assert run.visits["overtime_hours"].tolist() == pytest.approx([0.5, 0.0], abs=1e-12)
+
+
+def test_incident_not_served_by_the_horizon_shows_its_draw() -> None:
+    # Monday 20:00 a failure that needs a part and can be fixed remotely; staff report it
+    # Tuesday 08:00, after the horizon (t = 30): the log still shows what was drawn
+    data = minimal(
+        horizon=30,
+        business_hours=MON_FRI,
+        fleet=[
+            device(
+                lifetime=const(20.0),
+                remote_fix_probability=1.0,
+                parts_probability=1.0,
+                parts_lead_time=const("1d"),
+            )
+        ],
+    )
+    inc = itm.simulate(scenario(data), "break_fix", seed=0).incidents
+    assert len(inc) == 1 and math.isnan(inc["responded"].iloc[0])
+    assert inc["remote"].tolist() == [True]
+    assert inc["parts"].tolist() == [True]
+    assert inc["replaced"].tolist() == [False]
 
 
 def test_second_visit_waits_for_parts_and_working_hours() -> None:

@@ -186,14 +186,13 @@ def _device(model: Model, cls: DeviceClass, origin: int, draws: Draws, monitored
             new_reported(now)
             new_responded(NAN)
             new_restored(NAN)
-            new_remote(False)
+            new_remote(fixed_remotely[j])
             work = works[j]
             req = request(priority=(queue_class, level, now, ident))
             yield req
             start = env.now
             onsite = not fixed_remotely[j]
             responded[ident] = start  # = max(start, reported): asked at ``now``
-            remote[ident] = not onsite
             there = travels[j] if onsite and has_travel else 0.0
             yield timeout(there + work)
             if there > 0:
@@ -242,6 +241,7 @@ def _life(
     else:
         yield env.timeout(life)
         ident = model.new_incident("hardware", origin, cls.priority, env.now)
+        model.drawn(ident, job)
         if monitored or model.reports_at_once(cls.priority):
             tab.reported[ident] = tab.occurred[ident]
         else:
@@ -272,6 +272,7 @@ def _preventive(
     if t_warn > env.now:
         yield env.timeout(t_warn - env.now)
     ident = model.new_incident("prevented", origin, cls.priority, math.nan, env.now)
+    model.drawn(ident, job)
     tab.detected.add(ident)
     if job.order_category is not None:
         model.order(ident, job)

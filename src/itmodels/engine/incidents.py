@@ -93,6 +93,7 @@ def _arrivals(model: Model, stream: IncidentStream) -> Proc:
             job.order_category = "parts"
             job.order_cost = row[PARTS_COST]
             job.order_lead = row[PARTS_LEAD]
+        model.drawn(ident, job)
         env.process(_serve(model, ident, job, row[DEFER], stream))
 
 

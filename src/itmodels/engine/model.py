@@ -130,6 +130,8 @@ class Model:
         self.overtime_premium = scenario.provider.overtime_premium
         self.travel_cost = scenario.provider.travel_cost
         self.has_travel = scenario.provider.travel is not None
+        #: incidents whose job needs an order: (id, "parts" or "hardware")
+        self._orders: list[tuple[int, str]] = []
         #: time of the last completed maintenance of each kind (None: never)
         self.last_maintenance: dict[str, float | None] = {"patching": None, "preventive": None}
 
@@ -143,6 +145,15 @@ class Model:
         productivity_loss)``, see :meth:`~itmodels.engine.records.Incidents.add_origin`.
         """
         return self.incidents.new(kind, origin, priority, occurred, reported)
+
+    def drawn(self, ident: int, job: Job) -> None:
+        """Note what incident ``ident`` was drawn to need (remote fix, an order).
+
+        The incident log shows the draw even if the incident is not served by the horizon.
+        """
+        self.incidents.remote[ident] = job.remote
+        if job.order_category is not None:
+            self._orders.append((ident, job.order_category))
 
     def report(
         self,
@@ -286,7 +297,6 @@ class Model:
             tab = self.incidents
             if math.isnan(tab.responded[ident]):
                 tab.responded[ident] = max(start, tab.reported[ident])
-                tab.remote[ident] = not onsite
         there = job.next_travel() if onsite and self.has_travel else 0.0
         yield env.timeout(there + work)
         if there > 0:
@@ -353,6 +363,9 @@ class Model:
         incidents.start(self)
         services.start(self)
         self.env.run(until=self.horizon)
+        tab = self.incidents
+        for ident, category in self._orders:
+            (tab.replaced if category == "hardware" else tab.parts).add(ident)
         services.settle(self)
         self.bill_visits()
         return self.rec
