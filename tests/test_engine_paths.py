@@ -216,3 +216,54 @@ def test_replayed_starts_follow_the_dispatch_rule(monkeypatch):
             assert not may_start, (t, key, at, t2, key2, at2)
         seen += 1
     assert seen > 500
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_dispatcher_grants_as_simpy_priority_resource_when_no_two_ask_at_once(seed):
+    # the same random stream of requests (distinct times, keys with ties, random holds)
+    # through the engine's dispatcher and through simpy.PriorityResource: same grants
+    import simpy
+
+    from itmodels.engine.technicians import Technicians
+
+    rng = np.random.default_rng(seed)
+    n = 400
+    arrivals = np.cumsum(rng.exponential(1.0, n))
+    keys = [
+        (int(c), int(p)) for c, p in zip(rng.integers(0, 2, n), rng.integers(1, 5, n), strict=True)
+    ]
+    holds = rng.exponential(2.5, n)
+    capacity = int(rng.integers(1, 4))
+
+    def run(make, ask, give_back):
+        env = simpy.Environment()
+        res = make(env)
+        grants = []
+
+        def job(i):
+            yield env.timeout(arrivals[i])
+            req = ask(res, keys[i])
+            yield req
+            grants.append((env.now, i))
+            yield env.timeout(holds[i])
+            give_back(res, req)
+
+        for i in range(n):
+            env.process(job(i))
+        env.run()
+        return grants
+
+    ours = run(
+        lambda env: Technicians(env, capacity),
+        lambda res, key: res.request(priority=key),
+        lambda res, req: res.release(req),
+    )
+    theirs = run(
+        lambda env: simpy.PriorityResource(env, capacity),
+        lambda res, key: res.request(priority=key),
+        lambda res, req: res.release(req),
+    )
+    assert len(ours) == n
+    assert ours == theirs
+    waited = sum(1 for (t, i) in ours if t > arrivals[i])
+    assert waited > n // 4  # the queue was used, not only free technicians

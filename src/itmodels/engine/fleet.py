@@ -193,7 +193,7 @@ def _device(model: Model, cls: DeviceClass, origin: int, draws: Draws, monitored
             start = env.now
             onsite = not fixed_remotely[j]
             responded[ident] = start  # = max(start, reported): asked at ``now``
-            there = travels[j] if onsite and has_travel else 0.0
+            there = travels[j] if onsite and travels is not None else 0.0
             yield timeout(there + work)
             if there > 0:
                 model.release_after(there, req)

@@ -263,7 +263,11 @@ class Model:
     def release_after(self, delay: float, req: Request) -> None:
         """Release ``req`` in ``delay`` hours (the technician travelling back)."""
         techs = self.techs
-        self.env.timeout(delay).callbacks.append(lambda _e: techs.release(req))
+
+        def back(_event: simpy.Event) -> None:
+            techs.release(req)
+
+        self.env.timeout(delay).callbacks.append(back)
 
     def visit(
         self,
@@ -297,7 +301,7 @@ class Model:
             tab = self.incidents
             if math.isnan(tab.responded[ident]):
                 tab.responded[ident] = max(start, tab.reported[ident])
-        there = job.next_travel() if onsite and self.has_travel else 0.0
+        there = job.next_travel() if job is not None and onsite and self.has_travel else 0.0
         yield env.timeout(there + work)
         if there > 0:
             self.release_after(there, req)
@@ -345,7 +349,11 @@ class Model:
                 every, start, _repeat("provider", n), _repeat("staff", n),
                 _repeat("wages", n), wages, ident,
             )  # fmt: skip
-        travelled = np.flatnonzero(cols["travel_hours"] > 0) if self.travel_cost != 0.0 else []
+        travelled = (
+            np.flatnonzero(cols["travel_hours"] > 0)
+            if self.travel_cost != 0.0
+            else np.empty(0, dtype=np.intp)
+        )
         if len(travelled):
             k = len(travelled)
             self.ledger.add_block(
