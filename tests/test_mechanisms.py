@@ -551,6 +551,18 @@ def test_reports_at_one_opening_are_served_in_dispatch_order() -> None:
     run = itm.simulate(scenario(data), "break_fix", seed=0)
     assert set(by_source(run, "reported").values()) == {176.0}
     assert by_source(run, "responded") == {"d1": 176.0, "d2": 179.0, "d3": 180.0, "d0": 181.0}
+    # and by class: other clients' jobs left from the weekend go first when they are
+    # contract work, after the P1 when they are pay-per-call P3s like this client's
+    data["horizon"] = 400
+    data["fleet"] = [device(name="server", priority="P1", lifetime=const(154.0))]
+    background = {"jobs_per_month": 60, "work": const("1h"), "priority": "P3"}
+    first = {}
+    for share in (0.0, 1.0):
+        data["provider"]["background_load"] = {**background, "contract_share": share}
+        inc = itm.simulate(scenario(data), "break_fix", seed=3).incidents
+        first[share] = inc["responded"].iloc[0]
+    assert first[0.0] == 176.0
+    assert first[1.0] >= 177.0
 
 
 def test_job_left_at_closing_waits_for_the_next_shift() -> None:
