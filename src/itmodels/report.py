@@ -29,15 +29,14 @@ from itmodels import plots
 from itmodels.claims import claims as claims_table
 from itmodels.decisions import FeeEstimate
 from itmodels.distributions import BaseDistribution
+from itmodels.formatting import format_money
 from itmodels.outputs import write_folder
 from itmodels.proposal import _proposal_figure, _save_pdf, proposal_pdf
 from itmodels.report_text import (
-    _DISCLAIMER,
     CHARTS,
     _break_even_text,
     _chart,
     _key_rows,
-    _money,
     _Names,
     _names,
     _pair,
@@ -90,7 +89,7 @@ def _context(
             )
     budget = res.budget()
     budget_rows = [
-        [cd.display_name(str(c)), *(_money(budget.loc[c, k], cur) for k in budget.columns)]
+        [cd.display_name(str(c)), *(format_money(budget.loc[c, k], cur) for k in budget.columns)]
         for c in budget.index
     ]
     bf, fr = scn.contracts.break_fix, scn.contracts.flat_rate
@@ -116,12 +115,12 @@ def _context(
         "horizon": cd.horizon_text(scn.horizon),
         "replications": res.replications,
         "seed": res.seed,
-        "money": lambda v: _money(v, cur),
+        "money": lambda v: format_money(v, cur),
         "duration": format_duration,
         "business_hours": scn.client.business_hours.describe(),
         "working_hours": scn.technician_hours.describe(),
         "terms": terms,
-        "disclaimer": _DISCLAIMER,
+        "disclaimer": names.disclaimer,
     }
 
 
@@ -171,7 +170,7 @@ def _value(name: str, value: Any, parse: set[Callable[..., Any]], currency: str)
     if isinstance(value, float) and parse_duration in parse:
         return format_duration(value)
     if isinstance(value, float) and parse_money in parse:
-        return _money(value, currency)
+        return format_money(value, currency)
     if isinstance(value, float) and (
         any(word in name for word in ("markup", "probability", "share", "cap", "loss"))
     ):
