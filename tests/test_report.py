@@ -1,22 +1,21 @@
 """The proposal sheet, the HTML report and the bundle: what a prospect gets to see.
 
-The HTML report is rendered in headless Chromium and the PDF read back with poppler-utils;
-both are installed by ``.ci/run``, so a missing tool fails these tests instead of skipping
-them.
+The HTML report is rendered in headless Chromium and the PDF read back with poppler-utils
+(the ``chromium``, ``pdftotext`` and ``pdftoppm`` fixtures of ``conftest.py``: a missing tool
+skips with the one-line install hint, or fails when the ``CI`` environment variable is set).
 """
 
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
-from matplotlib.text import Text
 
+import conftest
 import itmodels as itm
 from itmodels import plots, report
 from itmodels.decisions import FeeEstimate
@@ -40,16 +39,6 @@ BUNDLE = [
     "proposal.pdf",
     "report.html",
 ]
-
-
-def _tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        pytest.fail(
-            f"{name} is not installed; .ci/run installs it (apt-get install chromium"
-            " poppler-utils) before running the tests"
-        )
-    return path
 
 
 def _small(**changes: object) -> Scenario:
@@ -93,16 +82,10 @@ def html(res: ExperimentResult, fee: FeeEstimate, tmp_path_factory: pytest.TempP
     return report.html_report(res, path, break_even=fee)
 
 
-def _sheet_text(path: Path, res: ExperimentResult, **kwargs: object) -> str:
-    """The words on the proposal sheet: from the PDF (pdftotext) or, without poppler's
-    pdftotext, from the figure that was saved."""
-    if shutil.which("pdftotext"):
-        cmd = ["pdftotext", "-layout", str(path), "-"]
-        text = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-    else:
-        names = report._names(res.scenario, kwargs.get("branding"))  # type: ignore[arg-type]
-        fig = report._proposal_figure(res, names, kwargs.get("break_even"))  # type: ignore[arg-type]
-        text = " ".join(t.get_text() for t in fig.findobj(Text))
+def _sheet_text(path: Path, pdftotext: str) -> str:
+    """The words on the proposal sheet, read back from the PDF by poppler's pdftotext."""
+    cmd = [pdftotext, "-layout", str(path), "-"]
+    text = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     return " ".join(text.split())
 
 
@@ -112,15 +95,15 @@ def _page_count(path: Path) -> int:
 
 # ---------------------------------------------------------------------------- proposal sheet
 def test_proposal_is_one_page_with_names_numbers_and_assumptions(
-    res: ExperimentResult, fee: FeeEstimate, tmp_path: Path
+    res: ExperimentResult, fee: FeeEstimate, tmp_path: Path, pdftotext: str, pdftoppm: str
 ) -> None:
     path = report.proposal_pdf(res, tmp_path / "sub" / "proposal.pdf", break_even=fee)
     assert path == tmp_path / "sub" / "proposal.pdf"
     assert _page_count(path) == 1
-    subprocess.run([_tool("pdftoppm"), "-r", "40", "-png", path, tmp_path / "page"], check=True)
+    subprocess.run([pdftoppm, "-r", "40", "-png", path, tmp_path / "page"], check=True)
     assert [p.name for p in tmp_path.glob("page*.png")] == ["page-1.png"]
     assert sorted(p.name for p in path.parent.iterdir()) == ["proposal.pdf"]  # no temp left
-    text = _sheet_text(path, res, break_even=fee)
+    text = _sheet_text(path, pdftotext)
     for expected in (
         "Example Small Office",  # prospect: the client's name
         "Example IT Services",  # provider: the scenario's provider
@@ -137,10 +120,12 @@ def test_proposal_is_one_page_with_names_numbers_and_assumptions(
         assert expected in text, expected
 
 
-def test_proposal_branding_and_no_break_even_line(res: ExperimentResult, tmp_path: Path) -> None:
+def test_proposal_branding_and_no_break_even_line(
+    res: ExperimentResult, tmp_path: Path, pdftotext: str
+) -> None:
     brand = Branding(provider="Acme $ Support", prospect="Jones & Co", accent="darkgreen")
     path = report.proposal_pdf(res, tmp_path / "p.pdf", branding=brand, paper="letter")
-    text = _sheet_text(path, res, branding=brand)
+    text = _sheet_text(path, pdftotext)
     assert "Acme $ Support" in text and "Jones & Co" in text  # "$" is not mathtext
     assert "Break-even" not in text  # never computed silently
     assert _page_count(path) == 1
@@ -155,7 +140,7 @@ def test_names_fall_back_to_branding_then_scenario_then_defaults(scn: Scenario) 
     own = scn.override({"branding": {"prospect": "From file", "accent": "#ABCDEF"}})
     names = report._names(own, Branding(provider="Given"))
     assert (names.provider, names.prospect, names.accent) == ("Given", "From file", "#abcdef")
-    with pytest.raises(ValueError, match=r"branding\.accent"):
+    with pytest.raises(ValueError, match=r"accent[\s\S]*is not a colour"):
         report._names(scn, Branding(accent="red; } body { display: none"))
 
 
@@ -164,7 +149,7 @@ def test_takeaway_says_break_fix_when_break_fix_is_cheaper() -> None:
     res = itm.run_experiment(dear, REPS, seed=SEED, progress=False)
     line = report._takeaway(res, ("break_fix", "flat_rate"))
     assert line.startswith("Break-fix is cheaper: about $"), line
-    lo, hi = re.search(r"95 % CI \$([\d,]+) to \$([\d,]+)", line).groups()  # type: ignore[union-attr]
+    lo, hi = re.search(r"95\s% CI \$([\d,]+) to \$([\d,]+)", line).groups()  # type: ignore[union-attr]
     assert float(lo.replace(",", "")) <= float(hi.replace(",", ""))
 
 
@@ -220,8 +205,9 @@ def test_html_report_uses_the_claims_given(res: ExperimentResult, tmp_path: Path
     assert text.count("a note from the caller") == len(table)
 
 
-def test_html_report_renders_in_headless_chromium(html: Path, tmp_path: Path) -> None:
-    chromium = _tool("chromium")
+def test_html_report_renders_in_headless_chromium(
+    html: Path, tmp_path: Path, chromium: str
+) -> None:
     flags = [
         chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
         "--no-first-run", "--disable-background-networking", "--disable-component-update",
@@ -283,3 +269,30 @@ def test_write_bundle_failure_leaves_nothing_that_looks_complete(
         report.write_bundle(res, old, force=True)  # without force: refused before drawing
     assert [p.name for p in tmp_path.iterdir()] == ["old"]
     assert [p.name for p in old.iterdir()] == ["keep.txt"]
+
+
+# ---------------------------------------------------------------------------- system tools
+def test_tools_are_found_off_path_in_the_usual_folders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = tmp_path / "chromium"
+    fake.write_text("#!/bin/sh\n", encoding="utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    assert conftest.find_tool("chromium", (str(tmp_path),)) == str(fake)
+    assert conftest.need_tool("chromium", fallback_dirs=(str(tmp_path),)) == str(fake)
+
+
+def test_a_missing_tool_skips_with_a_hint_or_fails_under_ci(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception) as skipped:
+        conftest.need_tool("chromium", fallback_dirs=(str(tmp_path),))
+    assert "apt-get install chromium poppler-utils" in str(skipped.value)
+    assert "\n" not in str(skipped.value)  # one line
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception) as failed:
+        conftest.need_tool("pdftotext", fallback_dirs=(str(tmp_path),))
+    assert "apt-get install chromium poppler-utils" in str(failed.value)
