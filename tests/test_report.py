@@ -37,7 +37,8 @@ BUNDLE = [
     *(f"{t}.csv" for t in ("metrics", "monthly", "summary", "compare", "claims", "budget")),
     *(f"charts/{c}.{ext}" for c in report.CHARTS for ext in ("png", "svg")),
     "proposal.pdf",
-    "report.html",
+    "client-report.html",
+    "provider-report.html",
 ]
 
 
@@ -78,8 +79,8 @@ def hostile() -> ExperimentResult:
 
 @pytest.fixture(scope="module")
 def html(res: ExperimentResult, fee: FeeEstimate, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("html") / "report.html"
-    return report.html_report(res, path, break_even=fee)
+    path = tmp_path_factory.mktemp("html") / "provider-report.html"
+    return report.html_report(res, path, break_even=fee, audience="provider")
 
 
 def _sheet_text(path: Path, pdftotext: str) -> str:
@@ -230,6 +231,31 @@ def test_html_report_renders_in_headless_chromium(
     assert shot.stat().st_size > 50_000  # a drawn page, not a blank one
 
 
+def test_client_report_shows_none_of_the_providers_internals(
+    res: ExperimentResult, tmp_path: Path
+) -> None:
+    """The client gets no provider cost, margin, revenue, wage, technicians or its chart."""
+    scn = _small(**{"provider.wage": 61.7, "provider.technicians": 3})
+    res = itm.run_experiment(scn, REPS, seed=SEED, progress=False)
+    client = report.html_report(res, tmp_path / "c.html").read_text(encoding="utf-8")
+    internal = report.html_report(res, tmp_path / "p.html", audience="provider")
+    provider = internal.read_text(encoding="utf-8")
+    comp = res.compare("break_fix", "flat_rate")
+    secrets = ["$61.70", "Loaded wage", "Technicians", "chart-provider_view", "Internal"]
+    secrets += ["provider_revenue"]  # its amounts are the client's own bills, so not secret
+    for metric in ("provider_cost", "provider_margin", "technician_hours"):
+        secrets.append(metric)
+        secrets += [report._fmt(comp.loc[metric, k]) for k in ("mean_baseline", "mean_other")]
+    secrets.append("provider earns")  # the claims measured on the provider's books
+    for secret in secrets:
+        assert secret in provider, secret
+        assert secret not in client, secret
+    for shared in ("client_total_cost", "Flat-rate is cheaper", "Budget predictability"):
+        assert shared in client and shared in provider, shared
+    with pytest.raises(ValueError, match="audience"):
+        report.html_report(res, tmp_path / "x.html", audience="prospect")  # type: ignore[arg-type]
+
+
 # ---------------------------------------------------------------------------- bundle
 def test_write_bundle_writes_every_file(
     res: ExperimentResult, fee: FeeEstimate, tmp_path: Path
@@ -246,8 +272,10 @@ def test_write_bundle_writes_every_file(
     assert paths["charts/downtime.png"].read_bytes()[:4] == b"\x89PNG"
     assert paths["charts/downtime.svg"].read_text(encoding="utf-8").startswith("<svg")
     assert _page_count(paths["proposal.pdf"]) == 1
-    html = paths["report.html"].read_text(encoding="utf-8")
+    html = paths["provider-report.html"].read_text(encoding="utf-8")
     assert html.count("<svg") == len(report.CHARTS) and "Break-even flat-rate fee" in html
+    client = paths["client-report.html"].read_text(encoding="utf-8")
+    assert client.count("<svg") == len(report.CHARTS) - 1 and "provider_margin" not in client
     with pytest.raises(FileExistsError):
         report.write_bundle(res, out, overwrite=False)
 

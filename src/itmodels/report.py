@@ -17,7 +17,7 @@ import typing
 from collections.abc import Callable, Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import jinja2
 import pandas as pd
@@ -61,19 +61,35 @@ def _fmt(value: Any, digits: int = 3) -> str:
     return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.{digits}g}"
 
 
+#: What the client report leaves out: the provider's side (its revenue, costs, margin,
+#: technician time, the chart of its side, and the claims measured on its books).
+_INTERNAL_METRICS = ("provider_", "technician_")
+_INTERNAL_CHARTS = ("provider_view",)
+
+Audience = Literal["client", "provider"]
+
+
+def _is_internal(metric: str) -> bool:
+    return metric.startswith(_INTERNAL_METRICS)
+
+
 def _context(
     res: ExperimentResult,
     names: _Names,
     break_even: FeeEstimate | None,
     claims: pd.DataFrame | None,
     svgs: Mapping[str, str],
+    audience: Audience = "provider",
 ) -> dict[str, Any]:
     scn, pair = res.scenario, _pair(res)
+    internal = audience == "provider"
     a, b = pair
     cur = scn.currency
     comp = res.compare(a, b)
     compare_rows = []
     for m in comp.index:
+        if not internal and _is_internal(str(m)):
+            continue
         share = comp.loc[m, "share_lower"]
         cells = [_fmt(comp.loc[m, k]) for k in ("mean_baseline", "mean_other", "mean")]
         ci = f"{_fmt(comp.loc[m, 'ci_low'])} to {_fmt(comp.loc[m, 'ci_high'])}"
@@ -83,6 +99,8 @@ def _context(
     claim_rows = []
     if claims is not None:
         for row in claims.itertuples():
+            if not internal and "provider" in f"{row.statistic}":
+                continue
             ci = f"{_fmt(row.ci_low)} to {_fmt(row.ci_high)}"
             claim_rows.append(
                 [row.statement, row.statistic, _fmt(row.value), ci, row.verdict, row.note]
@@ -111,7 +129,8 @@ def _context(
         "claim_rows": claim_rows,
         "budget_cols": ["Contract", *(k.replace("_", " ") for k in budget.columns)],
         "budget_rows": budget_rows,
-        "charts": [(n, svgs[n]) for n in CHARTS],
+        "charts": [(n, svgs[n]) for n in CHARTS if internal or n not in _INTERNAL_CHARTS],
+        "internal": internal,
         "horizon": cd.horizon_text(scn.horizon),
         "replications": res.replications,
         "seed": res.seed,
@@ -208,12 +227,14 @@ def _html(
     break_even: FeeEstimate | None,
     claims: pd.DataFrame | None,
     svgs: Mapping[str, str] | None = None,
+    audience: Audience = "client",
 ) -> str:
     if svgs is None:
-        svgs = {n: _svg(_chart(res, n), n) for n in CHARTS}
+        wanted = [n for n in CHARTS if audience == "provider" or n not in _INTERNAL_CHARTS]
+        svgs = {n: _svg(_chart(res, n), n) for n in wanted}
     if claims is None:
         claims = _default_claims(res)
-    return _render_html(_context(res, names, break_even, claims, svgs))
+    return _render_html(_context(res, names, break_even, claims, svgs, audience))
 
 
 def html_report(
@@ -223,6 +244,7 @@ def html_report(
     branding: Branding | None = None,
     break_even: FeeEstimate | None = None,
     claims: pd.DataFrame | None = None,
+    audience: Audience = "client",
 ) -> Path:
     """Write a self-contained HTML report of the experiment (charts inline as SVG).
 
@@ -231,6 +253,11 @@ def html_report(
     flat-rate IT with verdicts, budget predictability (``res.budget()``), the charts of
     :data:`CHARTS` and the scenario's assumptions.  No external resources, no scripts;
     all scenario text is escaped.
+
+    The client's report (``audience="client"``, the default) is the one to send: it leaves
+    out the provider's internals (its revenue, costs, margin and technician time, the
+    provider's-side chart, the claims measured on the provider's books, the wage and the
+    number of technicians).  The provider's report shows everything and says it is internal.
 
     Parameters
     ----------
@@ -244,6 +271,8 @@ def html_report(
         From :func:`itmodels.break_even_fee`; the line is left out when not given.
     claims : DataFrame, optional
         From :func:`itmodels.claims`; computed from ``res`` when not given.
+    audience : {"client", "provider"}
+        Who the report is for (see above).
 
     Returns
     -------
@@ -252,11 +281,13 @@ def html_report(
 
     Examples
     --------
-    >>> html_report(res, "report.html")  # doctest: +SKIP
-    PosixPath('report.html')
+    >>> html_report(res, "client-report.html")  # doctest: +SKIP
+    PosixPath('client-report.html')
     """
     path = Path(path)
-    text = _html(res, _names(res.scenario, branding), break_even, claims)
+    if audience not in ("client", "provider"):
+        raise ValueError(f"audience must be 'client' or 'provider', got {audience!r}")
+    text = _html(res, _names(res.scenario, branding), break_even, claims, audience=audience)
     atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return path
 
@@ -278,7 +309,8 @@ def _bundle_files() -> list[str]:
     """The files :func:`write_bundle` writes, relative to its folder (to check early)."""
     tables = ("metrics", "monthly", "summary", "compare", "claims", "budget")
     charts = [f"charts/{n}.{ext}" for n in CHARTS for ext in ("png", "svg")]
-    return [*(f"{t}.csv" for t in tables), *charts, "proposal.pdf", "report.html"]
+    reports = ["client-report.html", "provider-report.html"]
+    return [*(f"{t}.csv" for t in tables), *charts, "proposal.pdf", *reports]
 
 
 def write_bundle(
@@ -290,7 +322,11 @@ def write_bundle(
     overwrite: bool = True,
     force: bool = False,
 ) -> dict[str, Path]:
-    """Write every table, chart, the proposal sheet and the HTML report into one folder.
+    """Write every table, chart, the proposal sheet and both HTML reports into one folder.
+
+    Two reports: ``client-report.html`` goes to the prospect with ``proposal.pdf``;
+    ``provider-report.html`` is internal (the provider's costs, margin and wage), as are the
+    tables and ``charts/provider_view.*``.
 
     The folder also holds ``itmodels-bundle.json``, a manifest of the files itmodels
     wrote, by which a later call recognises it as a bundle.  The rules
@@ -324,7 +360,8 @@ def write_bundle(
         Each file by its path relative to ``out_dir``: ``metrics.csv``, ``monthly.csv``,
         ``summary.csv``, ``compare.csv``, ``claims.csv``, ``budget.csv``,
         ``charts/<chart>.png`` and ``charts/<chart>.svg`` for each of :data:`CHARTS`,
-        ``proposal.pdf`` and ``report.html`` (the manifest is not listed).
+        ``proposal.pdf``, ``client-report.html`` and ``provider-report.html`` (the manifest
+        is not listed).
 
     Raises
     ------
@@ -334,8 +371,8 @@ def write_bundle(
     Examples
     --------
     >>> paths = write_bundle(res, "out")  # doctest: +SKIP
-    >>> paths["report.html"]  # doctest: +SKIP
-    PosixPath('out/report.html')
+    >>> paths["client-report.html"]  # doctest: +SKIP
+    PosixPath('out/client-report.html')
     """
     out_dir = Path(out_dir)
     names = _names(res.scenario, branding)
@@ -355,9 +392,11 @@ def write_bundle(
             (tmp / "charts" / f"{name}.svg").write_text(svgs[name], encoding="utf-8")
             written.extend([f"charts/{name}.png", f"charts/{name}.svg"])
         _save_pdf(_proposal_figure(res, names, break_even), tmp / "proposal.pdf", names)
-        html = _html(res, names, break_even, claims, svgs)
-        (tmp / "report.html").write_text(html, encoding="utf-8")
-        written.extend(["proposal.pdf", "report.html"])
+        written.append("proposal.pdf")
+        for audience in ("client", "provider"):
+            html = _html(res, names, break_even, claims, svgs, audience)
+            (tmp / f"{audience}-report.html").write_text(html, encoding="utf-8")
+            written.append(f"{audience}-report.html")
 
     about = {"scenario": res.scenario.name, "seed": res.seed, "replications": res.replications}
     write_folder(out_dir, fill, force=force, overwrite=overwrite, about=about)
