@@ -20,7 +20,7 @@ from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
 import itmodels as itm
-from itmodels import report
+from itmodels import report, report_text
 from itmodels.formatting import currency_symbol, format_money
 from itmodels.result import ExperimentResult
 from itmodels.scenario import Branding
@@ -144,3 +144,60 @@ def test_the_pdf_text_has_the_symbols_whole_names_and_no_run_together_cells(
         assert len(words) > 200
         for x0, y0, x1, y1, word in words:
             assert float(x0) > 0 and float(x1) < w and float(y0) > 0 and float(y1) < h, word
+
+
+# ---------------------------------------------------------------------------- content
+def test_cli_paper_logo_contact_and_date_reach_the_sheet(
+    tmp_path: Path, pdftotext: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from itmodels.cli import main
+
+    logo, out = _logo(tmp_path / "logo.png"), tmp_path / "out"
+    args = ["compare", "small-office", "-n", "2", "--set", "horizon=1mo", "--no-progress"]
+    bad = tmp_path / "logo.txt"
+    bad.write_text("not an image", encoding="utf-8")
+    assert main([*args, "--logo", str(bad), "--out", str(out)]) == 2
+    assert "--logo" in capsys.readouterr().err and not out.exists()  # refused before running
+    extra = ["--paper", "letter", "--logo", str(logo), "--contact", "Ann Lee, 555 0100"]
+    assert main([*args, *extra, "--out", str(out)]) == 0
+    pdf = out / "proposal.pdf"
+    text = " ".join(subprocess.run([pdftotext, str(pdf), "-"], capture_output=True,
+                                   text=True, check=True).stdout.split())  # fmt: skip
+    assert "Ann Lee, 555 0100" in text
+    today = datetime.date.today()
+    assert f"{today.day} {today:%B} {today.year}" in text  # no date given: today
+    assert "Our offer: $65 per device a month ($975 a month" in text
+    assert "Includes: remote support, on-site visits" in text
+    bbox = subprocess.run([pdftotext, "-bbox", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout  # fmt: skip
+    assert '<page width="612.000000" height="792.000000">' in bbox  # US Letter
+
+
+def test_disclaimer_only_where_set(results: dict[str, ExperimentResult]) -> None:
+    shipped = results["GBP"]  # a shipped scenario: its file sets the disclaimer
+    assert report._names(shipped.scenario, None).disclaimer is not None
+    assert "Illustrative industry figures" in report_text._assumptions(
+        shipped, report._names(shipped.scenario, None).disclaimer
+    )
+    own = shipped.scenario.override({"branding": None})  # a user's file without one
+    assert report._names(own, None).disclaimer is None
+    fig = report._proposal_figure(shipped, report._names(own, None), None)
+    assert not any("Illustrative" in t.get_text() for t in fig.findobj(Text))
+    dated = report._names(own, Branding(date=datetime.date(2027, 1, 5)))
+    fig = report._proposal_figure(shipped, dated, None)
+    assert any("5 January 2027" in t.get_text() for t in fig.findobj(Text))
+
+
+@pytest.mark.parametrize(
+    ("branding", "problem"),
+    [
+        ({"accent": "not-a-colour"}, "branding.accent"),
+        ({"logo": "missing.png"}, "branding.logo"),
+        ({"paper": "a3"}, "branding.paper"),
+        ({"date": "soon"}, "branding.date"),
+        ({"contact": ["a", "list"]}, "branding.contact"),
+    ],
+)
+def test_branding_is_checked_when_the_scenario_loads(branding: dict, problem: str) -> None:
+    with pytest.raises(itm.ScenarioError, match=re.escape(problem)):
+        itm.load_scenario("small-office").override({"branding": branding})

@@ -185,7 +185,7 @@ def _key_table(sheet: _Sheet, res: ExperimentResult, pair: tuple[str, str]) -> N
         for _, c in rows
         for k in range(2)
     )
-    col = min(need + 0.25, (sheet.inner - 1.8) / 2)
+    col = min(need / _SLACK + 0.25, (sheet.inner - 1.8) / 2)
     xs = (_MARGIN, sheet.width - _MARGIN - 2 * col + 0.1, sheet.width - _MARGIN - col + 0.1)
     label_w = xs[1] - xs[0] - 0.2
     colors = plots.contract_colors(list(pair))
@@ -240,15 +240,9 @@ def _draw_proposal(
     logo_w, logo_h = _logo(sheet, names.logo, sheet.y) if names.logo else (0.0, 0.0)
     logo_bottom = sheet.y + logo_h
     beside = sheet.inner - (logo_w + 0.25 if logo_w else 0.0)
-    sheet.block(
-        f"IT support for {names.prospect}",
-        19,
-        "title",
-        width=beside,
-        weight="bold",
-        max_lines=3,
-        gap=0.06,
-    )
+    title = f"IT support for {names.prospect}"
+    size = next((z for z in (19, 17, 15) if len(_wrap(title, z, beside, "bold")) <= 2), 15)
+    sheet.block(title, size, "title", width=beside, weight="bold", max_lines=3, gap=0.06)
     sheet.block(
         f"Break-fix or flat-rate? Prepared by {names.provider}",
         11,
