@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 
 import conftest
 import itmodels as itm
-from itmodels import plots, report
+from itmodels import plots, report, report_text
 from itmodels.decisions import FeeEstimate
 from itmodels.result import ExperimentResult
 from itmodels.scenario import Branding, Scenario
@@ -113,7 +113,7 @@ def test_proposal_is_one_page_with_names_numbers_and_assumptions(
         "90 % range",
         "Break-even flat-rate fee",
         f"{res.replications} simulated futures",
-        f"seed {SEED}",
+        f"run number {SEED}",
         "12 users",
         "$65 per device",
         "Illustrative industry figures, not measurements of this business",
@@ -202,7 +202,8 @@ def test_inline_svg_escapes_chart_text() -> None:
 
 def test_html_report_uses_the_claims_given(res: ExperimentResult, tmp_path: Path) -> None:
     table = itm.claims(res).assign(note="a note from the caller")
-    text = report.html_report(res, tmp_path / "r.html", claims=table).read_text(encoding="utf-8")
+    path = report.html_report(res, tmp_path / "r.html", claims=table, audience="provider")
+    text = path.read_text(encoding="utf-8")
     assert text.count("a note from the caller") == len(table)
 
 
@@ -250,10 +251,41 @@ def test_client_report_shows_none_of_the_providers_internals(
     for secret in secrets:
         assert secret in provider, secret
         assert secret not in client, secret
+    for words in ("provider margin", "provider cost", "technician hours"):  # not even named
+        assert words in provider.lower() and words not in client.lower(), words
     for shared in ("client_total_cost", "Flat-rate is cheaper", "Budget predictability"):
         assert shared in client and shared in provider, shared
     with pytest.raises(ValueError, match="audience"):
         report.html_report(res, tmp_path / "x.html", audience="prospect")  # type: ignore[arg-type]
+
+
+def test_report_wording_reads_plainly(res: ExperimentResult, html: Path) -> None:
+    text = html.read_text(encoding="utf-8")
+    assert not re.search(r"scale=[\d.]+h", text) and "Weibull: shape 1.44, scale 7.9 years" in text
+    sla = re.search(r"<tr><td>SLA breaches.*?</tr>", text, re.S)
+    assert sla is not None
+    cells = re.findall(r'<td class="num">([^<]*)</td>', sla[0])
+    assert cells[0] == "n/a" and cells[1] != "n/a" and cells[2:] == ["n/a"] * 3  # no SLA
+    assert "lower in</th>" not in text and "Flat-rate better in</th>" in text
+    m = res.metrics.assign(contract=res.metrics["contract"].astype(str))
+    by = m.pivot(index="replication", columns="contract", values="failures_prevented")
+    prevented = re.search(r"<tr><td>Failures prevented.*?</tr>", text, re.S)
+    assert prevented is not None
+    share = f"{(by['flat_rate'] > by['break_fix']).mean():.0%}"
+    assert re.findall(r'<td class="num">([^<]*)</td>', prevented[0])[-1] == share
+    assert "Cost of downtime (staff time and revenue lost)" in text  # revenue_per_hour_down set
+    assert "IT bills + staff time and revenue lost" in text
+    table = text[text.index('id="comparison"') : text.index('id="claims"')]
+    assert not re.search(r">-\d| -\d", table) and "−" in table  # one minus sign: −
+    assert "common random numbers" not in text
+
+
+def test_footer_without_jargon_and_with_plurals(res: ExperimentResult, scn: Scenario) -> None:
+    foot = report_text._assumptions(res)
+    assert "common random numbers" not in foot and "seed" not in foot
+    assert "12 desktops, 1 NAS, 1 printer, 1 router" in foot
+    staff_only = scn.override({"client.revenue_per_hour_down": 0})
+    assert report_text._lost(staff_only) == "staff time lost"
 
 
 # ---------------------------------------------------------------------------- bundle

@@ -29,6 +29,7 @@ from itmodels.report_text import (
     _break_even_text,
     _date_text,
     _key_rows,
+    _lost,
     _Names,
     _names,
     _offer,
@@ -269,7 +270,8 @@ def _draw_proposal(
         sheet.block(price, 10, "offer", weight="bold", gap=0.02)
         sheet.block(includes, 9, "includes", gap=0.06)
     if break_even is not None:
-        sheet.block(_break_even_text(break_even, scn.currency), 9, "break-even", gap=0.06)
+        text = _break_even_text(break_even, scn.currency, _lost(scn))
+        sheet.block(text, 9, "break-even", gap=0.06)
     head = sheet.y + 0.05
     foot_lines = _wrap(_assumptions(res, names.disclaimer), 7, sheet.inner)
     foot = len(foot_lines) * 7 * _LEAD / 72 + 0.35

@@ -29,14 +29,16 @@ from itmodels import plots
 from itmodels.claims import claims as claims_table
 from itmodels.decisions import FeeEstimate
 from itmodels.distributions import BaseDistribution
-from itmodels.formatting import format_money
+from itmodels.formatting import MINUS, format_money
 from itmodels.outputs import write_folder
 from itmodels.proposal import _proposal_figure, _save_pdf, proposal_pdf
 from itmodels.report_text import (
     CHARTS,
     _break_even_text,
     _chart,
+    _dist_text,
     _key_rows,
+    _lost,
     _Names,
     _names,
     _pair,
@@ -58,7 +60,8 @@ def _fmt(value: Any, digits: int = 3) -> str:
     x = float(value)
     if not math.isfinite(x):
         return "n/a"
-    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.{digits}g}"
+    text = f"{x:,.0f}" if abs(x) >= 100 else f"{x:.{digits}g}"
+    return text.replace("-", MINUS)  # one minus sign everywhere, as in the money
 
 
 #: What the client report leaves out: the provider's side (its revenue, costs, margin,
@@ -67,6 +70,22 @@ _INTERNAL_METRICS = ("provider_", "technician_")
 _INTERNAL_CHARTS = ("provider_view",)
 
 Audience = Literal["client", "provider"]
+
+
+#: Metrics where more is better for the one who reads them (the rest: less is better).
+_MORE_IS_BETTER = frozenset(
+    {"failures_prevented", "planned_work_after_hours", "provider_revenue", "provider_margin"}
+)
+_NEEDS_SLA = frozenset({"sla_breaches"})
+
+
+def _share_higher(res: ExperimentResult, a: str, b: str) -> pd.Series:
+    """Per metric: the share of simulated futures in which ``b`` is strictly higher than ``a``."""
+    m = res.metrics.assign(contract=res.metrics["contract"].astype(str))
+    x = m[m["contract"] == a].set_index("replication").drop(columns="contract")
+    y = m[m["contract"] == b].set_index("replication").drop(columns="contract")
+    x, y = x.align(y, join="inner")
+    return (y > x).mean(numeric_only=True) if len(x) else pd.Series(dtype=float)
 
 
 def _is_internal(metric: str) -> bool:
@@ -87,15 +106,25 @@ def _context(
     cur = scn.currency
     comp = res.compare(a, b)
     compare_rows = []
+    higher = _share_higher(res, a, b)
     for m in comp.index:
         if not internal and _is_internal(str(m)):
             continue
-        share = comp.loc[m, "share_lower"]
         cells = [_fmt(comp.loc[m, k]) for k in ("mean_baseline", "mean_other", "mean")]
         ci = f"{_fmt(comp.loc[m, 'ci_low'])} to {_fmt(comp.loc[m, 'ci_high'])}"
+        share = higher[m] if m in _MORE_IS_BETTER else comp.loc[m, "share_lower"]
         shown = "n/a" if math.isnan(share) else f"{share:.0%}"
+        if m in _NEEDS_SLA:  # a contract without response targets cannot breach one
+            has = [getattr(getattr(scn.contracts, c, None), "sla", None) is not None for c in pair]
+            if not all(has):
+                cells = [c if ok else "n/a" for c, ok in zip(cells, has, strict=False)]
+                cells.append("n/a")
+                ci = shown = "n/a"
         label = cd.metric_label(m)
-        compare_rows.append([label[:1].upper() + label[1:], m, *cells, ci, shown])
+        if m == "downtime_cost":
+            label = f"cost of downtime ({_lost(scn)})"
+        compare_rows.append([label[:1].upper() + label[1:], m, *cells[:3], ci, shown])
+    shown_rows = {row[1] for row in compare_rows}
     claim_rows = []
     if claims is not None:
         for row in claims.itertuples():
@@ -124,7 +153,13 @@ def _context(
         "colors": [plots.contract_colors(list(pair))[c] for c in pair],
         "takeaway": _takeaway(res, pair),
         "key_rows": _key_rows(res, pair),
-        "break_even": _break_even_text(break_even, cur) if break_even is not None else None,
+        "break_even": (
+            _break_even_text(break_even, cur, _lost(scn)) if break_even is not None else None
+        ),
+        "better_note": ", ".join(
+            cd.metric_label(m) for m in comp.index if m in _MORE_IS_BETTER and m in shown_rows
+        ),
+        "dist": _dist_text,
         "compare_rows": compare_rows,
         "claim_rows": claim_rows,
         "budget_cols": ["Contract", *(k.replace("_", " ") for k in budget.columns)],
@@ -186,6 +221,8 @@ def _value(name: str, value: Any, parse: set[Callable[..., Any]], currency: str)
         return "yes" if value else "no"
     if isinstance(value, list):
         return ", ".join(map(str, value))
+    if isinstance(value, BaseDistribution):
+        return _dist_text(value)
     if isinstance(value, float) and parse_duration in parse:
         return format_duration(value)
     if isinstance(value, float) and parse_money in parse:

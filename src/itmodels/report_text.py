@@ -86,6 +86,40 @@ def _date_text(day: datetime.date) -> str:
     return str(format_date(day, "d MMMM y", locale="en"))
 
 
+def _lost(scn: Scenario) -> str:
+    """What downtime costs the client, in words: staff time, and revenue when it is counted."""
+    return "staff time and revenue lost" if scn.client.revenue_per_hour_down else "staff time lost"
+
+
+def _duration_words(hours: float) -> str:
+    """A duration a reader knows: ``7.9 years``, ``4.17 days``, else ``1.5h`` or ``30min``."""
+    for unit, size in (("year", HOURS_PER_YEAR), ("day", 24.0)):
+        if hours >= 2 * size or (unit == "year" and hours >= size):
+            count = f"{hours / size:.3g}"
+            return f"{count} {unit}" if count == "1" else f"{count} {unit}s"
+    return format_duration(hours)
+
+
+def _dist_text(dist: object) -> str:
+    """A distribution in words: ``Weibull: shape 1.44, scale 7.9 years`` (not 69251.4h)."""
+    fields = getattr(type(dist), "model_fields", None)
+    if fields is None:
+        return str(dist)
+    parts = []
+    for name in fields:
+        value = getattr(dist, name)
+        if name == "dist" or value is None:
+            continue
+        if name in ("shape", "sigma"):
+            parts.append(f"{name} {value:g}")
+        elif isinstance(value, tuple):
+            shown = [_duration_words(v) for v in value[:6]]
+            parts.append(f"{name} {', '.join(shown)}{' …' if len(value) > 6 else ''}")
+        elif isinstance(value, int | float):
+            parts.append(f"{name} {_duration_words(value)}")
+    return f"{type(dist).__name__}: {', '.join(parts)}"
+
+
 def _pair(res: ExperimentResult) -> tuple[str, str]:
     pair = cd.main_pair(res.contracts)
     if pair is None:
@@ -117,9 +151,10 @@ def _per_year(res: ExperimentResult, metric: str) -> pd.DataFrame:
 def _key_rows(res: ExperimentResult, pair: tuple[str, str]) -> list[tuple[str, list[str]]]:
     """The headline numbers per contract: label, then ``[mean, 90 % range]`` per contract."""
     cur = res.scenario.currency
+    lost = _lost(res.scenario)
     rows = []
     for metric, label, fmt in (
-        ("client_total_cost", "Expected cost per year (IT bills + staff time lost)", format_money),
+        ("client_total_cost", f"Expected cost per year (IT bills + {lost})", format_money),
         ("client_cash_cost", "Expected IT bills per year (cash only)", format_money),
         ("user_downtime_hours", "Expected downtime (staff hours lost per year)", None),
     ):
@@ -149,7 +184,7 @@ def _takeaway(res: ExperimentResult, pair: tuple[str, str]) -> str:
     if math.isfinite(lo) and lo > 0:
         return (
             f"{B} is cheaper: about {format_money(gap, cur)} a year less than {W} ({ci}),"
-            " counting IT bills and staff time lost."
+            f" counting IT bills and {_lost(res.scenario)}."
         )
     return (
         f"No clear winner: {B} is cheaper on average, by {format_money(gap, cur)} a year ({ci}),"
@@ -157,9 +192,9 @@ def _takeaway(res: ExperimentResult, pair: tuple[str, str]) -> str:
     )
 
 
-def _break_even_text(fee: FeeEstimate, currency: str) -> str:
+def _break_even_text(fee: FeeEstimate, currency: str, lost: str = "staff time lost") -> str:
     per = fee.key.rsplit("_", 1)[-1]
-    basis = "IT bills and staff time lost" if fee.basis == "total" else "IT bills only"
+    basis = f"IT bills and {lost}" if fee.basis == "total" else "IT bills only"
     return (
         f"Break-even flat-rate fee: {format_money(fee.fee, currency)} per {per} per month"
         f" ({round(100 * fee.level)} % CI {format_money(fee.ci_low, currency)} to"
@@ -252,20 +287,29 @@ def _offer(scn: Scenario) -> tuple[str, str] | None:
     return price, text
 
 
+_ACRONYMS = frozenset({"nas", "san", "ups", "pc", "vm", "ap", "pos", "voip", "mfp"})
+
+
 def _plural(count: float, word: str) -> str:
-    """``1 nas``, ``2 users``: the word as it reads after the count."""
-    if count == 1 or word.endswith("s"):
+    """``1 NAS``, ``2 NAS``, ``12 desktops``: the word as it reads after the count.
+
+    A known acronym (``nas``, ``ups``, ``pc``) is written in capitals and never pluralised.
+    """
+    if word.lower() in _ACRONYMS:
+        word = word.upper()
+    if count == 1 or word.isupper() or word.endswith("s"):
         return word
     return f"{word}s"
 
 
 def _assumptions(res: ExperimentResult, disclaimer: str | None = None) -> str:
     scn = res.scenario
-    fleet = ", ".join(f"{d.count} {d.name}" for d in scn.fleet)
+    fleet = ", ".join(f"{d.count} {_plural(d.count, d.name)}" for d in scn.fleet)
     text = (
-        f"Assumptions: scenario “{scn.name}”, {cd.horizon_text(scn.horizon)},"
-        f" {res.replications} simulated futures per contract (seed {res.seed}, common random"
-        f" numbers); {scn.client.users} users, {scn.device_count} devices ({fleet}); staff time"
+        f"Assumptions: scenario “{scn.name}”, {cd.horizon_text(scn.horizon)};"
+        f" {res.replications} simulated futures, the same ones for both contracts (run number"
+        f" {res.seed}, so anyone can repeat them); {scn.client.users} users,"
+        f" {scn.device_count} devices ({fleet}); staff time"
         f" valued at {format_money(scn.client.user_hour_value, scn.currency)}/h; "
         + "; ".join(_fees(scn))
         + "."
