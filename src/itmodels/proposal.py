@@ -24,7 +24,6 @@ from itmodels import plots
 from itmodels.decisions import FeeEstimate
 from itmodels.report_text import (
     _PAPER,
-    _PLAIN_TEXT,
     _assumptions,
     _break_even_text,
     _date_text,
@@ -157,7 +156,7 @@ def _proposal_figure(
     break_even: FeeEstimate | None,
     paper: str | None = None,
 ) -> Figure:
-    with mpl.rc_context(_PLAIN_TEXT):
+    with mpl.rc_context({"text.parse_math": False}):
         return _draw_proposal(res, names, break_even, paper or names.paper)
 
 
@@ -277,10 +276,10 @@ def _draw_proposal(
     foot = len(foot_lines) * 7 * _LEAD / 72 + 0.35
     sheet.text(_MARGIN, height - foot + 0.12, foot_lines, 7, "assumptions", color="0.3")
     rest = height - head - foot
-    _, cum, parts, _ = fig.subfigures(
-        4, 1, height_ratios=[head, rest / 2, rest / 2, foot], hspace=0
-    )
-    fig.get_layout_engine().set(h_pad=0.06, w_pad=_MARGIN - 0.1)  # type: ignore[union-attr]
+    subs: Any = fig.subfigures(4, 1, height_ratios=[head, rest / 2, rest / 2, foot], hspace=0)
+    cum, parts = subs[1], subs[2]
+    engine: Any = fig.get_layout_engine()
+    engine.set(h_pad=0.06, w_pad=_MARGIN - 0.1)
     for draw, sub in ((plots.cumulative_cost, cum), (plots.cost_breakdown, parts)):
         _fit_ylabel(draw(res, ax=sub.add_subplot()), 0.55 * rest / 2)
     return fig
@@ -289,7 +288,7 @@ def _draw_proposal(
 def _fit_ylabel(ax: Axes, height: float) -> None:
     """Wrap an axis label taller than ``height`` inches, so it stays beside its own chart."""
     label = ax.yaxis.label
-    size = label.get_fontsize()
+    size = float(label.get_fontsize())
     text = label.get_text()
     if text and _width(text, size) > height:
         ax.set_ylabel("\n".join(_wrap(text, size, height)))

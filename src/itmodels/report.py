@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -201,6 +201,7 @@ def _terms(label: str, model: BaseModel, currency: str) -> list[tuple[str, str]]
         if isinstance(value, BaseModel) and not isinstance(value, BaseDistribution):
             rows += _terms(key, value, currency)
             continue
+        items: Iterable[tuple[Any, Any]]
         if isinstance(value, dict):
             items = value.items()
         elif isinstance(value, list) and all(isinstance(v, BaseModel) for v in value):

@@ -253,7 +253,7 @@ def _offer(scn: Scenario) -> tuple[str, str] | None:
         )
         if v
     ]
-    monthly = make_contract(scn, "flat_rate").monthly_fee()  # type: ignore[attr-defined]
+    monthly = make_contract(scn, "flat_rate").monthly_fee()
     price = (
         f"Our offer: {' + '.join(prices) or 'no fee'} a month"
         f" ({format_money(monthly, cur, sig=None)} a month for {scn.client.users}"
@@ -317,15 +317,11 @@ def _assumptions(res: ExperimentResult, disclaimer: str | None = None) -> str:
     return f"{text} {disclaimer}" if disclaimer else text
 
 
-#: Text is drawn as written: ``$41k ... $5k`` is money, never mathtext.
-_PLAIN_TEXT = {"text.parse_math": False}
-
-
 # ---------------------------------------------------------------------------- charts
 def _chart(res: ExperimentResult, name: str) -> Figure:
     """One chart of :data:`CHARTS` on its own figure (looked up in :mod:`plots` when called)."""
     draw = getattr(plots, name)
-    with mpl.rc_context(_PLAIN_TEXT):
+    with mpl.rc_context({"text.parse_math": False}):
         fig = Figure(figsize=_SIZES.get(name, (8.0, 5.0)), layout="constrained")
         if name == "provider_view":
             draw(res, fig=fig)
@@ -337,8 +333,7 @@ def _chart(res: ExperimentResult, name: str) -> Figure:
 def _svg(fig: Figure, name: str) -> str:
     """The figure as an SVG element to inline: text as text, ids unique to this chart."""
     buf = io.StringIO()
-    rc = {"svg.fonttype": "none", "svg.hashsalt": f"itmodels-{name}"}
-    with mpl.rc_context(rc):
+    with mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": f"itmodels-{name}"}):
         fig.savefig(buf, format="svg", metadata=dict.fromkeys(_SVG_META))
     text = buf.getvalue()
     return text[text.index("<svg") :]
