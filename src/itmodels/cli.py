@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
 from itmodels import __version__
 from itmodels.chartdata import currency_unit
@@ -87,6 +88,9 @@ def _parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--provider", help="provider name for the proposal")
     cmp_.add_argument("--prospect", help="prospect (client) name for the proposal")
     cmp_.add_argument("--accent", help="accent colour for the proposal, e.g. '#0b6e4f'")
+    cmp_.add_argument("--paper", choices=("a4", "letter"), help="proposal page size (default a4)")
+    cmp_.add_argument("--logo", metavar="PATH", help="PNG or JPEG logo for the proposal")
+    cmp_.add_argument("--contact", metavar="TEXT", help="contact details for the proposal")
     be = sub.add_parser("break-even", help="the flat-rate fee at which both cost the same")
     run_options(be, 200)
     be.add_argument("--basis", choices=("total", "cash"), default="total",
@@ -197,12 +201,17 @@ def summary_text(res: ExperimentResult, fee: FeeEstimate | None = None) -> str:
 
 
 def _branding(scn: Scenario, args: argparse.Namespace) -> Branding:
+    """The scenario's branding with the command line's flags on top, checked."""
     base = scn.branding or Branding()
-    return Branding(
-        provider=args.provider or base.provider,
-        prospect=args.prospect or base.prospect or scn.client.name,
-        accent=args.accent or base.accent,
-    )
+    flags = {k: getattr(args, k, None) for k in ("provider", "accent", "paper", "logo", "contact")}
+    given = {k: v for k, v in flags.items() if v}
+    prospect = args.prospect or base.prospect or scn.client.name
+    try:
+        return Branding.model_validate({**base.model_dump(), **given, "prospect": prospect})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(map(str, err["loc"]))
+        raise UsageError(f"--{key}: {err['msg'].removeprefix('Value error, ')}") from None
 
 
 def _check_branding(scn: Scenario) -> None:
@@ -284,8 +293,8 @@ def _compare(args: argparse.Namespace) -> None:
     from itmodels.report import write_bundle
 
     written = write_bundle(res, dest.path, branding=branding, break_even=fee, force=args.force)
-    _say(f"\nWrote {len(written)} files to {dest.path}/ (report.html, proposal.pdf, charts,"
-         " tables).")  # fmt: skip
+    _say(f"\nWrote {len(written)} files to {dest.path}/: for the prospect proposal.pdf and"
+         " client-report.html; internal provider-report.html, charts, tables.")  # fmt: skip
 
 
 def _fee_basis(scn: Scenario) -> Per | None:
