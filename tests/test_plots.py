@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import matplotlib
 
@@ -240,7 +241,8 @@ def test_cost_breakdown_bar_heights_are_the_means(res):
     stacked = np.zeros(2)
     bars = [c for c in ax.containers if isinstance(c, BarContainer)]
     assert bars
-    labels = {label: part for part, label in cd.COST_PARTS.items()}
+    revenue = res.scenario.client.revenue_per_hour_down
+    labels = {label: part for part, label in cd.cost_part_labels(revenue).items()}
     for container in bars:
         part = labels[container.get_label()]
         heights = np.array([b.get_height() for b in container])
@@ -254,6 +256,63 @@ def test_cost_breakdown_bar_heights_are_the_means(res):
     assert "fee" in means and "Monthly fees" in [c.get_label() for c in bars]
     check_labels(ax)
     drawn_without_warnings(fig)
+
+
+MONEY = re.compile(r"([+−±-]?)\$([\d.,]+)([kMB]?)")
+
+
+def money_value(text: str) -> float:
+    """The amount of the first ``$`` figure in ``text`` (``−$1.2k`` -> -1200)."""
+    sign, digits, suffix = MONEY.search(text).groups()
+    scale = {"": 1.0, "k": 1e3, "M": 1e6, "B": 1e9}[suffix]
+    return (-1.0 if sign == "−" else 1.0) * float(digits.replace(",", "")) * scale
+
+
+def stated_split(text: str) -> tuple[float, dict[str, float]]:
+    """The gap and the signed parts a cost-breakdown takeaway states."""
+    gap = re.search(r"costs (\$[\d.,]+[kMB]?) less|average gap (\$[\d.,]+[kMB]?)", text)
+    assert gap, text
+    stated = re.search(r"; \S+ bills (.+)$", text)
+    assert stated, text
+    parts = {}
+    for item in ("bills " + stated.group(1)).split(", "):
+        name, _, amount = item.partition(" ")
+        parts[name] = 0.0 if amount == "about the same" else money_value(amount)
+    return money_value(gap.group(1) or gap.group(2)), parts
+
+
+@pytest.mark.parametrize("which", ["res", "dear"])
+def test_cost_breakdown_takeaway_splits_the_gap_into_signed_parts(which, request):
+    result = request.getfixturevalue(which)
+    text = takeaway(plots.cost_breakdown(result))
+    assert "of the gap" not in text
+    assert "-$" not in text and "+−" not in text  # one minus sign: U+2212
+    gap, parts = stated_split(text)
+    assert set(parts) == {"bills", "downtime"}
+    comps = cd.cost_components(result.monthly)
+    totals = comps.sum(axis=1)
+    better = totals.idxmin()
+    worse = totals.idxmax()
+    assert text.startswith(cd.display_name(better))
+    diff = comps.loc[better] - comps.loc[worse]
+    true = {"bills": diff.drop("downtime_cost").sum(), "downtime": diff["downtime_cost"]}
+    _, step = cd.money_step(gap)
+    assert sum(parts.values()) == pytest.approx(-gap, abs=1e-6)  # they add up to the gap
+    for name, value in parts.items():  # each within one rounding step of the true part
+        assert abs(value - true[name]) <= step, (name, value, true[name])
+    assert np.sign(parts["downtime"]) == np.sign(true["downtime"])
+
+
+def test_split_rounded_adds_up_and_signed_money_shows_the_sign():
+    # the issue's example: a $121k gap of +$16.6k bills and −$137.8k downtime
+    assert cd.split_rounded([16_600.0, -137_800.0], 1000.0, -121_000.0) == [17_000, -138_000]
+    parts = [0.4, 0.4, 0.4, -3.7]
+    rounded = cd.split_rounded(parts, 1.0, -3.0)
+    assert sum(rounded) == -3.0 and all(abs(a - b) < 1 for a, b in zip(rounded, parts, strict=True))
+    assert cd.signed_money(17_000, "USD", 1000) == "+$17k"
+    assert cd.signed_money(-137_000, "EUR", 1000) == "−€137k"
+    assert cd.signed_money(-2_700, "USD", 100) == "−$2.7k"
+    assert cd.signed_money(1_234_000, "USD", 1000) == "+$1.234M"
 
 
 def test_downtime_per_year(res, scn):

@@ -25,11 +25,13 @@ __all__ = [
     "Fit",
     "Verdict",
     "cost_components",
+    "cost_part_labels",
     "crossings",
     "cumulative_bands",
     "currency_unit",
     "display_name",
     "downtime_per_year",
+    "downtime_words",
     "format_money",
     "horizon_text",
     "incentive_fit",
@@ -37,12 +39,15 @@ __all__ = [
     "main_pair",
     "metric_label",
     "money_range",
+    "money_step",
     "monthly_spread",
     "paired_grid",
     "param_label",
     "param_value_text",
     "per_replication",
     "provider_means",
+    "signed_money",
+    "split_rounded",
     "verdict",
 ]
 
@@ -50,7 +55,8 @@ __all__ = [
 CONTRACT_NAMES: dict[str, str] = {"break_fix": "Break-fix", "flat_rate": "Flat-rate"}
 
 #: Columns of ``res.monthly`` that make up the client's total cost, with plain labels.
-#: ``sla_credit`` is money back to the client and counts negative.
+#: ``sla_credit`` is money back to the client and counts negative; ``downtime_cost`` is
+#: the work lost plus any sales lost (see :func:`cost_part_labels`).
 COST_PARTS: dict[str, str] = {
     "fee": "Monthly fees",
     "labour": "Labour",
@@ -58,7 +64,7 @@ COST_PARTS: dict[str, str] = {
     "parts": "Parts",
     "hardware": "Replacement hardware",
     "sla_credit": "Service credits (refunds)",
-    "downtime_cost": "Staff time lost (downtime)",
+    "downtime_cost": "Downtime (work and sales lost)",
 }
 
 _SYMBOLS = {"USD": "$", "EUR": "€"}
@@ -135,8 +141,20 @@ def format_money(amount: float, currency: str = "USD", sig: int = 2) -> str:
 
 def _compact(amount: float, sig: int) -> tuple[str, str]:
     """The sign and the digits of a compact amount (``("−", "4.3k")``)."""
+    value, decimals, _, suffix = _compact_parts(abs(amount), sig)
+    text = f"{value:.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return ("−" if amount < 0 and value != 0 else ""), text + suffix
+
+
+def _compact_parts(size: float, sig: int) -> tuple[float, int, float, str]:
+    """``size`` (non-negative) rounded as :func:`format_money` shows it.
+
+    Returns the rounded number in its unit, the decimals kept, the unit's size (1, 1e3,
+    1e6 or 1e9) and its suffix (``""``, ``"k"``, ``"M"``, ``"B"``).
+    """
     units = ((1.0, ""), (1e3, "k"), (1e6, "M"), (1e9, "B"))
-    size = abs(amount)
     i = 0
     while i < len(units) - 1 and size >= units[i + 1][0]:
         i += 1
@@ -144,16 +162,64 @@ def _compact(amount: float, sig: int) -> tuple[str, str]:
     if value >= 1000 and i < len(units) - 1:
         i += 1
         value, decimals = _round_sig(size / units[i][0], sig)
-    text = f"{value:.{decimals}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return ("−" if amount < 0 and value != 0 else ""), text + units[i][1]
+    return value, decimals, units[i][0], units[i][1]
 
 
 def _round_sig(value: float, sig: int) -> tuple[float, int]:
     """``value`` rounded to ``sig`` significant digits, and the decimals that keeps."""
     decimals = max(0, sig - 1 - math.floor(math.log10(value))) if value > 0 else 0
     return round(value, decimals), decimals
+
+
+def money_step(amount: float, sig: int = 2) -> tuple[float, float]:
+    """The amount as :func:`format_money` shows it, and the rounding step it was shown to.
+
+    Examples
+    --------
+    >>> money_step(121_400), money_step(-2_740)
+    ((121000.0, 1000.0), (-2700.0, 100.0))
+    """
+    value, decimals, scale, _ = _compact_parts(abs(amount), sig)
+    step = scale / 10**decimals
+    return math.copysign(round(value * 10**decimals) * step, amount), step
+
+
+def split_rounded(parts: Sequence[float], step: float, total: float) -> list[float]:
+    """Round ``parts`` to multiples of ``step`` so that they add up to ``total`` exactly.
+
+    ``total`` is the sum of the parts already rounded to ``step`` (one rounding step for
+    the whole); each part is rounded down or up, the largest remainders up.
+
+    Examples
+    --------
+    >>> split_rounded([16_600.0, -137_800.0], 1000.0, -121_000.0)
+    [17000.0, -138000.0]
+    """
+    scaled = [p / step for p in parts]
+    floors = [math.floor(x) for x in scaled]
+    short = round(total / step) - sum(floors)
+    order = sorted(range(len(parts)), key=lambda i: scaled[i] - floors[i], reverse=True)
+    up = set(order[: max(0, min(short, len(parts)))])
+    return [(f + (i in up)) * step for i, f in enumerate(floors)]
+
+
+def signed_money(amount: float, currency: str = "USD", step: float = 1.0) -> str:
+    """An amount that is a multiple of ``step``, with its sign always shown: ``+$17k``.
+
+    The minus is U+2212, as on every chart; no further rounding is done.
+
+    Examples
+    --------
+    >>> signed_money(17_000, step=1000), signed_money(-2_700, "EUR", 100), signed_money(0)
+    ('+$17k', '−€2.7k', '±$0')
+    """
+    if amount == 0:
+        return "±" + format_money(0.0, currency)
+    _, _, scale, _ = _compact_parts(abs(amount), 1)
+    decimals = max(0, round(math.log10(scale / step))) if step < scale else 0
+    digits = math.floor(math.log10(abs(amount) / scale)) + 1 + decimals
+    text = format_money(amount, currency, sig=max(1, digits))
+    return text if amount < 0 else "+" + text
 
 
 def money_range(low: float, high: float, currency: str = "USD") -> str:
@@ -184,6 +250,29 @@ def horizon_text(hours: float) -> str:
     months = hours / HOURS_PER_MONTH
     n = round(months) if abs(months - round(months)) < 1e-6 else round(months, 1)
     return f"{n:g} month" if n == 1 else f"{n:g} months"
+
+
+def downtime_words(revenue_per_hour_down: float) -> str:
+    """What the cost of downtime holds: work lost, and sales lost when the scenario has any.
+
+    Examples
+    --------
+    >>> downtime_words(0), downtime_words(290.0)
+    ('staff time lost', 'work and sales lost')
+    """
+    return "work and sales lost" if revenue_per_hour_down > 0 else "staff time lost"
+
+
+def cost_part_labels(revenue_per_hour_down: float) -> dict[str, str]:
+    """:data:`COST_PARTS` with the downtime part named for what it holds in this scenario.
+
+    Examples
+    --------
+    >>> cost_part_labels(0)["downtime_cost"]
+    'Downtime (staff time lost)'
+    """
+    words = downtime_words(revenue_per_hour_down)
+    return {**COST_PARTS, "downtime_cost": f"Downtime ({words})"}
 
 
 def is_money_key(key: str) -> bool:

@@ -76,7 +76,8 @@ def cumulative_cost(
     band : float
         Share of the simulated futures inside the shaded band (0.9: 5th to 95th percentile).
     include_downtime : bool
-        Count the cost of staff time lost (default) as well as the IT bills.
+        Count the cost of downtime (work and any sales lost; default) as well as the IT
+        bills.
 
     Returns
     -------
@@ -108,7 +109,8 @@ def cumulative_cost(
     ax.set_ylim(bottom=0)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 3, 6, 10]))
     _money_axis(ax.yaxis, currency)
-    what = "bills + staff time lost" if include_downtime else "IT bills"
+    lost = cd.downtime_words(res.scenario.client.revenue_per_hour_down)
+    what = f"bills + {lost}" if include_downtime else "IT bills"
     ax.set_xlabel("Months from the start of the contract")
     ax.set_ylabel(f"Cost so far: {what} ({cd.currency_unit(currency)})")
     _style(ax)
@@ -204,7 +206,9 @@ def cost_breakdown(res: ExperimentResult, *, ax: Axes | None = None) -> Axes:
     """Total cost of ownership per contract over the horizon, as stacked mean parts.
 
     The parts are the fees, labour, call-out charges, parts, hardware, service credits
-    (below zero: money back) and the cost of staff time lost; the total is labelled.
+    (below zero: money back) and the cost of downtime (work lost, and sales lost where the
+    scenario loses any); the total is labelled, and the takeaway splits the gap between the
+    contracts into bills and downtime.
 
     Parameters
     ----------
@@ -216,8 +220,9 @@ def cost_breakdown(res: ExperimentResult, *, ax: Axes | None = None) -> Axes:
     Returns
     -------
     Axes
-        One bar container per part (labelled as in :data:`itmodels.chartdata.COST_PARTS`,
-        one bar per contract), omitting parts that are zero everywhere.
+        One bar container per part (labelled as by
+        :func:`itmodels.chartdata.cost_part_labels`, one bar per contract), omitting parts
+        that are zero everywhere.
 
     Examples
     --------
@@ -229,7 +234,8 @@ def cost_breakdown(res: ExperimentResult, *, ax: Axes | None = None) -> Axes:
     pos = np.arange(1, len(names) + 1)
     up, down = np.zeros(len(names)), np.zeros(len(names))
     top = float(comps.clip(lower=0).sum(axis=1).max()) or 1.0
-    for part, label in cd.COST_PARTS.items():
+    revenue = res.scenario.client.revenue_per_hour_down
+    for part, label in cd.cost_part_labels(revenue).items():
         if part not in comps or not comps[part].any():
             continue
         h = comps[part].to_numpy()
