@@ -343,7 +343,7 @@ def test_provider_view_bars_fits_and_given_figure(res):
         np.testing.assert_allclose(heights, means.loc[contract].to_numpy())
         assert hexes(b.get_facecolor() for b in container) == [CONTRACT_COLORS[contract]] * 3
         share = means.loc[contract, "provider_margin"] / means.loc[contract, "provider_revenue"]
-        assert any(f"({share:.0%})" in t.get_text() for t in ax_bar.texts)
+        assert any(f"({cd.percent_text(share)})" in t.get_text() for t in ax_bar.texts)
     fits = {line.get_gid(): line for line in ax_dot.lines}
     for contract in ("break_fix", "flat_rate"):
         assert hexes([fits[contract].get_color()]) == [CONTRACT_COLORS[contract]]
@@ -398,6 +398,41 @@ def test_tornado_sorted_readable_and_values_shown(sensitivity_table):
     assert "€" in ax.get_xlabel()
     assert takeaway(ax).startswith("Base case: flat-rate saves €5k. Flat-rate fee per device")
     drawn_without_warnings(fig)
+
+
+@pytest.mark.parametrize("rows", [1, 2, 6])
+def test_tornado_legend_clears_the_axis_label(sensitivity_table, rows):
+    table = pd.concat([sensitivity_table] * 3, ignore_index=True).iloc[:rows]
+    table["param"] = [f"client.p{i}" for i in range(rows)]
+    ax = plots.tornado(table)
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    legend = ax.get_legend().get_window_extent(renderer)
+    label = ax.xaxis.label.get_window_extent(renderer)
+    ticks = [t.get_window_extent(renderer) for t in ax.get_xticklabels() if t.get_text()]
+    assert not legend.overlaps(label), (legend, label)
+    assert legend.y1 <= label.y0  # below the label, not beside it
+    assert not any(legend.overlaps(t) for t in ticks)
+    assert fig.bbox.contains(legend.x0, legend.y0) and fig.bbox.contains(legend.x1, legend.y1)
+
+
+def test_money_keys_are_money_and_rates_of_events_are_not():
+    assert cd.is_money_key("contracts.break_fix.hourly_rate.onsite")
+    assert cd.is_money_key("contracts.flat_rate.onsite_hourly_rate")
+    assert cd.is_money_key("client.revenue_per_hour_down")
+    assert cd.is_money_key("fleet.desktop.parts_cost.median")
+    for key in (
+        "incident_streams.security.rate",
+        "incident_streams.user-problems.rate",
+        "fleet.pos.revenue_share",
+        "contracts.break_fix.parts_markup",
+        "contracts.flat_rate.sla.credit_cap",
+        "fleet.desktop.parts_cost.sigma",
+    ):
+        assert not cd.is_money_key(key), key
+    assert cd.param_value_text("incident_streams.security.rate", 0.03) == "0.03"
+    assert cd.param_value_text("fleet.desktop.parts_cost.median", 120) == "$120"
 
 
 def sweep_table(diffs: dict[tuple[float, int], list[float]]) -> pd.DataFrame:
@@ -461,3 +496,36 @@ def test_plot_accessor(res):
     fig = plt.figure()
     assert res.plot.provider_view(fig=fig) is fig
     assert isinstance(res.plot.cumulative_cost(), plt.Axes)
+
+
+def test_chart_text_uses_one_minus_sign_and_spaced_percentages(res):
+    diffs = {(40.0, 5): [-300], (80.0, 5): [-100], (40.0, 10): [-500.5], (80.0, 10): [50]}
+    table = sweep_table(diffs).rename(columns={"client_total_cost": "user_downtime_hours"})
+    ax = plots.break_even_map(
+        table,
+        x="contracts.flat_rate.fee_per_device",
+        y="client.users",
+        metric="user_downtime_hours",
+    )
+    cells = {t.get_text() for t in ax.texts}
+    assert {"−300", "−100", "−500", "50"} <= cells, cells
+    assert cd.param_value_text("fleet.desktop.lifetime.shape", -1.5) == "−1.5"
+    assert cd.number_text(-12_849.2) == "−12,800"
+    assert cd.percent_text(0.9) == "90 %" and cd.percent_text(-0.05) == "−5 %"
+    ax = plots.cumulative_cost(res)
+    assert "Range of 90 % of simulated futures" in [t.get_text() for t in ax.get_legend().texts]
+    fig = plots.provider_view(res)
+    shown = [t.get_text() for a in fig.axes for t in a.texts] + [
+        t.get_text() for a in fig.axes if a.get_legend() for t in a.get_legend().texts
+    ]
+    assert not any(re.search(r"-\d|-\$|\d%", s) for s in shown), shown
+
+
+def test_downtime_is_named_for_what_it_holds(res):
+    assert res.scenario.client.revenue_per_hour_down > 0  # the premise: sales are lost too
+    no_sales = res.scenario.override({"client.revenue_per_hour_down": 0})
+    plain = itm.ExperimentResult.from_frames(no_sales, 11, res.contracts, res.metrics, res.monthly)
+    for result, words in ((res, "work and sales lost"), (plain, "staff time lost")):
+        ax = plots.cost_breakdown(result)
+        assert f"Downtime ({words})" in [t.get_text() for t in ax.get_legend().texts]
+        assert words in plots.cumulative_cost(result).get_ylabel()

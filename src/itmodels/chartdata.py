@@ -41,10 +41,12 @@ __all__ = [
     "money_range",
     "money_step",
     "monthly_spread",
+    "number_text",
     "paired_grid",
     "param_label",
     "param_value_text",
     "per_replication",
+    "percent_text",
     "provider_means",
     "signed_money",
     "split_rounded",
@@ -68,7 +70,9 @@ COST_PARTS: dict[str, str] = {
 }
 
 _SYMBOLS = {"USD": "$", "EUR": "€"}
-_MONEY_WORDS = ("fee", "rate", "charge", "value", "cost", "price", "wage", "revenue", "margin")
+_MONEY_WORDS = {"fee", "charge", "value", "cost", "price", "wage", "revenue", "margin"}
+_NOT_MONEY_WORDS = {"markup", "share", "probability", "multiplier", "premium", "cap"}
+_DIST_LOCATION = {"median", "mean", "low", "high", "values"}
 _NICE_KEYS = {
     "client.users": "Number of users",
     "client.user_hour_value": "Value of a staff hour",
@@ -276,10 +280,31 @@ def cost_part_labels(revenue_per_hour_down: float) -> dict[str, str]:
 
 
 def is_money_key(key: str) -> bool:
-    """Whether a dotted scenario key holds money (a fee, rate, charge, value or cost)."""
+    """Whether a dotted scenario key holds money (a fee, hourly rate, charge, value or cost).
+
+    A rate is money only as an hourly rate: an incident or failure ``rate`` is a count per
+    month.  Shares, probabilities, markups and multipliers are not money, even of money
+    (``revenue_share``); the location of a money distribution is (``parts_cost.median``).
+
+    Examples
+    --------
+    >>> is_money_key("contracts.break_fix.hourly_rate.onsite"), is_money_key("client.wage")
+    (True, True)
+    >>> is_money_key("incident_streams.security.rate"), is_money_key("fleet.pos.revenue_share")
+    (False, False)
+    >>> is_money_key("fleet.nas.parts_cost.median"), is_money_key("fleet.nas.parts_cost.sigma")
+    (True, False)
+    """
     parts = key.split(".")
-    last = parts[-1] if parts[-1] not in ("onsite", "remote") else parts[-2]
-    return any(word in last for word in _MONEY_WORDS) and "markup" not in last
+    if len(parts) > 1 and parts[-1] in ("onsite", "remote"):
+        parts = parts[:-1]
+    if len(parts) > 1 and parts[-1] in _DIST_LOCATION:
+        parts = parts[:-1]
+    words = parts[-1].replace("-", "_").split("_")
+    if _NOT_MONEY_WORDS.intersection(words):
+        return False
+    hourly_rate = "rate" in words and "hourly" in words
+    return hourly_rate or bool(_MONEY_WORDS.intersection(words))
 
 
 def param_label(key: str) -> str:
@@ -320,8 +345,8 @@ def param_value_text(key: str, value: float, currency: str = "USD") -> str:
     if is_money_key(key):
         return format_money(value, currency, sig=3)
     if "markup" in key:
-        return f"{value:.0%}"
-    return f"{value:,.3g}" if abs(value) >= 1000 else f"{value:.3g}"
+        return percent_text(value)
+    return number_text(value)
 
 
 def metric_label(metric: str) -> str:
@@ -329,8 +354,36 @@ def metric_label(metric: str) -> str:
     return _METRIC_LABELS.get(metric, metric.replace("_", " "))
 
 
-def _pct(share: float) -> str:
-    return f"{round(100 * share)} %"
+def number_text(value: float, sig: int = 3) -> str:
+    """A plain number to ``sig`` significant digits, thousands separated, minus U+2212.
+
+    Examples
+    --------
+    >>> number_text(-0.0312), number_text(12_849.2), number_text(-2.5e-7, 2)
+    ('−0.0312', '12,800', '−2.5e-07')
+    """
+    if not math.isfinite(value):
+        return "n/a"
+    text = f"{value:,.{sig}g}"
+    if abs(value) >= 10**sig:  # 12,800 rather than 1.28e+04
+        text = f"{float(f'{value:.{sig}g}'):,.0f}"
+    return text.replace("-", "−", 1) if text.startswith("-") else text
+
+
+def percent_text(share: float, decimals: int = 0) -> str:
+    """A share as a percentage, with a space before the sign as in all the text: ``90 %``.
+
+    Examples
+    --------
+    >>> percent_text(0.9), percent_text(-0.052), percent_text(0.125, 1)
+    ('90 %', '−5 %', '12.5 %')
+    """
+    if not math.isfinite(share):
+        return "n/a"
+    text = f"{100 * share:.{decimals}f}"
+    if float(text) == 0:
+        text = text.lstrip("-")
+    return text.replace("-", "−") + " %"
 
 
 # ---------------------------------------------------------------------------- comparisons

@@ -116,7 +116,7 @@ def cumulative_cost(
     _style(ax)
     handles = [Line2D([], [], color=colors[c], lw=2.6, label=f"{cd.display_name(c)}, average")
                for c in names]  # fmt: skip
-    spread = f"Range of {band:.0%} of simulated futures"
+    spread = f"Range of {cd.percent_text(band)} of simulated futures"
     handles.append(Line2D([], [], color="0.4", lw=0.8, ls="--", label=spread))
     low, high = ax.get_ylim()
     finals = [float(means[c][-1]) for c in names]
@@ -345,7 +345,7 @@ def provider_view(res: ExperimentResult, *, fig: Figure | None = None) -> Figure
         ax_bar.bar(x, h, width * 0.92, color=colors[c], label=cd.display_name(c))
         labels = [cd.format_money(v, currency) for v in h]
         if np.isfinite(share := means.loc[c, "margin_share"]):
-            labels[2] += f"\n({share:.0%})"
+            labels[2] += f"\n({cd.percent_text(share)})"
         for xi, hi, text in zip(x, h, labels, strict=True):
             va = "bottom" if hi >= 0 else "top"
             _note(ax_bar, (xi, hi), text, 0, math.copysign(3, hi), ha="center", va=va)

@@ -18,6 +18,7 @@ from itmodels.chartdata import (
     money_step,
     param_label,
     param_value_text,
+    percent_text,
     signed_money,
     split_rounded,
     verdict,
@@ -140,7 +141,9 @@ def margin_takeaway(means: pd.DataFrame, currency: str) -> str:
     """The provider's margin per contract, in money and as a share of revenue."""
     parts = []
     for contract, row in means.iterrows():
-        share = f" ({row['margin_share']:.0%})" if np.isfinite(row["margin_share"]) else ""
+        share = (
+            f" ({percent_text(row['margin_share'])})" if np.isfinite(row["margin_share"]) else ""
+        )
         parts.append(
             f"{display_name(str(contract)).lower()} {format_money(row['margin'], currency)}{share}"
         )
