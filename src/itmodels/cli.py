@@ -25,7 +25,7 @@ import yaml
 
 from itmodels import __version__
 from itmodels.chartdata import currency_unit
-from itmodels.decisions import FeeEstimate, break_even_fee
+from itmodels.decisions import FeeEstimate, Per, break_even_fee
 from itmodels.experiment import local_pool, run_experiment
 from itmodels.outputs import Destination, check_destination, safe_folder_name
 from itmodels.result import ExperimentResult
@@ -240,7 +240,10 @@ def _changes(pairs: Sequence[str]) -> dict[str, Any]:
 
 def _scenario(args: argparse.Namespace, default: str | None = DEFAULT_SCENARIO) -> Scenario:
     """The scenario named on the command line with its ``--set`` changes, checked whole."""
-    scn = load_scenario(args.scenario or default)
+    path = args.scenario or default
+    if path is None:
+        raise UsageError("name a scenario file (itmodels scenarios lists the shipped ones)")
+    scn = load_scenario(path)
     changes = _changes(args.set)
     if changes:
         scn = scn.override(changes)
@@ -285,7 +288,7 @@ def _compare(args: argparse.Namespace) -> None:
          " tables).")  # fmt: skip
 
 
-def _fee_basis(scn: Scenario) -> str | None:
+def _fee_basis(scn: Scenario) -> Per | None:
     """The fee a break-even is reported for: per device, else per user (None: no fee)."""
     flat = scn.contracts.flat_rate
     if flat is None or scn.contracts.break_fix is None:
