@@ -252,8 +252,8 @@ def horizon_text(hours: float) -> str:
         n = round(years)
         return f"{n} year" if n == 1 else f"{n} years"
     months = hours / HOURS_PER_MONTH
-    n = round(months) if abs(months - round(months)) < 1e-6 else round(months, 1)
-    return f"{n:g} month" if n == 1 else f"{n:g} months"
+    m: float = round(months) if abs(months - round(months)) < 1e-6 else round(months, 1)
+    return f"{m:g} month" if m == 1 else f"{m:g} months"
 
 
 def downtime_words(revenue_per_hour_down: float) -> str:

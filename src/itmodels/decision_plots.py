@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib import rcParams
 from matplotlib.axes import Axes
 from matplotlib.colors import LinearSegmentedColormap, Normalize
 from matplotlib.transforms import ScaledTranslation
@@ -32,15 +33,14 @@ __all__ = ["break_even_map", "tornado"]
 def _below_xlabel(ax: Axes) -> float:
     """Points from the bottom of ``ax`` to just below its x-axis label.
 
-    Tick length, tick pad, tick labels, label pad and the label's lines, each as drawn.
+    Tick length and pad, the tick labels, the label pad and the label's lines.
     """
     ticks = ax.xaxis.get_major_ticks()
-    length = max((t.tick1line.get_markersize() for t in ticks), default=3.5)
-    pad = max((t.get_pad() for t in ticks), default=3.5)
-    tick_text = max((t.label1.get_size() for t in ticks), default=10.0)
+    tick_text = max((float(t.label1.get_fontsize()) for t in ticks), default=10.0)
     lines = ax.get_xlabel().count("\n") + 1
-    label = 1.25 * ax.xaxis.label.get_size() * lines
-    return length + pad + 1.25 * tick_text + ax.xaxis.labelpad + label + 6
+    label = 1.25 * float(ax.xaxis.label.get_fontsize()) * lines
+    length, pad = float(rcParams["xtick.major.size"]), float(rcParams["xtick.major.pad"])
+    return length + pad + 1.25 * tick_text + float(ax.xaxis.labelpad or 0.0) + label + 6
 
 
 # ---------------------------------------------------------------------------- decision charts

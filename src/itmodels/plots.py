@@ -247,10 +247,11 @@ def cost_breakdown(res: ExperimentResult, *, ax: Axes | None = None) -> Axes:
         for x, b, v in zip(pos, base, h, strict=True):
             if abs(v) >= 0.07 * top:
                 ink = _ink(PART_COLORS[part])
-                _note(ax, (x, b + v / 2), cd.format_money(v, currency), ha="center", color=ink)
+                _note(ax, (float(x), float(b + v / 2)), cd.format_money(v, currency), ha="center",
+                      color=ink)  # fmt: skip
         up, down = np.where(h >= 0, up + h, up), np.where(h < 0, down + h, down)
     for x, u, t in zip(pos, up, comps.sum(axis=1), strict=True):
-        _note(ax, (x, u), f"Total {cd.format_money(t, currency)}", 0, 3, ha="center",
+        _note(ax, (float(x), float(u)), f"Total {cd.format_money(t, currency)}", 0, 3, ha="center",
               va="bottom", fontsize=11, fontweight="bold", gid="total")  # fmt: skip
     ax.axhline(0, color="0.3", lw=0.8)
     ax.set_ylim(top=top * 1.1)
