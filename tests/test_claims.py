@@ -127,7 +127,7 @@ def test_notes_show_rounded_money_and_one_minus_sign(office):
     mean = office.compare().loc["client_total_cost", "mean"]
     assert mean < 0  # the premise: flat-rate is cheaper, the difference is negative
     assert f"(mean difference {format_money(mean, 'GBP')})" in notes[0]
-    assert re.search(r"mean difference −\d+(\.\d)?k GBP\)", notes[0]), notes[0]
+    assert re.search(r"mean difference −£\d+(\.\d)?k\)", notes[0]), notes[0]
     assert re.search(r"cheaper in \d+ % of", notes[0]), notes[0]
     for note in notes:
         assert not re.search(r"-\d|\d,\d{3}", note), note  # U+2212, and no unrounded money

@@ -116,7 +116,9 @@ def test_contract_colours_fixed_and_fallback_distinct():
     [
         (12_000, "USD", "$12k"),
         (12_000, "EUR", "€12k"),
-        (12_000, "GBP", "12k GBP"),
+        (12_000, "GBP", "£12k"),
+        (12_000, "JPY", "¥12k"),
+        (12_000, "CHF", "CHF\xa012k"),
         (-41_234, "USD", "−$41k"),
         (850, "USD", "$850"),
         (999.7, "USD", "$1k"),
@@ -128,8 +130,9 @@ def test_format_money(amount, currency, text):
     assert cd.format_money(amount, currency) == text
 
 
-def test_money_range_names_the_currency_once():
-    assert cd.money_range(3000, 3200, "GBP") == "3k–3.2k GBP"
+def test_money_range_uses_the_currencys_own_symbol():
+    assert cd.money_range(3000, 3200, "GBP") == "£3k–£3.2k"
+    assert cd.currency_unit("JPY") == "¥"
     assert cd.money_range(975, 1300) == "$975–$1.3k"
 
 

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from itmodels.formatting import currency_symbol
 from itmodels.units import HOURS_PER_MONTH, HOURS_PER_YEAR
 
 __all__ = [
@@ -69,7 +70,6 @@ COST_PARTS: dict[str, str] = {
     "downtime_cost": "Downtime (work and sales lost)",
 }
 
-_SYMBOLS = {"USD": "$", "EUR": "€"}
 _MONEY_WORDS = {"fee", "charge", "value", "cost", "price", "wage", "revenue", "margin"}
 _NOT_MONEY_WORDS = {"markup", "share", "probability", "multiplier", "premium", "cap"}
 _DIST_LOCATION = {"median", "mean", "low", "high", "values"}
@@ -109,38 +109,46 @@ def display_name(contract: str) -> str:
 
 
 def currency_unit(currency: str) -> str:
-    """The unit shown in axis labels: a symbol for USD and EUR, else the code.
+    """The unit shown in axis labels: the currency's own symbol (the code where it has none).
 
     Examples
     --------
-    >>> currency_unit("USD"), currency_unit("GBP")
-    ('$', 'GBP')
+    >>> currency_unit("USD"), currency_unit("GBP"), currency_unit("JPY"), currency_unit("CHF")
+    ('$', '£', '¥', 'CHF')
     """
-    return _SYMBOLS.get(currency, currency)
+    return currency_symbol(currency)
+
+
+def _prefix(currency: str) -> str:
+    """The symbol written before an amount: ``£``, or ``CHF`` and a no-break space."""
+    symbol = currency_symbol(currency)
+    return symbol + "\xa0" if symbol[-1:].isalpha() else symbol
 
 
 def format_money(amount: float, currency: str = "USD", sig: int = 2) -> str:
-    """A compact amount of money: ``$41k``, ``€1.2M``, ``850 GBP``.
+    """A compact amount of money: ``$41k``, ``€1.2M``, ``£850``, ``CHF 12k``.
 
     Parameters
     ----------
     amount : float
         The amount.
     currency : str
-        ISO code; USD and EUR get their symbol in front, other codes follow the number.
+        ISO 4217 code; its own symbol goes in front (``¥``, ``£``; ``CHF`` and a no-break
+        space for a currency whose symbol is letters).
     sig : int
         Significant digits kept (at least all the digits before the point).
 
     Examples
     --------
     >>> format_money(41_234), format_money(-4_321, "EUR"), format_money(12_500, "GBP", 3)
-    ('$41k', '−€4.3k', '12.5k GBP')
+    ('$41k', '−€4.3k', '£12.5k')
+    >>> format_money(12_000, "CHF"), format_money(1_250_000, "JPY")
+    ('CHF\xa012k', '¥1.2M')
     """
     if not math.isfinite(amount):
         return "n/a"
     sign, text = _compact(amount, sig)
-    symbol = _SYMBOLS.get(currency)
-    return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {currency}"
+    return f"{sign}{_prefix(currency)}{text}"
 
 
 def _compact(amount: float, sig: int) -> tuple[str, str]:
@@ -227,16 +235,14 @@ def signed_money(amount: float, currency: str = "USD", step: float = 1.0) -> str
 
 
 def money_range(low: float, high: float, currency: str = "USD") -> str:
-    """A range of money: ``$975–$1.3k``, ``3k–3.2k GBP``.
+    """A range of money: ``$975–$1.3k``, ``£3k–£3.2k``.
 
     Examples
     --------
     >>> money_range(3000, 3200, "GBP")
-    '3k–3.2k GBP'
+    '£3k–£3.2k'
     """
-    if currency in _SYMBOLS:
-        return f"{format_money(low, currency)}–{format_money(high, currency)}"
-    return "".join(_compact(low, 2)) + "–" + format_money(high, currency)
+    return f"{format_money(low, currency)}–{format_money(high, currency)}"
 
 
 def horizon_text(hours: float) -> str:

@@ -25,9 +25,9 @@ import yaml
 from pydantic import ValidationError
 
 from itmodels import __version__
-from itmodels.chartdata import currency_unit
 from itmodels.decisions import FeeEstimate, Per, break_even_fee
 from itmodels.experiment import local_pool, run_experiment
+from itmodels.formatting import format_money
 from itmodels.outputs import Destination, check_destination, safe_folder_name
 from itmodels.result import ExperimentResult
 from itmodels.scenario import Branding, Scenario, ScenarioError, load_scenario
@@ -139,13 +139,10 @@ def _executor(args: argparse.Namespace) -> Iterator[Executor | None]:
 
 
 def _money(value: float, currency: str) -> str:
-    """A whole amount in the currency's unit as the charts show it: ``$17,872``, ``900 GBP``."""
+    """A whole amount in the currency's own symbol: ``$17,872``, ``£900``, ``CHF 95``."""
     if math.isnan(value):
         return "n/a"
-    unit = currency_unit(currency)
-    text = f"{abs(value):,.0f}"
-    sign = "-" if value < 0 else ""
-    return f"{sign}{unit}{text}" if unit != currency else f"{sign}{text} {currency}"
+    return format_money(round(value), currency, sig=None).replace("\xa0", " ")
 
 
 def summary_text(res: ExperimentResult, fee: FeeEstimate | None = None) -> str:
