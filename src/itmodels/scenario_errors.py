@@ -17,7 +17,7 @@ _SHORT.maxlong = 40
 _SHORT.maxlist = _SHORT.maxtuple = _SHORT.maxdict = _SHORT.maxset = 4
 
 #: The longest message printed for one problem; longer ones are cut short.
-MAX_MESSAGE = 400
+MAX_MESSAGE = 1000
 
 
 def short_repr(value: object) -> str:
