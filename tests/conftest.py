@@ -32,3 +32,12 @@ def write_yaml(tmp_path: Path) -> Callable[[object], Path]:
         return path
 
     return write
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--fuzz-cases",
+        type=int,
+        default=None,
+        help="cases for tests/test_fuzz.py (default: ITMODELS_FUZZ_CASES, else 300)",
+    )
