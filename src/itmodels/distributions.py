@@ -135,7 +135,10 @@ class Lognormal(BaseDistribution):
     def _z(self, x: np.ndarray) -> np.ndarray:
         d = np.log(np.where(x > 0, x, 1.0)) - math.log(self.median)
         d = np.where(x > 0, d, -np.inf)
-        return d / self.sigma if self.sigma > 0 else np.where(d >= 0, np.inf, -np.inf)
+        if self.sigma <= 0:
+            return np.where(d >= 0, np.inf, -np.inf)
+        with np.errstate(over="ignore"):  # a tiny sigma: the z-score is rightly infinite
+            return d / self.sigma
 
     def _ppf(self, u: np.ndarray) -> np.ndarray:
         if self.sigma == 0:
