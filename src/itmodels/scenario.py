@@ -10,7 +10,7 @@ simulated.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -124,7 +124,10 @@ class Scenario(_Model):
                     f"fleet class names must be unique; {name!r} is defined twice",
                 )
         users = self.client.users
-        groups = [("fleet", self.fleet), ("incident_streams", self.incident_streams)]
+        groups: list[tuple[str, Sequence[DeviceClass | IncidentStream]]] = [
+            ("fleet", self.fleet),
+            ("incident_streams", self.incident_streams),
+        ]
         for section, items in groups:
             for i, item in enumerate(items):
                 affected = item.users_affected
@@ -230,6 +233,32 @@ class Scenario(_Model):
             raise ScenarioError(source, problems)
         return scenario_from_mapping(data, source=source)
 
+    def to_yaml(self, path: str | Path) -> Path:
+        """Save the scenario to a new YAML file; loading it gives an equal scenario.
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            A file that does not exist yet (it is written atomically, never replaced).
+
+        Returns
+        -------
+        pathlib.Path
+
+        Raises
+        ------
+        FileExistsError
+            If ``path`` exists.
+
+        Examples
+        --------
+        >>> scn.override({"client.users": 25}).to_yaml("bigger.yaml")  # doctest: +SKIP
+        PosixPath('bigger.yaml')
+        """
+        from itmodels.scenario_yaml import write_yaml
+
+        return write_yaml(self, path)
+
     def value_at(self, key: str) -> Any:
         """The value at a dotted key, as plain data (durations in hours).
 
@@ -274,7 +303,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         self._depth = 0
         self._aliases = 0
 
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
             self._aliases += 1
             if self._aliases > MAX_ALIASES:

@@ -59,6 +59,14 @@ MAX_FACTOR = 100.0
 Priority = Literal["P1", "P2", "P3", "P4"]
 
 
+def _reset_by_patching() -> list[Literal["patching", "preventive"]]:
+    return ["patching"]
+
+
+def _p1_only() -> list[Priority]:
+    return ["P1"]
+
+
 def _parse_business_hours(value: object) -> BusinessHours:
     if isinstance(value, BusinessHours):
         return value
@@ -189,7 +197,7 @@ class Neglect(_Model):
     growth_per_month: float = Field(ge=0, le=MAX_FACTOR)
     max_multiplier: float = Field(ge=1, le=MAX_FACTOR)
     initial_months: float = Field(default=0.0, ge=0, le=120_000)
-    reset_by: list[Literal["patching", "preventive"]] = Field(default_factory=lambda: ["patching"])
+    reset_by: list[Literal["patching", "preventive"]] = Field(default_factory=_reset_by_patching)
 
 
 class IncidentStream(_Model):
@@ -289,7 +297,7 @@ class BreakFixTerms(_Model):
     billing_increment: Duration = 0.0
     trip_charge: Money = 0.0
     after_hours_multiplier: float | None = Field(default=None, ge=1.0, le=MAX_FACTOR)
-    after_hours_priorities: list[Priority] = Field(default_factory=lambda: ["P1"])
+    after_hours_priorities: list[Priority] = Field(default_factory=_p1_only)
     parts_markup: float = Field(default=0.0, ge=0, le=MAX_FACTOR)
     hardware_markup: float = Field(default=0.0, ge=0, le=MAX_FACTOR)
     deferral: DeferralTerms | None = None
