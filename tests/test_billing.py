@@ -535,3 +535,29 @@ def test_flat_rate_after_hours_work_costs_overtime_but_is_not_billed() -> None:
     )
     assert run.visits["after_hours"].tolist() == [True]
     assert run.metrics["provider_margin"] == pytest.approx(50.0 - 66.0, rel=1e-12)
+
+
+def test_visit_done_before_the_horizon_is_billed_with_its_drive_back() -> None:
+    # fails at 100, drives 100-101, works 101-102.1, drives back 102.1-103.1: the work is
+    # done before the horizon (102.5), so the visit is billed and paid in full, the drive
+    # back included, although it ends after the horizon
+    scn = one_failure(
+        horizon=102.5,
+        break_fix={"trip_charge": 40},
+        provider={"wage": 30, "travel": const("1h"), "travel_cost": 5},
+    )
+    run = itm.simulate(scn, "break_fix", seed=0)
+    assert run.visits["end"].tolist() == pytest.approx([103.1], rel=1e-12)
+    assert run.incidents["restored"].tolist() == pytest.approx([102.1], rel=1e-12)
+    assert_ledger(
+        run,
+        [
+            labour(110.0),
+            (T_FAIL, "client", "provider", "trip", 40.0),
+            (T_FAIL, "provider", "staff", "wages", 30 * 3.1),
+            (T_FAIL, "provider", "vendor", "travel", 5.0),
+        ],
+    )
+    # a visit whose work is not done by the horizon is neither billed nor paid
+    cut = itm.simulate(one_failure(horizon=102.0, provider={"travel": const("1h")}), "break_fix", 0)
+    assert len(cut.visits) == 0 and (cut.ledger["category"] != "labour").all()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from scipy import stats
 
 import itmodels as itm
+from itmodels.chartdata import format_money
 from itmodels.claims import CLAIMS, correlation_ci
 
 
@@ -115,3 +118,16 @@ def test_claims_need_both_contracts(office):
     )
     with pytest.raises(ValueError, match="both contracts"):
         itm.claims(only)
+
+
+def test_notes_show_rounded_money_and_one_minus_sign(office):
+    gbp = office.scenario.override({"currency": "GBP"})
+    res = itm.ExperimentResult.from_frames(gbp, 1, office.contracts, office.metrics, office.monthly)
+    notes = itm.claims(res).set_index("claim")["note"]
+    mean = office.compare().loc["client_total_cost", "mean"]
+    assert mean < 0  # the premise: flat-rate is cheaper, the difference is negative
+    assert f"(mean difference {format_money(mean, 'GBP')})" in notes[0]
+    assert re.search(r"mean difference −£\d+(\.\d)?k\)", notes[0]), notes[0]
+    assert re.search(r"cheaper in \d+ % of", notes[0]), notes[0]
+    for note in notes:
+        assert not re.search(r"-\d|\d,\d{3}", note), note  # U+2212, and no unrounded money

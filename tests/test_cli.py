@@ -64,11 +64,11 @@ def test_compare_prints_a_table_and_writes_every_output(short_yaml, tmp_path, ca
     assert code == 0, printed.err
     assert "Client total cost" in printed.out and "break-fix" in printed.out
     assert "Break-even fee per device" in printed.out
-    for name in ("report.html", "proposal.pdf", "metrics.csv", "summary.csv", "claims.csv"):
+    for name in ("client-report.html", "proposal.pdf", "metrics.csv", "summary.csv", "claims.csv"):
         assert (out / name).stat().st_size > 0, name
     assert len(list((out / "charts").glob("*.png"))) == len(list((out / "charts").glob("*.svg")))
     assert list((out / "charts").glob("*.png"))
-    html = (out / "report.html").read_text()
+    html = (out / "client-report.html").read_text()
     assert "Acme &lt;b&gt;Dental&lt;/b&gt;" in html and "<b>Dental" not in html
     metrics = pd.read_csv(out / "metrics.csv")
     res = itm.run_experiment(itm.load_scenario(short_yaml), 3, seed=2, progress=False)
@@ -83,7 +83,7 @@ def test_compare_prints_a_table_and_writes_every_output(short_yaml, tmp_path, ca
     assert main(["compare", str(short_yaml), "-n", "2", "--seed", "5", "--out", str(out),
                  "--no-progress"]) == 0  # fmt: skip
     assert len(pd.read_csv(out / "metrics.csv")) == 4  # 2 replications x 2 contracts
-    assert "Acme" not in (out / "report.html").read_text()
+    assert "Acme" not in (out / "client-report.html").read_text()
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
 
 
@@ -262,7 +262,7 @@ def test_a_scenario_named_like_a_system_folder_writes_inside_itmodels_out(tmp_pa
     assert sorted(p.name for p in victim.iterdir()) == ["data.txt"]
     assert (victim / "data.txt").read_text() == "precious"
     out = work / "itmodels-out" / str(victim).strip("/").replace("/", "-")
-    assert (out / "report.html").stat().st_size > 0 and (out / MANIFEST).is_file()
+    assert (out / "client-report.html").stat().st_size > 0 and (out / MANIFEST).is_file()
     assert sorted(p.name for p in work.iterdir()) == ["itmodels-out"]
 
 

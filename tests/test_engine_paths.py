@@ -52,6 +52,7 @@ def _scenario(**device: object) -> itm.Scenario:
             "beyond_repair_probability": 0.1,
             "replacement_cost": 800,
         },
+        {"max_age": "5mo", "replacement_cost": 800},  # age since installation decides
     ],
 )
 @pytest.mark.parametrize("contract", ["break_fix", "flat_rate"])
@@ -112,3 +113,157 @@ def test_vectorised_billing_equals_billing_visit_by_visit(key, terms):
     np.testing.assert_array_equal(fast[2], slow[2])
     billed_per_visit = key == "break_fix" or not terms.get("onsite_included", True)
     assert (len(slow[0]) > 0) == billed_per_visit  # a flat fee alone bills no visit
+
+
+def test_backlogged_work_asks_for_a_technician_once(monkeypatch):
+    # one technician in office hours, far more work than one person can do: the backlog
+    # waits through many shift openings; each job must ask once, not at every opening
+    from itmodels.engine.technicians import Technicians
+
+    calls = []
+    ask = Technicians.request
+
+    def counted(self, *args, **kwargs):
+        calls.append(1)
+        return ask(self, *args, **kwargs)
+
+    monkeypatch.setattr(Technicians, "request", counted)
+    scn = _scenario(count=400, lifetime={"dist": "exponential", "mean": "1mo"})
+    data = scn.model_dump(mode="json")
+    data["horizon"] = "3mo"
+    data["provider"]["working_hours"] = {"days": "mon-fri", "start": "08:00", "end": "18:00"}
+    run = itm.simulate(itm.Scenario.model_validate(data), "flat_rate", seed=1)
+    waiting = int(run.incidents["responded"].isna().sum())
+    assert waiting > 100  # a real backlog, carried through dozens of openings
+    assert len(calls) == len(run.visits) + waiting
+
+
+def _log_grants(monkeypatch):
+    """Record every request (time, key, whether it may start after hours, shift test) and
+    every grant (time, order) the dispatcher makes."""
+    import simpy
+
+    from itmodels.engine.technicians import Request, Technicians
+
+    asked: list[tuple] = []
+    granted: dict[int, tuple[float, int]] = {}
+    ask = Technicians.request
+
+    def request(self, priority=0, anytime=True):
+        req = ask(self, priority, anytime)
+        asked.append((self.env.now, priority, anytime, self._is_open, req))
+        return req
+
+    def succeed(self, value=None):
+        granted[id(self)] = (self.env.now, len(granted))
+        return simpy.Event.succeed(self, value)
+
+    monkeypatch.setattr(Technicians, "request", request)
+    monkeypatch.setattr(Request, "succeed", succeed)
+    return asked, granted
+
+
+def test_requests_at_one_instant_are_granted_in_dispatch_order(monkeypatch):
+    import simpy
+
+    from itmodels.engine.technicians import Technicians
+
+    env = simpy.Environment()
+    techs = Technicians(env, capacity=1)
+    order: list[tuple] = []
+
+    def holder():
+        req = techs.request(priority=(0, 0))
+        yield req
+        yield env.timeout(4.5)
+        techs.release(req)  # the technician is free before the others ask
+
+    def job(key, delay):
+        yield env.timeout(delay)
+        req = techs.request(priority=key)
+        yield req
+        order.append(key)
+        yield env.timeout(1.0)
+        techs.release(req)
+
+    env.process(holder())
+    # four ask at t = 5 in this order (one of them via a zero-length wait): pay-per-call
+    # P1, contract P3, pay-per-call P4, contract P1
+    for key, delay in [((1, 1), 5.0), ((0, 3), 5.0), ((1, 4), 5.0), ((0, 1), 5.0)]:
+        env.process(job(key, delay))
+    env.run()
+    assert order == [(0, 1), (0, 3), (1, 1), (1, 4)]
+
+
+def test_replayed_starts_follow_the_dispatch_rule(monkeypatch):
+    # every grant of a long run: no request waiting at that moment (asked at or before
+    # it, granted later or later at the same instant) that could start then had a lower key
+    asked, granted = _log_grants(monkeypatch)
+    scn = itm.load_scenario("professional-firm").override({"horizon": "1y"})
+    itm.simulate(scn, "break_fix", seed=1)
+    seen = 0
+    for t, key, _anytime, _open, req in asked:
+        if id(req) not in granted:
+            continue
+        at, rank = granted[id(req)]
+        for t2, key2, anytime2, is_open2, req2 in asked:
+            if t2 > at or key2 >= key:
+                continue
+            at2, rank2 = granted.get(id(req2), (np.inf, np.inf))
+            if (at2, rank2) < (at, rank):
+                continue
+            may_start = anytime2 or is_open2 is None or is_open2(at)
+            assert not may_start, (t, key, at, t2, key2, at2)
+        seen += 1
+    assert seen > 500
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_dispatcher_grants_as_simpy_priority_resource_when_no_two_ask_at_once(seed):
+    # the same random stream of requests (distinct times, keys with ties, random holds)
+    # through the engine's dispatcher and through simpy.PriorityResource: same grants
+    import simpy
+
+    from itmodels.engine.technicians import Technicians
+
+    rng = np.random.default_rng(seed)
+    n = 400
+    arrivals = np.cumsum(rng.exponential(1.0, n))
+    keys = [
+        (int(c), int(p)) for c, p in zip(rng.integers(0, 2, n), rng.integers(1, 5, n), strict=True)
+    ]
+    holds = rng.exponential(2.5, n)
+    capacity = int(rng.integers(1, 4))
+
+    def run(make, ask, give_back):
+        env = simpy.Environment()
+        res = make(env)
+        grants = []
+
+        def job(i):
+            yield env.timeout(arrivals[i])
+            req = ask(res, keys[i])
+            yield req
+            grants.append((env.now, i))
+            yield env.timeout(holds[i])
+            give_back(res, req)
+
+        for i in range(n):
+            env.process(job(i))
+        env.run()
+        return grants
+
+    ours = run(
+        lambda env: Technicians(env, capacity),
+        lambda res, key: res.request(priority=key),
+        lambda res, req: res.release(req),
+    )
+    theirs = run(
+        lambda env: simpy.PriorityResource(env, capacity),
+        lambda res, key: res.request(priority=key),
+        lambda res, req: res.release(req),
+    )
+    assert len(ours) == n
+    assert ours == theirs
+    waited = sum(1 for (t, i) in ours if t > arrivals[i])
+    assert waited > n // 4  # the queue was used, not only free technicians

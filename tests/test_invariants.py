@@ -8,6 +8,7 @@ time; downtime is bounded by the horizon; a seed fixes every number.
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 from typing import Any
 
@@ -536,6 +537,7 @@ def check_downtime(run: itm.Run) -> None:
     hours = client.business_hours
     inc = numeric(run.incidents, (*TIME_COLUMNS, "productivity_loss", "escalated_loss"))
     user_down, office, till = 0.0, [], 0.0
+    everyone: list[tuple[float, float, float]] = []
     share = {d.name: d.revenue_share for d in scn.fleet}
     for i in inc[inc["kind"] != "prevented"].itertuples(index=False):
         end = min(i.restored, scn.horizon) if not math.isnan(i.restored) else scn.horizon
@@ -550,8 +552,16 @@ def check_downtime(run: itm.Run) -> None:
         for a, b, loss in phases:
             if b > a and loss > 0 and i.users_affected > 0:
                 user_down += i.users_affected * loss * hours.open_hours_between(a, b)
+                if i.users_affected >= client.users:
+                    everyone.append((a, b, loss))
                 if i.users_affected >= client.users and loss >= 1:
                     office.append((a, b))
+    # overlapping office-wide losses stop at everyone's whole time
+    cuts = sorted({t for a, b, _ in everyone for t in (a, b)})
+    for a, b in itertools.pairwise(cuts):
+        level = sum(loss for s, e, loss in everyone if s <= a and e >= b)
+        if level > 1.0 + 1e-12:
+            user_down -= client.users * (level - 1.0) * hours.open_hours_between(a, b)
     merged: list[list[float]] = []
     for a, b in sorted(office):
         if merged and a <= merged[-1][1]:

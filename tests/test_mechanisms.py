@@ -336,6 +336,28 @@ def _office_down_hours(run: itm.Run) -> float:
     return total + (0.0 if cur_b is None else cur_b - cur_a)
 
 
+def test_overlapping_office_wide_losses_stop_at_everyones_time() -> None:
+    # four users; the router (everyone, all work) is down 10-14, the file server
+    # (everyone, 60 % of their work) 12-16: from 12 to 14 each user loses all of their
+    # time, not 160 % of it
+    fleet = [
+        device(name="router", users_affected="all", lifetime=const(10.0), repair=const(4.0)),
+        device(
+            name="server",
+            users_affected="all",
+            productivity_loss=0.6,
+            lifetime=const(12.0),
+            repair=const(4.0),
+        ),
+    ]
+    run = itm.simulate(scenario(minimal(horizon=20, users=4, technicians=2, fleet=fleet)),
+                       "break_fix", seed=0)  # fmt: skip
+    assert by_source(run, "restored") == {"router": 14.0, "server": 16.0}
+    # 4 x (1.0 x 4 h) + 4 x (0.6 x 4 h) - 4 x (0.6 x 2 h) of the overlap
+    assert run.metrics["user_downtime_hours"] == pytest.approx(20.8, rel=1e-12)
+    assert run.metrics["downtime_cost"] == pytest.approx(20.8 * 50, rel=1e-12)
+
+
 @pytest.mark.parametrize(
     ("users_affected", "loss", "counts"),
     [("all", 1.0, True), (3, 1.0, True), (2, 1.0, False), ("all", 0.5, False)],
@@ -490,12 +512,87 @@ def test_shift_opens_in_priority_order() -> None:
     assert by_source(run, "restored") == {"d0": 37.0, "d1": 35.0}
 
 
+def test_max_age_counts_from_installation_not_from_the_last_repair() -> None:
+    # bought 6 months before the start, a new life of exactly 1 year after every repair
+    # (as good as new), replaced from 2.8 years old: it fails at 0.5 y (1 year old),
+    # 1.5 y (2 years old) and 2.5 y (3 years old: replaced), although each life is 1 year
+    data = minimal(
+        horizon="3y",
+        fleet=[
+            device(
+                age="6mo",
+                lifetime=const("1y"),
+                repair=const("1h"),
+                max_age="2.8y",
+                replacement_cost=900,
+            )
+        ],
+    )
+    run = itm.simulate(scenario(data), "break_fix", seed=0)
+    assert run.incidents["replaced"].tolist() == [False, False, True]
+    hardware = run.ledger[run.ledger["category"] == "hardware"]
+    assert hardware["amount"].sum() > 0
+
+
+def test_reports_at_one_opening_are_served_in_dispatch_order() -> None:
+    # office hours Mon-Fri; Saturday 10:00 a P4 printer fails, Sunday 10:00 a P1 server,
+    # Sunday 12:00 a P2, Saturday 09:00 a P3: all four are reported at the opening,
+    # Monday 08:00 (t = 176), at one instant; they are served P1, P2, P3, P4
+    scn = timed_fleet(
+        200,
+        ("P4", 130.0, 2.0),
+        ("P1", 154.0, 3.0),
+        ("P2", 156.0, 1.0),
+        ("P3", 129.0, 1.0),
+        working_hours=MON_FRI,
+    )
+    data = scn.model_dump(mode="json")
+    data["client"]["business_hours"] = MON_FRI
+    run = itm.simulate(scenario(data), "break_fix", seed=0)
+    assert set(by_source(run, "reported").values()) == {176.0}
+    assert by_source(run, "responded") == {"d1": 176.0, "d2": 179.0, "d3": 180.0, "d0": 181.0}
+    # and by class: other clients' jobs left from the weekend go first when they are
+    # contract work, after the P1 when they are pay-per-call P3s like this client's
+    data["horizon"] = 400
+    data["fleet"] = [device(name="server", priority="P1", lifetime=const(154.0))]
+    background = {"jobs_per_month": 60, "work": const("1h"), "priority": "P3"}
+    first = {}
+    for share in (0.0, 1.0):
+        data["provider"]["background_load"] = {**background, "contract_share": share}
+        inc = itm.simulate(scenario(data), "break_fix", seed=3).incidents
+        first[share] = inc["responded"].iloc[0]
+    assert first[0.0] == 176.0
+    assert first[1.0] >= 177.0
+
+
 def test_job_left_at_closing_waits_for_the_next_shift() -> None:
     # two P3s at Monday 17:00; the first overruns to 18:30, the second starts Tuesday 08:00
     scn = timed_fleet(35, ("P3", 17.0, 1.5), ("P3", 17.0, 1.5), working_hours=MON_FRI)
     run = itm.simulate(scn, "break_fix", seed=0)
     assert by_source(run, "responded") == {"d0": 17.0, "d1": 32.0}
     assert run.visits["overtime_hours"].tolist() == pytest.approx([0.5, 0.0], abs=1e-12)
+
+
+def test_incident_not_served_by_the_horizon_shows_its_draw() -> None:
+    # Monday 20:00 a failure that needs a part and can be fixed remotely; staff report it
+    # Tuesday 08:00, after the horizon (t = 30): the log still shows what was drawn
+    data = minimal(
+        horizon=30,
+        business_hours=MON_FRI,
+        fleet=[
+            device(
+                lifetime=const(20.0),
+                remote_fix_probability=1.0,
+                parts_probability=1.0,
+                parts_lead_time=const("1d"),
+            )
+        ],
+    )
+    inc = itm.simulate(scenario(data), "break_fix", seed=0).incidents
+    assert len(inc) == 1 and math.isnan(inc["responded"].iloc[0])
+    assert inc["remote"].tolist() == [True]
+    assert inc["parts"].tolist() == [True]
+    assert inc["replaced"].tolist() == [False]
 
 
 def test_second_visit_waits_for_parts_and_working_hours() -> None:

@@ -144,5 +144,19 @@ def test_notebook_is_committed_clean(name: str) -> None:
         assert "execution" not in cell.metadata, f"{name}: code cell {i} has timing metadata"
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_notebook_states_its_run_time(name: str) -> None:
+    """The first cell says how long the notebook takes at its own REPLICATIONS."""
+    nb = _read(name)
+    first = nb.cells[0]
+    assert first.cell_type == "markdown"
+    stated = re.search(r"about (\d+) minutes on a 2-core machine", " ".join(first.source.split()))
+    assert stated, f"{name}: the first cell must say 'about N minutes on a 2-core machine'"
+    replications = re.search(r"REPLICATIONS = (\d+)", _parameters_cell(nb).source)
+    said = " ".join(first.source.lower().split())
+    assert replications and f"at {replications.group(1)}" in said, f"{name}: at which count?"
+    assert 1 <= int(stated.group(1)) < 15, f"{name}: a tutorial should run in under 15 minutes"
+
+
 def test_every_notebook_is_tested() -> None:
     assert sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb")) == sorted(NAMES)

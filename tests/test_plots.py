@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import matplotlib
 
@@ -115,7 +116,9 @@ def test_contract_colours_fixed_and_fallback_distinct():
     [
         (12_000, "USD", "$12k"),
         (12_000, "EUR", "€12k"),
-        (12_000, "GBP", "12k GBP"),
+        (12_000, "GBP", "£12k"),
+        (12_000, "JPY", "¥12k"),
+        (12_000, "CHF", "CHF\xa012k"),
         (-41_234, "USD", "−$41k"),
         (850, "USD", "$850"),
         (999.7, "USD", "$1k"),
@@ -127,8 +130,9 @@ def test_format_money(amount, currency, text):
     assert cd.format_money(amount, currency) == text
 
 
-def test_money_range_names_the_currency_once():
-    assert cd.money_range(3000, 3200, "GBP") == "3k–3.2k GBP"
+def test_money_range_uses_the_currencys_own_symbol():
+    assert cd.money_range(3000, 3200, "GBP") == "£3k–£3.2k"
+    assert cd.currency_unit("JPY") == "¥"
     assert cd.money_range(975, 1300) == "$975–$1.3k"
 
 
@@ -240,7 +244,8 @@ def test_cost_breakdown_bar_heights_are_the_means(res):
     stacked = np.zeros(2)
     bars = [c for c in ax.containers if isinstance(c, BarContainer)]
     assert bars
-    labels = {label: part for part, label in cd.COST_PARTS.items()}
+    revenue = res.scenario.client.revenue_per_hour_down
+    labels = {label: part for part, label in cd.cost_part_labels(revenue).items()}
     for container in bars:
         part = labels[container.get_label()]
         heights = np.array([b.get_height() for b in container])
@@ -254,6 +259,63 @@ def test_cost_breakdown_bar_heights_are_the_means(res):
     assert "fee" in means and "Monthly fees" in [c.get_label() for c in bars]
     check_labels(ax)
     drawn_without_warnings(fig)
+
+
+MONEY = re.compile(r"([+−±-]?)\$([\d.,]+)([kMB]?)")
+
+
+def money_value(text: str) -> float:
+    """The amount of the first ``$`` figure in ``text`` (``−$1.2k`` -> -1200)."""
+    sign, digits, suffix = MONEY.search(text).groups()
+    scale = {"": 1.0, "k": 1e3, "M": 1e6, "B": 1e9}[suffix]
+    return (-1.0 if sign == "−" else 1.0) * float(digits.replace(",", "")) * scale
+
+
+def stated_split(text: str) -> tuple[float, dict[str, float]]:
+    """The gap and the signed parts a cost-breakdown takeaway states."""
+    gap = re.search(r"costs (\$[\d.,]+[kMB]?) less|average gap (\$[\d.,]+[kMB]?)", text)
+    assert gap, text
+    stated = re.search(r"; \S+ bills (.+)$", text)
+    assert stated, text
+    parts = {}
+    for item in ("bills " + stated.group(1)).split(", "):
+        name, _, amount = item.partition(" ")
+        parts[name] = 0.0 if amount == "about the same" else money_value(amount)
+    return money_value(gap.group(1) or gap.group(2)), parts
+
+
+@pytest.mark.parametrize("which", ["res", "dear"])
+def test_cost_breakdown_takeaway_splits_the_gap_into_signed_parts(which, request):
+    result = request.getfixturevalue(which)
+    text = takeaway(plots.cost_breakdown(result))
+    assert "of the gap" not in text
+    assert "-$" not in text and "+−" not in text  # one minus sign: U+2212
+    gap, parts = stated_split(text)
+    assert set(parts) == {"bills", "downtime"}
+    comps = cd.cost_components(result.monthly)
+    totals = comps.sum(axis=1)
+    better = totals.idxmin()
+    worse = totals.idxmax()
+    assert text.startswith(cd.display_name(better))
+    diff = comps.loc[better] - comps.loc[worse]
+    true = {"bills": diff.drop("downtime_cost").sum(), "downtime": diff["downtime_cost"]}
+    _, step = cd.money_step(gap)
+    assert sum(parts.values()) == pytest.approx(-gap, abs=1e-6)  # they add up to the gap
+    for name, value in parts.items():  # each within one rounding step of the true part
+        assert abs(value - true[name]) <= step, (name, value, true[name])
+    assert np.sign(parts["downtime"]) == np.sign(true["downtime"])
+
+
+def test_split_rounded_adds_up_and_signed_money_shows_the_sign():
+    # the issue's example: a $121k gap of +$16.6k bills and −$137.8k downtime
+    assert cd.split_rounded([16_600.0, -137_800.0], 1000.0, -121_000.0) == [17_000, -138_000]
+    parts = [0.4, 0.4, 0.4, -3.7]
+    rounded = cd.split_rounded(parts, 1.0, -3.0)
+    assert sum(rounded) == -3.0 and all(abs(a - b) < 1 for a, b in zip(rounded, parts, strict=True))
+    assert cd.signed_money(17_000, "USD", 1000) == "+$17k"
+    assert cd.signed_money(-137_000, "EUR", 1000) == "−€137k"
+    assert cd.signed_money(-2_700, "USD", 100) == "−$2.7k"
+    assert cd.signed_money(1_234_000, "USD", 1000) == "+$1.234M"
 
 
 def test_downtime_per_year(res, scn):
@@ -284,7 +346,7 @@ def test_provider_view_bars_fits_and_given_figure(res):
         np.testing.assert_allclose(heights, means.loc[contract].to_numpy())
         assert hexes(b.get_facecolor() for b in container) == [CONTRACT_COLORS[contract]] * 3
         share = means.loc[contract, "provider_margin"] / means.loc[contract, "provider_revenue"]
-        assert any(f"({share:.0%})" in t.get_text() for t in ax_bar.texts)
+        assert any(f"({cd.percent_text(share)})" in t.get_text() for t in ax_bar.texts)
     fits = {line.get_gid(): line for line in ax_dot.lines}
     for contract in ("break_fix", "flat_rate"):
         assert hexes([fits[contract].get_color()]) == [CONTRACT_COLORS[contract]]
@@ -339,6 +401,41 @@ def test_tornado_sorted_readable_and_values_shown(sensitivity_table):
     assert "€" in ax.get_xlabel()
     assert takeaway(ax).startswith("Base case: flat-rate saves €5k. Flat-rate fee per device")
     drawn_without_warnings(fig)
+
+
+@pytest.mark.parametrize("rows", [1, 2, 6])
+def test_tornado_legend_clears_the_axis_label(sensitivity_table, rows):
+    table = pd.concat([sensitivity_table] * 3, ignore_index=True).iloc[:rows]
+    table["param"] = [f"client.p{i}" for i in range(rows)]
+    ax = plots.tornado(table)
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    legend = ax.get_legend().get_window_extent(renderer)
+    label = ax.xaxis.label.get_window_extent(renderer)
+    ticks = [t.get_window_extent(renderer) for t in ax.get_xticklabels() if t.get_text()]
+    assert not legend.overlaps(label), (legend, label)
+    assert legend.y1 <= label.y0  # below the label, not beside it
+    assert not any(legend.overlaps(t) for t in ticks)
+    assert fig.bbox.contains(legend.x0, legend.y0) and fig.bbox.contains(legend.x1, legend.y1)
+
+
+def test_money_keys_are_money_and_rates_of_events_are_not():
+    assert cd.is_money_key("contracts.break_fix.hourly_rate.onsite")
+    assert cd.is_money_key("contracts.flat_rate.onsite_hourly_rate")
+    assert cd.is_money_key("client.revenue_per_hour_down")
+    assert cd.is_money_key("fleet.desktop.parts_cost.median")
+    for key in (
+        "incident_streams.security.rate",
+        "incident_streams.user-problems.rate",
+        "fleet.pos.revenue_share",
+        "contracts.break_fix.parts_markup",
+        "contracts.flat_rate.sla.credit_cap",
+        "fleet.desktop.parts_cost.sigma",
+    ):
+        assert not cd.is_money_key(key), key
+    assert cd.param_value_text("incident_streams.security.rate", 0.03) == "0.03"
+    assert cd.param_value_text("fleet.desktop.parts_cost.median", 120) == "$120"
 
 
 def sweep_table(diffs: dict[tuple[float, int], list[float]]) -> pd.DataFrame:
@@ -402,3 +499,36 @@ def test_plot_accessor(res):
     fig = plt.figure()
     assert res.plot.provider_view(fig=fig) is fig
     assert isinstance(res.plot.cumulative_cost(), plt.Axes)
+
+
+def test_chart_text_uses_one_minus_sign_and_spaced_percentages(res):
+    diffs = {(40.0, 5): [-300], (80.0, 5): [-100], (40.0, 10): [-500.5], (80.0, 10): [50]}
+    table = sweep_table(diffs).rename(columns={"client_total_cost": "user_downtime_hours"})
+    ax = plots.break_even_map(
+        table,
+        x="contracts.flat_rate.fee_per_device",
+        y="client.users",
+        metric="user_downtime_hours",
+    )
+    cells = {t.get_text() for t in ax.texts}
+    assert {"−300", "−100", "−500", "50"} <= cells, cells
+    assert cd.param_value_text("fleet.desktop.lifetime.shape", -1.5) == "−1.5"
+    assert cd.number_text(-12_849.2) == "−12,800"
+    assert cd.percent_text(0.9) == "90 %" and cd.percent_text(-0.05) == "−5 %"
+    ax = plots.cumulative_cost(res)
+    assert "Range of 90 % of simulated futures" in [t.get_text() for t in ax.get_legend().texts]
+    fig = plots.provider_view(res)
+    shown = [t.get_text() for a in fig.axes for t in a.texts] + [
+        t.get_text() for a in fig.axes if a.get_legend() for t in a.get_legend().texts
+    ]
+    assert not any(re.search(r"-\d|-\$|\d%", s) for s in shown), shown
+
+
+def test_downtime_is_named_for_what_it_holds(res):
+    assert res.scenario.client.revenue_per_hour_down > 0  # the premise: sales are lost too
+    no_sales = res.scenario.override({"client.revenue_per_hour_down": 0})
+    plain = itm.ExperimentResult.from_frames(no_sales, 11, res.contracts, res.metrics, res.monthly)
+    for result, words in ((res, "work and sales lost"), (plain, "staff time lost")):
+        ax = plots.cost_breakdown(result)
+        assert f"Downtime ({words})" in [t.get_text() for t in ax.get_legend().texts]
+        assert words in plots.cumulative_cost(result).get_ylabel()

@@ -1,24 +1,23 @@
 """The proposal sheet, the HTML report and the bundle: what a prospect gets to see.
 
-The HTML report is rendered in headless Chromium and the PDF read back with poppler-utils;
-both are installed by ``.ci/run``, so a missing tool fails these tests instead of skipping
-them.
+The HTML report is rendered in headless Chromium and the PDF read back with poppler-utils
+(the ``chromium``, ``pdftotext`` and ``pdftoppm`` fixtures of ``conftest.py``: a missing tool
+skips with the one-line install hint, or fails when the ``CI`` environment variable is set).
 """
 
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
-from matplotlib.text import Text
 
+import conftest
 import itmodels as itm
-from itmodels import plots, report
+from itmodels import plots, report, report_text
 from itmodels.decisions import FeeEstimate
 from itmodels.result import ExperimentResult
 from itmodels.scenario import Branding, Scenario
@@ -38,18 +37,9 @@ BUNDLE = [
     *(f"{t}.csv" for t in ("metrics", "monthly", "summary", "compare", "claims", "budget")),
     *(f"charts/{c}.{ext}" for c in report.CHARTS for ext in ("png", "svg")),
     "proposal.pdf",
-    "report.html",
+    "client-report.html",
+    "provider-report.html",
 ]
-
-
-def _tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        pytest.fail(
-            f"{name} is not installed; .ci/run installs it (apt-get install chromium"
-            " poppler-utils) before running the tests"
-        )
-    return path
 
 
 def _small(**changes: object) -> Scenario:
@@ -89,20 +79,14 @@ def hostile() -> ExperimentResult:
 
 @pytest.fixture(scope="module")
 def html(res: ExperimentResult, fee: FeeEstimate, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("html") / "report.html"
-    return report.html_report(res, path, break_even=fee)
+    path = tmp_path_factory.mktemp("html") / "provider-report.html"
+    return report.html_report(res, path, break_even=fee, audience="provider")
 
 
-def _sheet_text(path: Path, res: ExperimentResult, **kwargs: object) -> str:
-    """The words on the proposal sheet: from the PDF (pdftotext) or, without poppler's
-    pdftotext, from the figure that was saved."""
-    if shutil.which("pdftotext"):
-        cmd = ["pdftotext", "-layout", str(path), "-"]
-        text = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-    else:
-        names = report._names(res.scenario, kwargs.get("branding"))  # type: ignore[arg-type]
-        fig = report._proposal_figure(res, names, kwargs.get("break_even"))  # type: ignore[arg-type]
-        text = " ".join(t.get_text() for t in fig.findobj(Text))
+def _sheet_text(path: Path, pdftotext: str) -> str:
+    """The words on the proposal sheet, read back from the PDF by poppler's pdftotext."""
+    cmd = [pdftotext, "-layout", str(path), "-"]
+    text = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     return " ".join(text.split())
 
 
@@ -112,15 +96,15 @@ def _page_count(path: Path) -> int:
 
 # ---------------------------------------------------------------------------- proposal sheet
 def test_proposal_is_one_page_with_names_numbers_and_assumptions(
-    res: ExperimentResult, fee: FeeEstimate, tmp_path: Path
+    res: ExperimentResult, fee: FeeEstimate, tmp_path: Path, pdftotext: str, pdftoppm: str
 ) -> None:
     path = report.proposal_pdf(res, tmp_path / "sub" / "proposal.pdf", break_even=fee)
     assert path == tmp_path / "sub" / "proposal.pdf"
     assert _page_count(path) == 1
-    subprocess.run([_tool("pdftoppm"), "-r", "40", "-png", path, tmp_path / "page"], check=True)
+    subprocess.run([pdftoppm, "-r", "40", "-png", path, tmp_path / "page"], check=True)
     assert [p.name for p in tmp_path.glob("page*.png")] == ["page-1.png"]
     assert sorted(p.name for p in path.parent.iterdir()) == ["proposal.pdf"]  # no temp left
-    text = _sheet_text(path, res, break_even=fee)
+    text = _sheet_text(path, pdftotext)
     for expected in (
         "Example Small Office",  # prospect: the client's name
         "Example IT Services",  # provider: the scenario's provider
@@ -129,7 +113,7 @@ def test_proposal_is_one_page_with_names_numbers_and_assumptions(
         "90 % range",
         "Break-even flat-rate fee",
         f"{res.replications} simulated futures",
-        f"seed {SEED}",
+        f"run number {SEED}",
         "12 users",
         "$65 per device",
         "Illustrative industry figures, not measurements of this business",
@@ -137,10 +121,12 @@ def test_proposal_is_one_page_with_names_numbers_and_assumptions(
         assert expected in text, expected
 
 
-def test_proposal_branding_and_no_break_even_line(res: ExperimentResult, tmp_path: Path) -> None:
+def test_proposal_branding_and_no_break_even_line(
+    res: ExperimentResult, tmp_path: Path, pdftotext: str
+) -> None:
     brand = Branding(provider="Acme $ Support", prospect="Jones & Co", accent="darkgreen")
     path = report.proposal_pdf(res, tmp_path / "p.pdf", branding=brand, paper="letter")
-    text = _sheet_text(path, res, branding=brand)
+    text = _sheet_text(path, pdftotext)
     assert "Acme $ Support" in text and "Jones & Co" in text  # "$" is not mathtext
     assert "Break-even" not in text  # never computed silently
     assert _page_count(path) == 1
@@ -155,7 +141,7 @@ def test_names_fall_back_to_branding_then_scenario_then_defaults(scn: Scenario) 
     own = scn.override({"branding": {"prospect": "From file", "accent": "#ABCDEF"}})
     names = report._names(own, Branding(provider="Given"))
     assert (names.provider, names.prospect, names.accent) == ("Given", "From file", "#abcdef")
-    with pytest.raises(ValueError, match=r"branding\.accent"):
+    with pytest.raises(ValueError, match=r"accent[\s\S]*is not a colour"):
         report._names(scn, Branding(accent="red; } body { display: none"))
 
 
@@ -164,7 +150,7 @@ def test_takeaway_says_break_fix_when_break_fix_is_cheaper() -> None:
     res = itm.run_experiment(dear, REPS, seed=SEED, progress=False)
     line = report._takeaway(res, ("break_fix", "flat_rate"))
     assert line.startswith("Break-fix is cheaper: about $"), line
-    lo, hi = re.search(r"95 % CI \$([\d,]+) to \$([\d,]+)", line).groups()  # type: ignore[union-attr]
+    lo, hi = re.search(r"95\s% CI \$([\d,]+) to \$([\d,]+)", line).groups()  # type: ignore[union-attr]
     assert float(lo.replace(",", "")) <= float(hi.replace(",", ""))
 
 
@@ -216,12 +202,14 @@ def test_inline_svg_escapes_chart_text() -> None:
 
 def test_html_report_uses_the_claims_given(res: ExperimentResult, tmp_path: Path) -> None:
     table = itm.claims(res).assign(note="a note from the caller")
-    text = report.html_report(res, tmp_path / "r.html", claims=table).read_text(encoding="utf-8")
+    path = report.html_report(res, tmp_path / "r.html", claims=table, audience="provider")
+    text = path.read_text(encoding="utf-8")
     assert text.count("a note from the caller") == len(table)
 
 
-def test_html_report_renders_in_headless_chromium(html: Path, tmp_path: Path) -> None:
-    chromium = _tool("chromium")
+def test_html_report_renders_in_headless_chromium(
+    html: Path, tmp_path: Path, chromium: str
+) -> None:
     flags = [
         chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
         "--no-first-run", "--disable-background-networking", "--disable-component-update",
@@ -244,6 +232,62 @@ def test_html_report_renders_in_headless_chromium(html: Path, tmp_path: Path) ->
     assert shot.stat().st_size > 50_000  # a drawn page, not a blank one
 
 
+def test_client_report_shows_none_of_the_providers_internals(
+    res: ExperimentResult, tmp_path: Path
+) -> None:
+    """The client gets no provider cost, margin, revenue, wage, technicians or its chart."""
+    scn = _small(**{"provider.wage": 61.7, "provider.technicians": 3})
+    res = itm.run_experiment(scn, REPS, seed=SEED, progress=False)
+    client = report.html_report(res, tmp_path / "c.html").read_text(encoding="utf-8")
+    internal = report.html_report(res, tmp_path / "p.html", audience="provider")
+    provider = internal.read_text(encoding="utf-8")
+    comp = res.compare("break_fix", "flat_rate")
+    secrets = ["$61.70", "Loaded wage", "Technicians", "chart-provider_view", "Internal"]
+    secrets += ["provider_revenue"]  # its amounts are the client's own bills, so not secret
+    for metric in ("provider_cost", "provider_margin", "technician_hours"):
+        secrets.append(metric)
+        secrets += [report._fmt(comp.loc[metric, k]) for k in ("mean_baseline", "mean_other")]
+    secrets.append("provider earns")  # the claims measured on the provider's books
+    for secret in secrets:
+        assert secret in provider, secret
+        assert secret not in client, secret
+    for words in ("provider margin", "provider cost", "technician hours"):  # not even named
+        assert words in provider.lower() and words not in client.lower(), words
+    for shared in ("client_total_cost", "Flat-rate is cheaper", "Budget predictability"):
+        assert shared in client and shared in provider, shared
+    with pytest.raises(ValueError, match="audience"):
+        report.html_report(res, tmp_path / "x.html", audience="prospect")  # type: ignore[arg-type]
+
+
+def test_report_wording_reads_plainly(res: ExperimentResult, html: Path) -> None:
+    text = html.read_text(encoding="utf-8")
+    assert not re.search(r"scale=[\d.]+h", text) and "Weibull: shape 1.44, scale 7.9 years" in text
+    sla = re.search(r"<tr><td>SLA breaches.*?</tr>", text, re.S)
+    assert sla is not None
+    cells = re.findall(r'<td class="num">([^<]*)</td>', sla[0])
+    assert cells[0] == "n/a" and cells[1] != "n/a" and cells[2:] == ["n/a"] * 3  # no SLA
+    assert "lower in</th>" not in text and "Flat-rate better in</th>" in text
+    m = res.metrics.assign(contract=res.metrics["contract"].astype(str))
+    by = m.pivot(index="replication", columns="contract", values="failures_prevented")
+    prevented = re.search(r"<tr><td>Failures prevented.*?</tr>", text, re.S)
+    assert prevented is not None
+    share = f"{(by['flat_rate'] > by['break_fix']).mean():.0%}"
+    assert re.findall(r'<td class="num">([^<]*)</td>', prevented[0])[-1] == share
+    assert "Cost of downtime (staff time and revenue lost)" in text  # revenue_per_hour_down set
+    assert "IT bills + staff time and revenue lost" in text
+    table = text[text.index('id="comparison"') : text.index('id="claims"')]
+    assert not re.search(r">-\d| -\d", table) and "−" in table  # one minus sign: −
+    assert "common random numbers" not in text
+
+
+def test_footer_without_jargon_and_with_plurals(res: ExperimentResult, scn: Scenario) -> None:
+    foot = report_text._assumptions(res)
+    assert "common random numbers" not in foot and "seed" not in foot
+    assert "12 desktops, 1 NAS, 1 printer, 1 router" in foot
+    staff_only = scn.override({"client.revenue_per_hour_down": 0})
+    assert report_text._lost(staff_only) == "staff time lost"
+
+
 # ---------------------------------------------------------------------------- bundle
 def test_write_bundle_writes_every_file(
     res: ExperimentResult, fee: FeeEstimate, tmp_path: Path
@@ -260,8 +304,10 @@ def test_write_bundle_writes_every_file(
     assert paths["charts/downtime.png"].read_bytes()[:4] == b"\x89PNG"
     assert paths["charts/downtime.svg"].read_text(encoding="utf-8").startswith("<svg")
     assert _page_count(paths["proposal.pdf"]) == 1
-    html = paths["report.html"].read_text(encoding="utf-8")
+    html = paths["provider-report.html"].read_text(encoding="utf-8")
     assert html.count("<svg") == len(report.CHARTS) and "Break-even flat-rate fee" in html
+    client = paths["client-report.html"].read_text(encoding="utf-8")
+    assert client.count("<svg") == len(report.CHARTS) - 1 and "provider_margin" not in client
     with pytest.raises(FileExistsError):
         report.write_bundle(res, out, overwrite=False)
 
@@ -283,3 +329,30 @@ def test_write_bundle_failure_leaves_nothing_that_looks_complete(
         report.write_bundle(res, old, force=True)  # without force: refused before drawing
     assert [p.name for p in tmp_path.iterdir()] == ["old"]
     assert [p.name for p in old.iterdir()] == ["keep.txt"]
+
+
+# ---------------------------------------------------------------------------- system tools
+def test_tools_are_found_off_path_in_the_usual_folders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = tmp_path / "chromium"
+    fake.write_text("#!/bin/sh\n", encoding="utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    assert conftest.find_tool("chromium", (str(tmp_path),)) == str(fake)
+    assert conftest.need_tool("chromium", fallback_dirs=(str(tmp_path),)) == str(fake)
+
+
+def test_a_missing_tool_skips_with_a_hint_or_fails_under_ci(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception) as skipped:
+        conftest.need_tool("chromium", fallback_dirs=(str(tmp_path),))
+    assert "apt-get install chromium poppler-utils" in str(skipped.value)
+    assert "\n" not in str(skipped.value)  # one line
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception) as failed:
+        conftest.need_tool("pdftotext", fallback_dirs=(str(tmp_path),))
+    assert "apt-get install chromium poppler-utils" in str(failed.value)

@@ -15,6 +15,7 @@ import pandas as pd
 from scipy import stats
 
 from itmodels.analysis import mean_ci
+from itmodels.chartdata import format_money, number_text, percent_text
 from itmodels.result import ExperimentResult
 
 __all__ = ["CLAIMS", "claims"]
@@ -107,8 +108,8 @@ def claims(
     verdict = _verdict(d["ci_low"], d["ci_high"], "below")
     rows.append((0, "mean paired difference of client_total_cost, flat-rate − break-fix",
                  d["mean"], d["ci_low"], d["ci_high"], verdict,
-                 f"flat-rate is cheaper in {d['share_lower']:.0%} of replications"
-                 f" (mean difference {d['mean']:,.0f} {cur})"))  # fmt: skip
+                 f"flat-rate is cheaper in {percent_text(d['share_lower'])} of replications"
+                 f" (mean difference {format_money(d['mean'], cur)})"))  # fmt: skip
 
     d = diff.loc["mean_time_to_restore_hours"]
     p90 = bf["p90_time_to_restore_hours"].median(), fr["p90_time_to_restore_hours"].median()
@@ -144,8 +145,8 @@ def claims(
         verdict = "inconclusive"
     rows.append((4, "mean paired difference of device_downtime_hours, flat-rate − break-fix",
                  d["mean"], d["ci_low"], d["ci_high"], verdict,
-                 f"{prevented:.2f} failures prevented per replication (95 % CI from"
-                 f" {p_lo:.2f})"))  # fmt: skip
+                 f"{number_text(prevented, 2)} failures prevented per replication"
+                 f" (95 % CI from {number_text(p_lo, 2)})"))  # fmt: skip
 
     x, y = fr["incidents"].to_numpy(float), fr["provider_margin"].to_numpy(float)
     r, lo, hi = correlation_ci(x, y)

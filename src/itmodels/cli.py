@@ -22,11 +22,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
 from itmodels import __version__
-from itmodels.chartdata import currency_unit
-from itmodels.decisions import FeeEstimate, break_even_fee
+from itmodels.decisions import FeeEstimate, Per, break_even_fee
 from itmodels.experiment import local_pool, run_experiment
+from itmodels.formatting import format_money
 from itmodels.outputs import Destination, check_destination, safe_folder_name
 from itmodels.result import ExperimentResult
 from itmodels.scenario import Branding, Scenario, ScenarioError, load_scenario
@@ -88,6 +89,9 @@ def _parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--provider", help="provider name for the proposal")
     cmp_.add_argument("--prospect", help="prospect (client) name for the proposal")
     cmp_.add_argument("--accent", help="accent colour for the proposal, e.g. '#0b6e4f'")
+    cmp_.add_argument("--paper", choices=("a4", "letter"), help="proposal page size (default a4)")
+    cmp_.add_argument("--logo", metavar="PATH", help="PNG or JPEG logo for the proposal")
+    cmp_.add_argument("--contact", metavar="TEXT", help="contact details for the proposal")
     be = sub.add_parser("break-even", help="the flat-rate fee at which both cost the same")
     run_options(be, 200)
     be.add_argument("--basis", choices=("total", "cash"), default="total",
@@ -136,13 +140,10 @@ def _executor(args: argparse.Namespace) -> Iterator[Executor | None]:
 
 
 def _money(value: float, currency: str) -> str:
-    """A whole amount in the currency's unit as the charts show it: ``$17,872``, ``900 GBP``."""
+    """A whole amount in the currency's own symbol: ``$17,872``, ``£900``, ``CHF 95``."""
     if math.isnan(value):
         return "n/a"
-    unit = currency_unit(currency)
-    text = f"{abs(value):,.0f}"
-    sign = "-" if value < 0 else ""
-    return f"{sign}{unit}{text}" if unit != currency else f"{sign}{text} {currency}"
+    return format_money(round(value), currency, sig=None).replace("\xa0", " ")
 
 
 def summary_text(res: ExperimentResult, fee: FeeEstimate | None = None) -> str:
@@ -198,12 +199,17 @@ def summary_text(res: ExperimentResult, fee: FeeEstimate | None = None) -> str:
 
 
 def _branding(scn: Scenario, args: argparse.Namespace) -> Branding:
+    """The scenario's branding with the command line's flags on top, checked."""
     base = scn.branding or Branding()
-    return Branding(
-        provider=args.provider or base.provider,
-        prospect=args.prospect or base.prospect or scn.client.name,
-        accent=args.accent or base.accent,
-    )
+    flags = {k: getattr(args, k, None) for k in ("provider", "accent", "paper", "logo", "contact")}
+    given = {k: v for k, v in flags.items() if v}
+    prospect = args.prospect or base.prospect or scn.client.name
+    try:
+        return Branding.model_validate({**base.model_dump(), **given, "prospect": prospect})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(map(str, err["loc"]))
+        raise UsageError(f"--{key}: {err['msg'].removeprefix('Value error, ')}") from None
 
 
 def _check_branding(scn: Scenario) -> None:
@@ -241,7 +247,10 @@ def _changes(pairs: Sequence[str]) -> dict[str, Any]:
 
 def _scenario(args: argparse.Namespace, default: str | None = DEFAULT_SCENARIO) -> Scenario:
     """The scenario named on the command line with its ``--set`` changes, checked whole."""
-    scn = load_scenario(args.scenario or default)
+    path = args.scenario or default
+    if path is None:
+        raise UsageError("name a scenario file (itmodels scenarios lists the shipped ones)")
+    scn = load_scenario(path)
     changes = _changes(args.set)
     if changes:
         scn = scn.override(changes)
@@ -282,11 +291,11 @@ def _compare(args: argparse.Namespace) -> None:
     from itmodels.report import write_bundle
 
     written = write_bundle(res, dest.path, branding=branding, break_even=fee, force=args.force)
-    _say(f"\nWrote {len(written)} files to {dest.path}/ (report.html, proposal.pdf, charts,"
-         " tables).")  # fmt: skip
+    _say(f"\nWrote {len(written)} files to {dest.path}/: for the prospect proposal.pdf and"
+         " client-report.html; internal provider-report.html, charts, tables.")  # fmt: skip
 
 
-def _fee_basis(scn: Scenario) -> str | None:
+def _fee_basis(scn: Scenario) -> Per | None:
     """The fee a break-even is reported for: per device, else per user (None: no fee)."""
     flat = scn.contracts.flat_rate
     if flat is None or scn.contracts.break_fix is None:

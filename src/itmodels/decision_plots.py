@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib import rcParams
 from matplotlib.axes import Axes
 from matplotlib.colors import LinearSegmentedColormap, Normalize
+from matplotlib.transforms import ScaledTranslation
 
 from itmodels import chartdata as cd
 from itmodels import takeaways as tk
@@ -26,6 +28,19 @@ from itmodels.plot_style import (
 )
 
 __all__ = ["break_even_map", "tornado"]
+
+
+def _below_xlabel(ax: Axes) -> float:
+    """Points from the bottom of ``ax`` to just below its x-axis label.
+
+    Tick length and pad, the tick labels, the label pad and the label's lines.
+    """
+    ticks = ax.xaxis.get_major_ticks()
+    tick_text = max((float(t.label1.get_fontsize()) for t in ticks), default=10.0)
+    lines = ax.get_xlabel().count("\n") + 1
+    label = 1.25 * float(ax.xaxis.label.get_fontsize()) * lines
+    length, pad = float(rcParams["xtick.major.size"]), float(rcParams["xtick.major.pad"])
+    return length + pad + 1.25 * tick_text + float(ax.xaxis.labelpad or 0.0) + label + 6
 
 
 # ---------------------------------------------------------------------------- decision charts
@@ -67,7 +82,7 @@ def tornado(
     n, y = len(t), np.arange(len(t))[::-1]
     base = float(t["base"].iloc[0]) if n else 0.0
     ratio = (1 - t["low_value"] / t["base_value"].where(t["base_value"] != 0)).median()
-    pct = f"{ratio:.0%} " if np.isfinite(ratio) and ratio > 0 else ""
+    pct = f"{cd.percent_text(ratio)} " if np.isfinite(ratio) and ratio > 0 else ""
     for side, color, word in (("low", _LOW, "lower"), ("high", _HIGH, "higher")):
         ax.barh(y, t[side] - base, 0.6, left=base, color=color, label=f"Parameter {pct}{word}")
     for yi, (_, row) in zip(y, t.iterrows(), strict=True):
@@ -91,7 +106,10 @@ def tornado(
     unit = cd.currency_unit(currency)
     ax.set_xlabel(xlabel or f"Flat-rate minus break-fix: total cost to the client ({unit})")
     _style(ax, grid="x")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), frameon=False, ncols=2)
+    # under the axis label, whatever the height of the axes: offset in points, not axes units
+    below = ScaledTranslation(0, -_below_xlabel(ax) / 72, ax.figure.dpi_scale_trans)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0), bbox_transform=ax.transAxes + below,
+              frameon=False, ncols=2, borderaxespad=0)  # fmt: skip
     if xlabel is None:
         for xpos, text, c in ((0, "← favours flat-rate", "flat_rate"),
                               (1, "favours break-fix →", "break_fix")):  # fmt: skip
@@ -149,7 +167,7 @@ def break_even_map(
     if nx * ny <= 80:
         for (i, j), v in np.ndenumerate(z.filled(np.nan)):
             if np.isfinite(v):
-                text = cd.format_money(v, currency) if money else f"{v:,.3g}"
+                text = cd.format_money(v, currency) if money else cd.number_text(v)
                 _note(ax, (j, i), text, ha="center", color=_ink(cmap(norm(v))))
     if nx >= 2 and ny >= 2 and z.count() and z.min() < 0 < z.max():
         ax.contour(np.arange(nx), np.arange(ny), z, levels=[0], colors="black", linewidths=2.5)

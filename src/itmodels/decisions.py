@@ -181,7 +181,7 @@ def break_even_fee(
             "result= must come from run_experiment on this same scenario, with both"
             f" contracts and a non-zero {key}"
         )
-    res = result if reusable else run(ref_scn)
+    res = result if result is not None and reusable else run(ref_scn)
     replications, seed = res.replications, res.seed
     m = res.metrics.set_index(["contract", "replication"])[metric]
     x = (m["break_fix"] - m["flat_rate"]).sort_index().to_numpy()

@@ -397,9 +397,11 @@ def _progress(enabled: bool, total: int, initial: int):
     """A progress bar: a widget in notebooks that have ipywidgets, else text on stderr."""
     if not enabled:
         return None
+    from tqdm.std import tqdm
+
     try:
         import ipywidgets  # noqa: F401 - only to know whether tqdm can draw a widget
-        from tqdm.auto import tqdm
+        from tqdm.auto import tqdm as tqdm
     except ImportError:
-        from tqdm.std import tqdm
+        pass
     return tqdm(total=total, initial=initial, unit="rep", desc="replications", leave=False)

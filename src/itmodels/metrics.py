@@ -133,6 +133,33 @@ def _merge(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
     return merged
 
 
+def _office_overlap(
+    phases: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+    office_wide: list[np.ndarray],
+    users: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where office-wide losses add up to more than everyone's whole time.
+
+    ``phases`` are ``(start, end, loss)`` of the loss phases counted; ``office_wide`` marks,
+    per phase list, the ones that affect every user.  Returns the stretches ``[a, b)`` in
+    which the office-wide losses sum above 1 and the user-hours per hour to take back
+    (``users`` x the excess), so that each user loses at most all of their time.
+    """
+    a = np.concatenate([p[0][m] for p, m in zip(phases, office_wide, strict=True)])
+    b = np.concatenate([p[1][m] for p, m in zip(phases, office_wide, strict=True)])
+    loss = np.concatenate([p[2][m] for p, m in zip(phases, office_wide, strict=True)])
+    empty = np.zeros(0)
+    if len(a) < 2:
+        return empty, empty, empty
+    times = np.concatenate([a, b])
+    deltas = np.concatenate([loss, -loss])
+    order = np.argsort(times, kind="stable")
+    times, level = times[order], np.cumsum(deltas[order])
+    seg_a, seg_b, seg_level = times[:-1], times[1:], level[:-1]
+    over = (seg_b > seg_a) & (seg_level > 1.0 + 1e-12)
+    return seg_a[over], seg_b[over], users * (seg_level[over] - 1.0)
+
+
 def _spread(
     hours: BusinessHours,
     a: np.ndarray,
@@ -269,7 +296,14 @@ def compute_metrics(
             hours_down = open_hours(hours, np.where(ok, a, 0.0), np.where(ok, b, 0.0))
             lost.append(np.where(ok, users * phase_loss * hours_down, 0.0))
             counted.append(ok)
-    user_down = sequential_sum(np.column_stack(lost).ravel())
+    # office-wide losses that overlap stop at everyone's whole time
+    over_a, over_b, over_w = _office_overlap(
+        [(phase[0], phase[1], phase[2]) for phase in phases],
+        [m & (users >= client.users) for m in counted],
+        float(client.users),
+    )
+    over_lost = -over_w * open_hours(hours, over_a, over_b)
+    user_down = sequential_sum(np.concatenate([np.column_stack(lost).ravel(), over_lost]))
 
     office_down: list[tuple[float, float]] = []
     whole = users >= client.users
@@ -305,6 +339,9 @@ def compute_metrics(
         if merged:
             last = 3 * len(keep) + np.arange(len(merged))
             parts.append((last, ma, mb, np.full(len(merged), per_hour)))
+        if len(over_a):
+            first = 3 * len(keep) + len(merged)
+            parts.append((first + np.arange(len(over_a)), over_a, over_b, -over_w * value))
         key = np.concatenate([p[0] for p in parts])
         order = np.argsort(key, kind="stable")
         a, b, w = (np.concatenate([p[i] for p in parts])[order] for i in (1, 2, 3))

@@ -76,7 +76,8 @@ def cumulative_cost(
     band : float
         Share of the simulated futures inside the shaded band (0.9: 5th to 95th percentile).
     include_downtime : bool
-        Count the cost of staff time lost (default) as well as the IT bills.
+        Count the cost of downtime (work and any sales lost; default) as well as the IT
+        bills.
 
     Returns
     -------
@@ -108,13 +109,14 @@ def cumulative_cost(
     ax.set_ylim(bottom=0)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 3, 6, 10]))
     _money_axis(ax.yaxis, currency)
-    what = "bills + staff time lost" if include_downtime else "IT bills"
+    lost = cd.downtime_words(res.scenario.client.revenue_per_hour_down)
+    what = f"bills + {lost}" if include_downtime else "IT bills"
     ax.set_xlabel("Months from the start of the contract")
     ax.set_ylabel(f"Cost so far: {what} ({cd.currency_unit(currency)})")
     _style(ax)
     handles = [Line2D([], [], color=colors[c], lw=2.6, label=f"{cd.display_name(c)}, average")
                for c in names]  # fmt: skip
-    spread = f"Range of {band:.0%} of simulated futures"
+    spread = f"Range of {cd.percent_text(band)} of simulated futures"
     handles.append(Line2D([], [], color="0.4", lw=0.8, ls="--", label=spread))
     low, high = ax.get_ylim()
     finals = [float(means[c][-1]) for c in names]
@@ -204,7 +206,9 @@ def cost_breakdown(res: ExperimentResult, *, ax: Axes | None = None) -> Axes:
     """Total cost of ownership per contract over the horizon, as stacked mean parts.
 
     The parts are the fees, labour, call-out charges, parts, hardware, service credits
-    (below zero: money back) and the cost of staff time lost; the total is labelled.
+    (below zero: money back) and the cost of downtime (work lost, and sales lost where the
+    scenario loses any); the total is labelled, and the takeaway splits the gap between the
+    contracts into bills and downtime.
 
     Parameters
     ----------
@@ -216,8 +220,9 @@ def cost_breakdown(res: ExperimentResult, *, ax: Axes | None = None) -> Axes:
     Returns
     -------
     Axes
-        One bar container per part (labelled as in :data:`itmodels.chartdata.COST_PARTS`,
-        one bar per contract), omitting parts that are zero everywhere.
+        One bar container per part (labelled as by
+        :func:`itmodels.chartdata.cost_part_labels`, one bar per contract), omitting parts
+        that are zero everywhere.
 
     Examples
     --------
@@ -229,7 +234,8 @@ def cost_breakdown(res: ExperimentResult, *, ax: Axes | None = None) -> Axes:
     pos = np.arange(1, len(names) + 1)
     up, down = np.zeros(len(names)), np.zeros(len(names))
     top = float(comps.clip(lower=0).sum(axis=1).max()) or 1.0
-    for part, label in cd.COST_PARTS.items():
+    revenue = res.scenario.client.revenue_per_hour_down
+    for part, label in cd.cost_part_labels(revenue).items():
         if part not in comps or not comps[part].any():
             continue
         h = comps[part].to_numpy()
@@ -241,10 +247,11 @@ def cost_breakdown(res: ExperimentResult, *, ax: Axes | None = None) -> Axes:
         for x, b, v in zip(pos, base, h, strict=True):
             if abs(v) >= 0.07 * top:
                 ink = _ink(PART_COLORS[part])
-                _note(ax, (x, b + v / 2), cd.format_money(v, currency), ha="center", color=ink)
+                _note(ax, (float(x), float(b + v / 2)), cd.format_money(v, currency), ha="center",
+                      color=ink)  # fmt: skip
         up, down = np.where(h >= 0, up + h, up), np.where(h < 0, down + h, down)
     for x, u, t in zip(pos, up, comps.sum(axis=1), strict=True):
-        _note(ax, (x, u), f"Total {cd.format_money(t, currency)}", 0, 3, ha="center",
+        _note(ax, (float(x), float(u)), f"Total {cd.format_money(t, currency)}", 0, 3, ha="center",
               va="bottom", fontsize=11, fontweight="bold", gid="total")  # fmt: skip
     ax.axhline(0, color="0.3", lw=0.8)
     ax.set_ylim(top=top * 1.1)
@@ -339,7 +346,7 @@ def provider_view(res: ExperimentResult, *, fig: Figure | None = None) -> Figure
         ax_bar.bar(x, h, width * 0.92, color=colors[c], label=cd.display_name(c))
         labels = [cd.format_money(v, currency) for v in h]
         if np.isfinite(share := means.loc[c, "margin_share"]):
-            labels[2] += f"\n({share:.0%})"
+            labels[2] += f"\n({cd.percent_text(share)})"
         for xi, hi, text in zip(x, h, labels, strict=True):
             va = "bottom" if hi >= 0 else "top"
             _note(ax_bar, (xi, hi), text, 0, math.copysign(3, hi), ha="center", va=va)

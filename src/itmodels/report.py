@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import math
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import jinja2
 import pandas as pd
@@ -29,15 +29,16 @@ from itmodels import plots
 from itmodels.claims import claims as claims_table
 from itmodels.decisions import FeeEstimate
 from itmodels.distributions import BaseDistribution
+from itmodels.formatting import MINUS, format_money
 from itmodels.outputs import write_folder
 from itmodels.proposal import _proposal_figure, _save_pdf, proposal_pdf
 from itmodels.report_text import (
-    _DISCLAIMER,
     CHARTS,
     _break_even_text,
     _chart,
+    _dist_text,
     _key_rows,
-    _money,
+    _lost,
     _Names,
     _names,
     _pair,
@@ -59,7 +60,36 @@ def _fmt(value: Any, digits: int = 3) -> str:
     x = float(value)
     if not math.isfinite(x):
         return "n/a"
-    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.{digits}g}"
+    text = f"{x:,.0f}" if abs(x) >= 100 else f"{x:.{digits}g}"
+    return text.replace("-", MINUS)  # one minus sign everywhere, as in the money
+
+
+#: What the client report leaves out: the provider's side (its revenue, costs, margin,
+#: technician time, the chart of its side, and the claims measured on its books).
+_INTERNAL_METRICS = ("provider_", "technician_")
+_INTERNAL_CHARTS = ("provider_view",)
+
+Audience = Literal["client", "provider"]
+
+
+#: Metrics where more is better for the one who reads them (the rest: less is better).
+_MORE_IS_BETTER = frozenset(
+    {"failures_prevented", "planned_work_after_hours", "provider_revenue", "provider_margin"}
+)
+_NEEDS_SLA = frozenset({"sla_breaches"})
+
+
+def _share_higher(res: ExperimentResult, a: str, b: str) -> pd.Series:
+    """Per metric: the share of simulated futures in which ``b`` is strictly higher than ``a``."""
+    m = res.metrics.assign(contract=res.metrics["contract"].astype(str))
+    x = m[m["contract"] == a].set_index("replication").drop(columns="contract")
+    y = m[m["contract"] == b].set_index("replication").drop(columns="contract")
+    x, y = x.align(y, join="inner")
+    return (y > x).mean(numeric_only=True) if len(x) else pd.Series(dtype=float)
+
+
+def _is_internal(metric: str) -> bool:
+    return metric.startswith(_INTERNAL_METRICS)
 
 
 def _context(
@@ -68,29 +98,45 @@ def _context(
     break_even: FeeEstimate | None,
     claims: pd.DataFrame | None,
     svgs: Mapping[str, str],
+    audience: Audience = "provider",
 ) -> dict[str, Any]:
     scn, pair = res.scenario, _pair(res)
+    internal = audience == "provider"
     a, b = pair
     cur = scn.currency
     comp = res.compare(a, b)
     compare_rows = []
+    higher = _share_higher(res, a, b)
     for m in comp.index:
-        share = comp.loc[m, "share_lower"]
+        if not internal and _is_internal(str(m)):
+            continue
         cells = [_fmt(comp.loc[m, k]) for k in ("mean_baseline", "mean_other", "mean")]
         ci = f"{_fmt(comp.loc[m, 'ci_low'])} to {_fmt(comp.loc[m, 'ci_high'])}"
+        share = higher[m] if m in _MORE_IS_BETTER else comp.loc[m, "share_lower"]
         shown = "n/a" if math.isnan(share) else f"{share:.0%}"
+        if m in _NEEDS_SLA:  # a contract without response targets cannot breach one
+            has = [getattr(getattr(scn.contracts, c, None), "sla", None) is not None for c in pair]
+            if not all(has):
+                cells = [c if ok else "n/a" for c, ok in zip(cells, has, strict=False)]
+                cells.append("n/a")
+                ci = shown = "n/a"
         label = cd.metric_label(m)
-        compare_rows.append([label[:1].upper() + label[1:], m, *cells, ci, shown])
+        if m == "downtime_cost":
+            label = f"cost of downtime ({_lost(scn)})"
+        compare_rows.append([label[:1].upper() + label[1:], m, *cells[:3], ci, shown])
+    shown_rows = {row[1] for row in compare_rows}
     claim_rows = []
     if claims is not None:
         for row in claims.itertuples():
+            if not internal and "provider" in f"{row.statistic}":
+                continue
             ci = f"{_fmt(row.ci_low)} to {_fmt(row.ci_high)}"
             claim_rows.append(
                 [row.statement, row.statistic, _fmt(row.value), ci, row.verdict, row.note]
             )
     budget = res.budget()
     budget_rows = [
-        [cd.display_name(str(c)), *(_money(budget.loc[c, k], cur) for k in budget.columns)]
+        [cd.display_name(str(c)), *(format_money(budget.loc[c, k], cur) for k in budget.columns)]
         for c in budget.index
     ]
     bf, fr = scn.contracts.break_fix, scn.contracts.flat_rate
@@ -107,21 +153,28 @@ def _context(
         "colors": [plots.contract_colors(list(pair))[c] for c in pair],
         "takeaway": _takeaway(res, pair),
         "key_rows": _key_rows(res, pair),
-        "break_even": _break_even_text(break_even, cur) if break_even is not None else None,
+        "break_even": (
+            _break_even_text(break_even, cur, _lost(scn)) if break_even is not None else None
+        ),
+        "better_note": ", ".join(
+            cd.metric_label(m) for m in comp.index if m in _MORE_IS_BETTER and m in shown_rows
+        ),
+        "dist": _dist_text,
         "compare_rows": compare_rows,
         "claim_rows": claim_rows,
         "budget_cols": ["Contract", *(k.replace("_", " ") for k in budget.columns)],
         "budget_rows": budget_rows,
-        "charts": [(n, svgs[n]) for n in CHARTS],
+        "charts": [(n, svgs[n]) for n in CHARTS if internal or n not in _INTERNAL_CHARTS],
+        "internal": internal,
         "horizon": cd.horizon_text(scn.horizon),
         "replications": res.replications,
         "seed": res.seed,
-        "money": lambda v: _money(v, cur),
+        "money": lambda v: format_money(v, cur),
         "duration": format_duration,
         "business_hours": scn.client.business_hours.describe(),
         "working_hours": scn.technician_hours.describe(),
         "terms": terms,
-        "disclaimer": _DISCLAIMER,
+        "disclaimer": names.disclaimer,
     }
 
 
@@ -148,6 +201,7 @@ def _terms(label: str, model: BaseModel, currency: str) -> list[tuple[str, str]]
         if isinstance(value, BaseModel) and not isinstance(value, BaseDistribution):
             rows += _terms(key, value, currency)
             continue
+        items: Iterable[tuple[Any, Any]]
         if isinstance(value, dict):
             items = value.items()
         elif isinstance(value, list) and all(isinstance(v, BaseModel) for v in value):
@@ -168,10 +222,12 @@ def _value(name: str, value: Any, parse: set[Callable[..., Any]], currency: str)
         return "yes" if value else "no"
     if isinstance(value, list):
         return ", ".join(map(str, value))
+    if isinstance(value, BaseDistribution):
+        return _dist_text(value)
     if isinstance(value, float) and parse_duration in parse:
         return format_duration(value)
     if isinstance(value, float) and parse_money in parse:
-        return _money(value, currency)
+        return format_money(value, currency)
     if isinstance(value, float) and (
         any(word in name for word in ("markup", "probability", "share", "cap", "loss"))
     ):
@@ -209,12 +265,14 @@ def _html(
     break_even: FeeEstimate | None,
     claims: pd.DataFrame | None,
     svgs: Mapping[str, str] | None = None,
+    audience: Audience = "client",
 ) -> str:
     if svgs is None:
-        svgs = {n: _svg(_chart(res, n), n) for n in CHARTS}
+        wanted = [n for n in CHARTS if audience == "provider" or n not in _INTERNAL_CHARTS]
+        svgs = {n: _svg(_chart(res, n), n) for n in wanted}
     if claims is None:
         claims = _default_claims(res)
-    return _render_html(_context(res, names, break_even, claims, svgs))
+    return _render_html(_context(res, names, break_even, claims, svgs, audience))
 
 
 def html_report(
@@ -224,6 +282,7 @@ def html_report(
     branding: Branding | None = None,
     break_even: FeeEstimate | None = None,
     claims: pd.DataFrame | None = None,
+    audience: Audience = "client",
 ) -> Path:
     """Write a self-contained HTML report of the experiment (charts inline as SVG).
 
@@ -232,6 +291,11 @@ def html_report(
     flat-rate IT with verdicts, budget predictability (``res.budget()``), the charts of
     :data:`CHARTS` and the scenario's assumptions.  No external resources, no scripts;
     all scenario text is escaped.
+
+    The client's report (``audience="client"``, the default) is the one to send: it leaves
+    out the provider's internals (its revenue, costs, margin and technician time, the
+    provider's-side chart, the claims measured on the provider's books, the wage and the
+    number of technicians).  The provider's report shows everything and says it is internal.
 
     Parameters
     ----------
@@ -245,6 +309,8 @@ def html_report(
         From :func:`itmodels.break_even_fee`; the line is left out when not given.
     claims : DataFrame, optional
         From :func:`itmodels.claims`; computed from ``res`` when not given.
+    audience : {"client", "provider"}
+        Who the report is for (see above).
 
     Returns
     -------
@@ -253,11 +319,13 @@ def html_report(
 
     Examples
     --------
-    >>> html_report(res, "report.html")  # doctest: +SKIP
-    PosixPath('report.html')
+    >>> html_report(res, "client-report.html")  # doctest: +SKIP
+    PosixPath('client-report.html')
     """
     path = Path(path)
-    text = _html(res, _names(res.scenario, branding), break_even, claims)
+    if audience not in ("client", "provider"):
+        raise ValueError(f"audience must be 'client' or 'provider', got {audience!r}")
+    text = _html(res, _names(res.scenario, branding), break_even, claims, audience=audience)
     atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return path
 
@@ -279,7 +347,8 @@ def _bundle_files() -> list[str]:
     """The files :func:`write_bundle` writes, relative to its folder (to check early)."""
     tables = ("metrics", "monthly", "summary", "compare", "claims", "budget")
     charts = [f"charts/{n}.{ext}" for n in CHARTS for ext in ("png", "svg")]
-    return [*(f"{t}.csv" for t in tables), *charts, "proposal.pdf", "report.html"]
+    reports = ["client-report.html", "provider-report.html"]
+    return [*(f"{t}.csv" for t in tables), *charts, "proposal.pdf", *reports]
 
 
 def write_bundle(
@@ -291,7 +360,11 @@ def write_bundle(
     overwrite: bool = True,
     force: bool = False,
 ) -> dict[str, Path]:
-    """Write every table, chart, the proposal sheet and the HTML report into one folder.
+    """Write every table, chart, the proposal sheet and both HTML reports into one folder.
+
+    Two reports: ``client-report.html`` goes to the prospect with ``proposal.pdf``;
+    ``provider-report.html`` is internal (the provider's costs, margin and wage), as are the
+    tables and ``charts/provider_view.*``.
 
     The folder also holds ``itmodels-bundle.json``, a manifest of the files itmodels
     wrote, by which a later call recognises it as a bundle.  The rules
@@ -325,7 +398,8 @@ def write_bundle(
         Each file by its path relative to ``out_dir``: ``metrics.csv``, ``monthly.csv``,
         ``summary.csv``, ``compare.csv``, ``claims.csv``, ``budget.csv``,
         ``charts/<chart>.png`` and ``charts/<chart>.svg`` for each of :data:`CHARTS`,
-        ``proposal.pdf`` and ``report.html`` (the manifest is not listed).
+        ``proposal.pdf``, ``client-report.html`` and ``provider-report.html`` (the manifest
+        is not listed).
 
     Raises
     ------
@@ -335,8 +409,8 @@ def write_bundle(
     Examples
     --------
     >>> paths = write_bundle(res, "out")  # doctest: +SKIP
-    >>> paths["report.html"]  # doctest: +SKIP
-    PosixPath('out/report.html')
+    >>> paths["client-report.html"]  # doctest: +SKIP
+    PosixPath('out/client-report.html')
     """
     out_dir = Path(out_dir)
     names = _names(res.scenario, branding)
@@ -356,9 +430,11 @@ def write_bundle(
             (tmp / "charts" / f"{name}.svg").write_text(svgs[name], encoding="utf-8")
             written.extend([f"charts/{name}.png", f"charts/{name}.svg"])
         _save_pdf(_proposal_figure(res, names, break_even), tmp / "proposal.pdf", names)
-        html = _html(res, names, break_even, claims, svgs)
-        (tmp / "report.html").write_text(html, encoding="utf-8")
-        written.extend(["proposal.pdf", "report.html"])
+        written.append("proposal.pdf")
+        for audience in ("client", "provider"):
+            html = _html(res, names, break_even, claims, svgs, audience)
+            (tmp / f"{audience}-report.html").write_text(html, encoding="utf-8")
+            written.append(f"{audience}-report.html")
 
     about = {"scenario": res.scenario.name, "seed": res.seed, "replications": res.replications}
     write_folder(out_dir, fill, force=force, overwrite=overwrite, about=about)

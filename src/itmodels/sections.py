@@ -7,7 +7,9 @@ sections default to ``None`` (switched off), never to an invented value.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -399,8 +401,54 @@ class Contracts(_Model):
 
 
 class Branding(_Model):
-    """Names and colour for sales material."""
+    """Names, colour, logo and wording for sales material (the proposal sheet, the reports).
+
+    Attributes
+    ----------
+    provider, prospect : str, optional
+        Who offers and who is offered.
+    accent : str, optional
+        A colour matplotlib knows (a name or ``'#0b6e4f'``).
+    logo : str, optional
+        Path to a PNG or JPEG file, drawn at the top right of the proposal sheet.
+    contact : str, optional
+        Contact details printed under the title (``"Ann Lee, ann@example.com, 555 0100"``).
+    date : date, optional
+        The date printed on the sheet; today when not given.
+    paper : {"a4", "letter"}, optional
+        Page size of the proposal sheet (default A4).
+    disclaimer : str, optional
+        A line printed with the assumptions, e.g. that the figures are illustrative.
+    """
 
     provider: str | None = None
     prospect: str | None = None
     accent: str | None = None
+    logo: str | None = None
+    contact: str | None = None
+    date: datetime.date | None = None
+    paper: Literal["a4", "letter"] | None = None
+    disclaimer: str | None = None
+
+    @field_validator("accent")
+    @classmethod
+    def _colour(cls, value: str | None) -> str | None:
+        from matplotlib.colors import is_color_like
+
+        if value is not None and not is_color_like(value):
+            raise ValueError(f"{value!r} is not a colour (a name or '#0b6e4f')")
+        return value
+
+    @field_validator("logo")
+    @classmethod
+    def _image(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        path = Path(value).expanduser()
+        if not path.is_file():
+            raise ValueError(f"no logo file {str(path)!r} (a PNG or JPEG file)")
+        with path.open("rb") as fh:
+            head = fh.read(8)
+        if not (head.startswith(b"\x89PNG\r\n\x1a\n") or head.startswith(b"\xff\xd8\xff")):
+            raise ValueError(f"logo {str(path)!r} is not a PNG or JPEG file")
+        return str(path)

@@ -75,7 +75,7 @@ def _fsync_dir(path: Path) -> None:
         _fsync(path)
 
 
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
     """Call ``write(tmp)`` on a temporary path beside ``path``, fsync it, rename it to ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -132,30 +132,32 @@ class _Lock:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.fd: int | None = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        self.fd: int | None = fd
         try:
-            self._acquire()
+            self._acquire(fd)
         except OSError:
             holder = self._holder()
-            os.close(self.fd)
+            os.close(fd)
             self.fd = None
             raise StoreInUseError(
                 f"{path.parent} is being written by another running experiment"
                 f"{holder} (it holds {path}); wait for it to finish, or stop it and then"
                 " pass resume=True to continue it"
             ) from None
-        os.ftruncate(self.fd, 0)
-        os.write(self.fd, f"{os.getpid()}\n".encode())
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
 
-    def _acquire(self) -> None:
+    @staticmethod
+    def _acquire(fd: int) -> None:
         if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
             import msvcrt
 
-            msvcrt.locking(self.fd, msvcrt.LK_NBLCK, 1)
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
         else:
             import fcntl
 
-            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
 
     def _holder(self) -> str:
         with contextlib.suppress(OSError, ValueError):
@@ -325,10 +327,10 @@ class ChunkStore:
 
     def _span(self, path: Path) -> tuple[int, int]:
         match = _CHUNK_NAME.fullmatch(path.name)
-        size, reps = self.meta["chunk_size"], self.meta["replications"]
+        size, reps = int(self.meta["chunk_size"]), int(self.meta["replications"])  # type: ignore[call-overload]
         if match:
             start, stop = int(match[1]), int(match[2])
-            if start % size == 0 and 0 <= start < reps and stop == min(start + size, reps):  # type: ignore[operator]
+            if start % size == 0 and 0 <= start < reps and stop == min(start + size, reps):
                 return start, stop
         raise StoreError(
             f"{path}: not a chunk of this experiment ({reps} replications in chunks of"
@@ -340,14 +342,16 @@ class ChunkStore:
         data = path.read_bytes()
         body, digest = data[:-_DIGEST], data[-_DIGEST:]
         if len(data) <= _DIGEST or hashlib.sha256(body).digest() != digest:
-            return self._damaged(path, "its checksum does not match its contents")
+            self._damaged(path, "its checksum does not match its contents")
+            return None
         try:
             line, payload = body.split(b"\n", 1)
             header = json.loads(line)
             head = (header["start"], header["stop"], header["fingerprint"])
             shapes = [header["metrics"], header["monthly"]]
         except (ValueError, KeyError, TypeError):
-            return self._damaged(path, "its header cannot be read")
+            self._damaged(path, "its header cannot be read")
+            return None
         where = f"{path}: holds replications {head[0]} to {head[1] - 1}"
         if head[2] != self.fingerprint:
             raise StoreError(
@@ -362,7 +366,8 @@ class ChunkStore:
         m_rows, m_cols = shapes[0]
         values = np.frombuffer(payload, dtype="<f8")
         if values.size != m_rows * m_cols + shapes[1][0] * shapes[1][1]:
-            return self._damaged(path, "its length does not match its header")
+            self._damaged(path, "its length does not match its header")
+            return None
         split = m_rows * m_cols
         return values[:split].reshape(shapes[0]), values[split:].reshape(shapes[1])
 

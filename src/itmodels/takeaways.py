@@ -10,14 +10,17 @@ import numpy as np
 import pandas as pd
 
 from itmodels.chartdata import (
-    COST_PARTS,
     Fit,
     display_name,
     format_money,
     main_pair,
     money_range,
+    money_step,
     param_label,
     param_value_text,
+    percent_text,
+    signed_money,
+    split_rounded,
     verdict,
 )
 
@@ -35,9 +38,17 @@ __all__ = [
 
 # ---------------------------------------------------------------------------- takeaways
 def breakdown_takeaway(
-    metrics: pd.DataFrame, parts: pd.DataFrame, currency: str, horizon: str
+    metrics: pd.DataFrame,
+    parts: pd.DataFrame,
+    currency: str,
+    horizon: str,
 ) -> str | None:
-    """Which contract costs less in total, and which part of the cost makes the gap.
+    """Which contract costs less in total, and how its bills and its downtime differ.
+
+    The difference is split into the bills (every part but ``downtime_cost``) and the
+    downtime, each signed as the cheaper contract minus the dearer one; the parts are
+    rounded to the step the gap is shown to, so that they add up to the gap exactly
+    ("flat-rate bills +$17k, downtime −$138k" for a gap of $121k).
 
     Parameters
     ----------
@@ -55,11 +66,19 @@ def breakdown_takeaway(
     totals.columns = totals.columns.astype(str)
     v = verdict(totals, *pair)
     text = v.cost_sentence(currency, horizon)
-    if v.clear:
-        gaps = parts.loc[v.worse] - parts.loc[v.better]
-        part = str(gaps.idxmax())
-        text += f"; {format_money(gaps[part], currency)} of the gap is {COST_PARTS[part].lower()}"
-    return text
+    diff = parts.loc[v.better] - parts.loc[v.worse]
+    lost = float(diff.get("downtime_cost", 0.0))
+    bills = float(diff.sum()) - lost
+    shown, step = money_step(v.gap)
+    split = split_rounded([bills, lost], step, -shown)
+    words = [f"bills {_signed_part(split[0], currency, step)}"]
+    if "downtime_cost" in diff:
+        words.append(f"downtime {_signed_part(split[1], currency, step)}")
+    return text + f"; {display_name(v.better).lower()} " + ", ".join(words)
+
+
+def _signed_part(amount: float, currency: str, step: float) -> str:
+    return "about the same" if amount == 0 else signed_money(amount, currency, step)
 
 
 def spend_takeaway(spread: pd.DataFrame, currency: str) -> str | None:
@@ -122,7 +141,9 @@ def margin_takeaway(means: pd.DataFrame, currency: str) -> str:
     """The provider's margin per contract, in money and as a share of revenue."""
     parts = []
     for contract, row in means.iterrows():
-        share = f" ({row['margin_share']:.0%})" if np.isfinite(row["margin_share"]) else ""
+        share = (
+            f" ({percent_text(row['margin_share'])})" if np.isfinite(row["margin_share"]) else ""
+        )
         parts.append(
             f"{display_name(str(contract)).lower()} {format_money(row['margin'], currency)}{share}"
         )

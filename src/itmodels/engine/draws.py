@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
-Transform = Callable[[np.ndarray], np.ndarray] | None
+Transform = Callable[[Any], Any] | None  # uniforms (an array) to values (an array)
 
 __all__ = ["Draws", "Streams", "Transform", "exp1", "ppf_or_zero"]
 

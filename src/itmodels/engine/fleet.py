@@ -63,10 +63,14 @@ def start(model: Model) -> None:
             model.env.process(_device(model, cls, origin, draws, monitored))
 
 
-def _job(cls: DeviceClass, row: Sequence[float], age_at_failure: float) -> Job:
-    """The repair the k-th failure needs: replacement, parts, or plain work."""
+def _job(cls: DeviceClass, row: Sequence[float], installed_for: float) -> Job:
+    """The repair the k-th failure needs: replacement, parts, or plain work.
+
+    ``installed_for`` is the device's age at the failure counted from its installation
+    (its initial age included, not reset by repairs): what ``max_age`` is compared with.
+    """
     job = Job(row[WORK], row[REMOTE_U] < cls.remote_fix_probability, (row[TRAVEL1], row[TRAVEL2]))
-    worn_out = cls.max_age is not None and age_at_failure >= cls.max_age
+    worn_out = cls.max_age is not None and installed_for >= cls.max_age
     if cls.replacement_cost is not None and (
         row[BEYOND_U] < cls.beyond_repair_probability or worn_out
     ):
@@ -88,7 +92,9 @@ def _detection(model: Model, monitored: bool) -> float:
 def _plain(cls: DeviceClass, detection: float, u: np.ndarray, out: np.ndarray) -> list[bool]:
     """Which rows of a block make a plain life for a new device: no warning, no order.
 
-    The same tests as :func:`_life` and :func:`_job` make, with age 0.
+    The same tests as :func:`_life` and :func:`_job` make, for a device installed when
+    this life starts; the caller sends a device installed earlier past ``max_age``
+    to the general path.
     """
     n = len(u)
     plain = np.ones(n, dtype=bool)
@@ -139,7 +145,9 @@ def _device(model: Model, cls: DeviceClass, origin: int, draws: Draws, monitored
         or cls.replacement_cost is not None
         or cls.parts_probability > 0
     )
-    age = cls.age
+    max_age = cls.max_age
+    age = cls.age  # the age the lifetime distribution sees (reset by as-good-as-new repairs)
+    installed_at = -cls.age  # when the device was installed (reset only by a replacement)
     while True:
         u, out = draws.block()
         n = len(u)
@@ -150,14 +158,19 @@ def _device(model: Model, cls: DeviceClass, origin: int, draws: Draws, monitored
             travels = out[:, TRAVEL1].tolist() if has_travel else None
             plain = _plain(cls, detection, u, out) if may_not_be_plain else None
         for j in range(n):
-            if age > 0 or not inline or (plain is not None and not plain[j]):
+            if (
+                age > 0
+                or not inline
+                or (plain is not None and not plain[j])
+                or (max_age is not None and env.now + lives[j] - installed_at >= max_age)
+            ):
                 row, life_u = out[j].tolist(), float(u[j, LIFE])
-                new_age = yield from _life(
-                    model, cls, origin, monitored, detection, row, life_u, age
+                after = yield from _life(
+                    model, cls, origin, monitored, detection, row, life_u, age, installed_at
                 )
-                if new_age is None:
+                if after is None:
                     return
-                age = new_age
+                age, installed_at = after
                 continue
             # ---- the plain life, inline (same steps as _life -> Model.fix -> Model.visit)
             life = lives[j]
@@ -173,15 +186,14 @@ def _device(model: Model, cls: DeviceClass, origin: int, draws: Draws, monitored
             new_reported(now)
             new_responded(NAN)
             new_restored(NAN)
-            new_remote(False)
+            new_remote(fixed_remotely[j])
             work = works[j]
             req = request(priority=(queue_class, level, now, ident))
             yield req
             start = env.now
             onsite = not fixed_remotely[j]
             responded[ident] = start  # = max(start, reported): asked at ``now``
-            remote[ident] = not onsite
-            there = travels[j] if onsite and has_travel else 0.0
+            there = travels[j] if onsite and travels is not None else 0.0
             yield timeout(there + work)
             if there > 0:
                 model.release_after(there, req)
@@ -206,8 +218,13 @@ def _life(
     row: list[float],
     life_u: float,
     age: float,
+    installed_at: float,
 ) -> Proc:
-    """One life of a device, in general: returns the age after it, or None at the end."""
+    """One life of a device, in general.
+
+    Returns the age after it and the time the device was installed (the end of this
+    repair if it replaced the device), or None at the end.
+    """
     env = model.env
     tab = model.incidents
     warning = cls.warning
@@ -216,7 +233,7 @@ def _life(
     if t_fail >= model.horizon:
         return None
     cycle_start = env.now
-    job = _job(cls, row, age + life)
+    job = _job(cls, row, t_fail - installed_at)
     warned = warning is not None and row[WARN_U] < warning.probability and row[DETECT_U] < detection
     if warned:
         t_warn = max(env.now, t_fail - row[LEAD])
@@ -224,14 +241,17 @@ def _life(
     else:
         yield env.timeout(life)
         ident = model.new_incident("hardware", origin, cls.priority, env.now)
+        model.drawn(ident, job)
         if monitored or model.reports_at_once(cls.priority):
             tab.reported[ident] = tab.occurred[ident]
         else:
             yield from model.report(ident, row[DEFER], monitored)
         yield from model.fix(ident, job)
-    if ident in tab.replaced or cls.after_repair == "as_good_as_new":
-        return 0.0
-    return age + (env.now - cycle_start if tab.kind[ident] == "prevented" else life)
+    if ident in tab.replaced:
+        return 0.0, env.now
+    if cls.after_repair == "as_good_as_new":
+        return 0.0, installed_at
+    return age + (env.now - cycle_start if tab.kind[ident] == "prevented" else life), installed_at
 
 
 def _preventive(
@@ -252,6 +272,7 @@ def _preventive(
     if t_warn > env.now:
         yield env.timeout(t_warn - env.now)
     ident = model.new_incident("prevented", origin, cls.priority, math.nan, env.now)
+    model.drawn(ident, job)
     tab.detected.add(ident)
     if job.order_category is not None:
         model.order(ident, job)

@@ -13,13 +13,14 @@ from __future__ import annotations
 from itmodels.engine.draws import exp1, ppf_or_zero
 from itmodels.engine.model import Job, Model, Proc
 from itmodels.scenario import IncidentStream, Neglect
+from itmodels.sections import Priority
 from itmodels.units import HOURS_PER_MONTH
 
 __all__ = ["neglect_multiplier", "start"]
 
 PRIO_U, WORK, REMOTE_U, PARTS_U, PARTS_LEAD, PARTS_COST, TRAVEL1, TRAVEL2 = range(8)
 DEFER = slice(8, 12)
-ORDER = ("P1", "P2", "P3", "P4")
+ORDER: tuple[Priority, ...] = ("P1", "P2", "P3", "P4")
 
 
 def neglect_multiplier(model: Model, neglect: Neglect | None, t: float) -> float:
@@ -76,7 +77,7 @@ def _arrivals(model: Model, stream: IncidentStream) -> Proc:
     shares = [(p, stream.priority.get(p, 0.0)) for p in ORDER]
     users = scn.users_of(stream.users_affected)
     origins = {
-        p: model.incidents.add_origin((stream.name, -1, users, stream.loss_for(p))) for p in ORDER
+        p: model.incidents.add_origin((stream.name, -1, users, _loss(stream, p))) for p in ORDER
     }
     while True:
         gap, accept_u = arrivals.next()
@@ -93,10 +94,18 @@ def _arrivals(model: Model, stream: IncidentStream) -> Proc:
             job.order_category = "parts"
             job.order_cost = row[PARTS_COST]
             job.order_lead = row[PARTS_LEAD]
+        model.drawn(ident, job)
         env.process(_serve(model, ident, job, row[DEFER], stream))
 
 
-def _pick(shares: list[tuple[str, float]], u: float) -> str:
+def _loss(stream: IncidentStream, priority: str) -> float:
+    """The productivity loss of ``priority``; 0 for a priority the stream never draws
+    (validation requires a loss for every priority with a share above 0)."""
+    loss = stream.loss_for(priority)
+    return 0.0 if loss is None else loss
+
+
+def _pick(shares: list[tuple[Priority, float]], u: float) -> Priority:
     acc = 0.0
     for name, share in shares:
         acc += share

@@ -3,8 +3,8 @@
 An incident is *reported* (at once when a monitored device alerts, otherwise when staff
 notice it inside business hours; a break-fix client may defer a minor one), then
 *fixed* in one or two technician visits (two when parts or a replacement must be
-ordered after diagnosis), then *restored*.  Technicians are a SimPy
-:class:`~simpy.resources.resource.PriorityResource`; the queue key is
+ordered after diagnosis), then *restored*.  Technicians are a small dispatcher
+(:class:`~itmodels.engine.technicians.Technicians`); the queue key is
 ``(contract class, priority, report time, incident id)``, so contract clients come
 before pay-per-call clients, higher priority first, then first come first served.
 
@@ -26,7 +26,7 @@ import simpy
 from itmodels.contracts.base import Contract
 from itmodels.engine.draws import Streams
 from itmodels.engine.records import Records
-from itmodels.engine.technicians import Technicians
+from itmodels.engine.technicians import Request, Technicians
 from itmodels.scenario import Scenario
 
 __all__ = ["Job", "Model"]
@@ -114,17 +114,24 @@ class Model:
             for p in PRIORITY_LEVEL
         }
         self.tech_always = self.tech_hours.always_open
-        self.techs = Technicians(self.env, capacity=scenario.provider.technicians)
+        hours = self.tech_hours
+        self.techs = Technicians(
+            self.env,
+            capacity=scenario.provider.technicians,
+            is_open=None if self.tech_always else hours.is_open,
+            next_open=None if self.tech_always else hours.next_open,
+        )
         self.rec = Records()
         self.incidents = self.rec.incidents
         self.visit_log = self.rec.visit_log
         self.ledger = self.rec.ledger
         self.ledger.follow(self.rec.visit_count)
-        self._gate: dict[float, list[tuple[tuple, simpy.Event]]] = {}
         self.wage = scenario.provider.wage
         self.overtime_premium = scenario.provider.overtime_premium
         self.travel_cost = scenario.provider.travel_cost
         self.has_travel = scenario.provider.travel is not None
+        #: incidents whose job needs an order: (id, "parts" or "hardware")
+        self._orders: list[tuple[int, str]] = []
         #: time of the last completed maintenance of each kind (None: never)
         self.last_maintenance: dict[str, float | None] = {"patching": None, "preventive": None}
 
@@ -138,6 +145,15 @@ class Model:
         productivity_loss)``, see :meth:`~itmodels.engine.records.Incidents.add_origin`.
         """
         return self.incidents.new(kind, origin, priority, occurred, reported)
+
+    def drawn(self, ident: int, job: Job) -> None:
+        """Note what incident ``ident`` was drawn to need (remote fix, an order).
+
+        The incident log shows the draw even if the incident is not served by the horizon.
+        """
+        self.incidents.remote[ident] = job.remote
+        if job.order_category is not None:
+            self._orders.append((ident, job.order_category))
 
     def report(
         self,
@@ -231,46 +247,27 @@ class Model:
 
     def acquire(
         self, key: tuple, after_hours_ok: bool, not_before: float | None = None
-    ) -> Generator[simpy.Event, Any, simpy.resources.resource.PriorityRequest]:
+    ) -> Generator[simpy.Event, Any, Request]:
         """Get a technician who may work now; returns the granted request.
 
-        A job that may only be worked in technician hours and finds them closed waits at
-        the shift gate; when the shift opens, the waiting jobs ask for technicians in
-        dispatch order (not in the order they went to sleep).
+        Work that may only be done in technician hours asks once and waits in the
+        dispatcher, which grants it only while the shift is open (in dispatch order).
         """
         env = self.env
-        hours = self.tech_hours
-        anytime = after_hours_ok or hours.always_open
         if not_before is not None and not_before > env.now:
             yield env.timeout(not_before - env.now)
-        while True:
-            if not anytime and not hours.is_open(env.now):
-                yield self._shift_gate(hours.next_open(env.now), key)
-            req = self.techs.request(priority=key)
-            yield req
-            if anytime or hours.is_open(env.now):
-                return req
-            self.techs.release(req)
+        req = self.techs.request(priority=key, anytime=after_hours_ok)
+        yield req
+        return req
 
-    def _shift_gate(self, opens: float, key: tuple) -> simpy.Event:
-        """An event that fires when the shift opens at ``opens``, in ``key`` order."""
-        waiters = self._gate.get(opens)
-        if waiters is None:
-            waiters = self._gate[opens] = []
-            gate = self.env.timeout(opens - self.env.now)
-            gate.callbacks.append(lambda _e: self._open_gate(opens))
-        event = self.env.event()
-        waiters.append((key, event))
-        return event
-
-    def _open_gate(self, opens: float) -> None:
-        for _key, event in sorted(self._gate.pop(opens), key=lambda w: w[0]):
-            event.succeed()
-
-    def release_after(self, delay: float, req: simpy.resources.resource.PriorityRequest) -> None:
+    def release_after(self, delay: float, req: Request) -> None:
         """Release ``req`` in ``delay`` hours (the technician travelling back)."""
         techs = self.techs
-        self.env.timeout(delay).callbacks.append(lambda _e: techs.release(req))
+
+        def back(_event: simpy.Event) -> None:
+            techs.release(req)
+
+        self.env.timeout(delay).callbacks.append(back)
 
     def visit(
         self,
@@ -280,7 +277,7 @@ class Model:
         after_hours_ok: bool,
         work: float,
         job: Job | None,
-        req: simpy.resources.resource.PriorityRequest | None = None,
+        req: Request | None = None,
     ) -> Proc:
         """One technician visit: get a technician (unless ``req`` is already granted),
         travel (on-site work), work, release and record the visit.
@@ -304,8 +301,7 @@ class Model:
             tab = self.incidents
             if math.isnan(tab.responded[ident]):
                 tab.responded[ident] = max(start, tab.reported[ident])
-                tab.remote[ident] = not onsite
-        there = job.next_travel() if onsite and self.has_travel else 0.0
+        there = job.next_travel() if job is not None and onsite and self.has_travel else 0.0
         yield env.timeout(there + work)
         if there > 0:
             self.release_after(there, req)
@@ -353,7 +349,11 @@ class Model:
                 every, start, _repeat("provider", n), _repeat("staff", n),
                 _repeat("wages", n), wages, ident,
             )  # fmt: skip
-        travelled = np.flatnonzero(cols["travel_hours"] > 0) if self.travel_cost != 0.0 else []
+        travelled = (
+            np.flatnonzero(cols["travel_hours"] > 0)
+            if self.travel_cost != 0.0
+            else np.empty(0, dtype=np.intp)
+        )
         if len(travelled):
             k = len(travelled)
             self.ledger.add_block(
@@ -371,6 +371,9 @@ class Model:
         incidents.start(self)
         services.start(self)
         self.env.run(until=self.horizon)
+        tab = self.incidents
+        for ident, category in self._orders:
+            (tab.replaced if category == "hardware" else tab.parts).add(ident)
         services.settle(self)
         self.bill_visits()
         return self.rec

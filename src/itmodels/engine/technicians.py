@@ -1,142 +1,185 @@
-"""The technicians: a SimPy priority resource with a leaner hot path.
+"""The technicians: a small dispatcher built on SimPy's documented API only.
 
-:class:`Technicians` is a :class:`simpy.PriorityResource` and behaves exactly like one:
-the same request and release events, triggered and scheduled in the same order.  Only
-the Python work around them is cut:
+:class:`Technicians` hands out ``capacity`` technicians to requests, lowest key first
+(``(contract class, priority, report time, id)``, see :mod:`itmodels.engine.model`).  It
+uses only :class:`simpy.Environment`, :class:`simpy.Event` and ``Environment.timeout``.
 
-- the queue of waiting requests is kept sorted by inserting each request at its place
-  (``bisect``, after equal keys; at the end without a search when its key is not below
-  the last one) instead of re-sorting the whole queue on every request;
-- a request or a release is built in one ``__init__`` instead of a chain of four (if the
-  installed SimPy builds them with other attributes, SimPy's own constructors are used);
-- the resource's trigger methods do what SimPy's general loops do for a resource (look
-  at the first waiting request or release only) without the loop.
+A request says whether its work may be done at any hour (``anytime=True``) or only
+while the technicians' shift is open.  Work of the second kind waits in its own queue and
+is not granted a technician while the shift is closed; when the shift opens, the
+dispatcher itself grants the waiting work.  A job therefore asks once and costs nothing
+while it waits, however many shifts it waits through.
+
+Requests made at one instant are all ordered by key before any of them is granted:
+grants wait until nothing else is scheduled at the current time (``Environment.peek``),
+so work reported together (everything noticed overnight is reported at the opening) is
+served in dispatch order, not in the order the processes happened to ask.  When no two
+requests come at one instant, grants are those of :class:`simpy.PriorityResource`: a
+request made while a technician is free is granted at once; a released technician goes
+to the first waiting request.
 """
 
 from __future__ import annotations
 
 from bisect import insort_right
+from collections.abc import Callable
 from operator import attrgetter
 from typing import Any
 
 import simpy
-from simpy.events import PENDING
-from simpy.resources.resource import PriorityRequest, Release
 
-__all__ = ["DispatchQueue", "DispatchRelease", "DispatchRequest", "Technicians"]
+__all__ = ["Request", "Technicians"]
 
 _KEY = attrgetter("key")
 
 
-class DispatchQueue(list):
-    """Waiting requests in dispatch order (``request.key``), stable for equal keys."""
+class Request(simpy.Event):
+    """A request for a technician: fires (value ``None``) when one is granted.
 
-    def __init__(self, maxlen: int | None = None) -> None:
-        super().__init__()
-        self.maxlen = maxlen
-
-    def append(self, item: PriorityRequest) -> None:
-        """Insert ``item`` after every waiting request with a key not above its own."""
-        if self.maxlen is not None and len(self) >= self.maxlen:
-            raise RuntimeError("Cannot append event. Queue is full.")
-        if not self or not item.key < self[-1].key:
-            list.append(self, item)
-        else:
-            insort_right(self, item, key=_KEY)
-
-
-class DispatchRequest(PriorityRequest):
-    """A :class:`~simpy.resources.resource.PriorityRequest`, built in one step.
-
-    It ends in the state SimPy's ``PriorityRequest.__init__`` chain leaves it in, and
-    asks the resource to trigger waiting requests just as SimPy does.
+    Parameters
+    ----------
+    techs : Technicians
+        The technicians asked.
+    key : tuple
+        Dispatch key; lower keys are served first, equal keys first come first served.
+    anytime : bool
+        Whether the work may start while the shift is closed.
     """
 
-    def __init__(self, resource: Technicians, priority: Any = 0, preempt: bool = True) -> None:
-        env = resource._env
+    __slots__ = ("anytime", "key", "techs")
+
+    def __init__(self, techs: Technicians, key: Any, anytime: bool) -> None:
+        super().__init__(techs.env)
+        self.techs = techs
+        self.key = key
+        self.anytime = anytime
+
+    def cancel(self) -> None:
+        """Withdraw a request not yet granted (a granted one must be released)."""
+        if not self.triggered:
+            self.techs._withdraw(self)
+
+
+class Technicians:
+    """The provider's technicians.
+
+    Parameters
+    ----------
+    env : simpy.Environment
+        The simulation environment.
+    capacity : int
+        Number of technicians.
+    is_open : callable, optional
+        ``is_open(t)``: whether the shift is open at time ``t``; default always open.
+    next_open : callable, optional
+        ``next_open(t)``: the next time at or after ``t`` the shift is open.
+    """
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        capacity: int,
+        is_open: Callable[[float], bool] | None = None,
+        next_open: Callable[[float], float] | None = None,
+    ) -> None:
+        if is_open is not None and next_open is None:
+            raise ValueError("next_open is needed with is_open")
         self.env = env
-        self.callbacks = []
-        self._value = PENDING
-        self.priority = priority
-        self.preempt = preempt
-        self.time = now = env.now
-        self.key = (priority, now, not preempt)
-        self.resource = resource
-        self.proc = env.active_process
-        resource.put_queue.append(self)
-        self.callbacks.append(resource._trigger_get)
-        resource._trigger_put(None)
+        self.capacity = capacity
+        self.busy = 0
+        self.requests = 0  # how many requests were made (for tests and profiling)
+        self._is_open = is_open
+        self._next_open = next_open
+        self._anytime: list[Request] = []  # waiting work that may start at any hour
+        self._in_hours: list[Request] = []  # waiting work that needs the shift open
+        self._wake_at: set[float] = set()
+        self._pending = False  # a dispatch is scheduled at the current time
 
+    @property
+    def waiting(self) -> int:
+        """Number of requests not yet granted."""
+        return len(self._anytime) + len(self._in_hours)
 
-class DispatchRelease(Release):
-    """A :class:`~simpy.resources.resource.Release`, built in one step."""
+    def request(self, priority: Any = 0, anytime: bool = True) -> Request:
+        """Ask for a technician; the returned event fires when one is granted.
 
-    def __init__(self, resource: Technicians, request: PriorityRequest) -> None:
-        env = resource._env
-        self.request = request
-        self.env = env
-        self.callbacks = []
-        self._value = PENDING
-        self.resource = resource
-        self.proc = env.active_process
-        resource.get_queue.append(self)
-        self.callbacks.append(resource._trigger_put)
-        resource._trigger_get(None)
+        ``priority`` is the dispatch key (lowest first).
+        """
+        self.requests += 1
+        req = Request(self, priority, anytime)
+        queue = self._anytime if anytime or self._is_open is None else self._in_hours
+        if not queue or not req.key < queue[-1].key:
+            queue.append(req)
+        else:
+            insort_right(queue, req, key=_KEY)
+        if self.busy < self.capacity and not self._pending:
+            if self.env.peek() > self.env.now:
+                self._dispatch(None)  # nothing else can ask at this instant
+            else:
+                self._dispatch_soon()
+        return req
 
+    def release(self, req: Request) -> simpy.Event:
+        """Give the technician of the granted ``req`` back.
 
-class Technicians(simpy.PriorityResource):
-    """The provider's technicians: ``request(priority=key)``, lowest key served first."""
+        The technician is free at once; waiting work is granted when the returned event
+        is processed (at the same simulated time), as in SimPy's resources.
+        """
+        self.busy -= 1
+        done = self.env.event()
+        if not self._pending:
+            self._pending = True
+            done.callbacks.append(self._dispatch_when_quiet)
+        done.succeed()
+        return done
 
-    PutQueue = DispatchQueue
+    def _dispatch_soon(self) -> None:
+        """Dispatch at the current time, once everything else scheduled now has run."""
+        self._pending = True
+        self.env.event().succeed().callbacks.append(self._dispatch_when_quiet)
 
-    def request(self, priority: Any = 0, preempt: bool = True) -> DispatchRequest:  # type: ignore[override]
-        """Ask for a technician; the event fires when one is granted."""
-        return DispatchRequest(self, priority, preempt)
+    def _dispatch_when_quiet(self, _event: simpy.Event) -> None:
+        if self.env.peek() <= self.env.now:
+            self.env.event().succeed().callbacks.append(self._dispatch_when_quiet)
+            return
+        self._pending = False
+        self._dispatch(None)
 
-    def release(self, request: PriorityRequest) -> DispatchRelease:  # type: ignore[override]
-        """Give the technician of ``request`` back (fires at once)."""
-        return DispatchRelease(self, request)
+    def _withdraw(self, req: Request) -> None:
+        queue = self._anytime if req in self._anytime else self._in_hours
+        queue.remove(req)
 
-    def _trigger_put(self, get_event: Any) -> None:
-        # SimPy's loop, for a resource: it looks at the first waiting request only
-        queue = self.put_queue
-        if queue and len(self.users) < self._capacity:
-            request = queue[0]
-            self.users.append(request)
-            request.usage_since = self._env.now
-            request.succeed()
-            queue.pop(0)
+    def _dispatch(self, _event: simpy.Event | None) -> None:
+        """Grant free technicians to the first waiting work that may start now."""
+        anytime, in_hours = self._anytime, self._in_hours
+        while self.busy < self.capacity and (anytime or in_hours):
+            if in_hours and self._is_open is not None and not self._is_open(self.env.now):
+                self._wake_at_opening()
+                if not anytime:
+                    return
+                queue = anytime
+            elif not in_hours:
+                queue = anytime
+            elif not anytime:
+                queue = in_hours
+            else:
+                queue = in_hours if in_hours[0].key < anytime[0].key else anytime
+            req = queue.pop(0)
+            self.busy += 1
+            req.succeed()
 
-    def _trigger_get(self, put_event: Any) -> None:
-        # SimPy's loop, for a resource: a release always succeeds at once
-        queue = self.get_queue
-        if queue:
-            release = queue[0]
-            users, request = self.users, release.request
-            if request in users:
-                users.remove(request)
-            release.succeed()
-            queue.pop(0)
+    def _wake_at_opening(self) -> None:
+        """Make sure the dispatcher runs when the shift next opens."""
+        assert self._next_open is not None
+        now = self.env.now
+        opens = self._next_open(now)
+        if opens in self._wake_at:
+            return
+        self._wake_at.add(opens)
+        wake = self.env.timeout(opens - now)
+        wake.callbacks.append(lambda event: self._wake(opens))
 
-
-def _lean_events_match_simpy() -> bool:
-    """Whether the one-step constructors set the attributes SimPy's constructors set."""
-    env = simpy.Environment()
-    techs = Technicians(env, capacity=2)
-    ours, theirs = DispatchRequest(techs, 1), PriorityRequest(techs, 2)
-    if vars(ours).keys() != vars(theirs).keys():
-        return False
-    return vars(DispatchRelease(techs, ours)).keys() == vars(Release(techs, theirs)).keys()
-
-
-def _simpy_request(self: Technicians, priority: Any = 0, preempt: bool = True) -> PriorityRequest:
-    return PriorityRequest(self, priority, preempt)
-
-
-def _simpy_release(self: Technicians, request: PriorityRequest) -> Release:
-    return Release(self, request)
-
-
-if not _lean_events_match_simpy():  # pragma: no cover - depends on the SimPy version
-    Technicians.request = _simpy_request  # type: ignore[assignment]
-    Technicians.release = _simpy_release  # type: ignore[assignment]
+    def _wake(self, opens: float) -> None:
+        self._wake_at.discard(opens)
+        if not self._pending:
+            self._dispatch_soon()
