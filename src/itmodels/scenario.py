@@ -152,7 +152,7 @@ class Scenario(_Model):
         return self
 
     @classmethod
-    def model_validate(cls, obj: Any, **kwargs: Any) -> Scenario:  # type: ignore[override]
+    def model_validate(cls, obj: Any, **kwargs: Any) -> Scenario:
         """Validate plain data into a scenario.
 
         Raises

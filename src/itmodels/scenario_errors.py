@@ -11,10 +11,10 @@ __all__ = ["FieldProblem", "ScenarioError", "short_repr", "validation_problems"]
 
 _SHORT = reprlib.Repr()
 _SHORT.maxlevel = 2
-_SHORT.maxstring = 60
+_SHORT.maxstring = 40
 _SHORT.maxother = 60
 _SHORT.maxlong = 40
-_SHORT.maxlist = _SHORT.maxtuple = _SHORT.maxdict = _SHORT.maxset = 4
+_SHORT.maxlist = _SHORT.maxtuple = _SHORT.maxdict = _SHORT.maxset = 3
 
 #: The longest message printed for one problem; longer ones are cut short.
 MAX_MESSAGE = 1000
@@ -23,12 +23,12 @@ MAX_MESSAGE = 1000
 def short_repr(value: object) -> str:
     """``repr(value)`` cut short, without expanding large or deeply shared structures.
 
-        Examples
-        --------
-        >>> len(short_repr("x" * 1000))
-    60
-        >>> short_repr([[1, 2, 3, 4, 5, 6]] * 9)
-        '[[1, 2, 3, 4, ...], [1, 2, 3, 4, ...], [1, 2, 3, 4, ...], [1, 2, 3, 4, ...], ...]'
+    Examples
+    --------
+    >>> len(short_repr("x" * 1000))
+    40
+    >>> short_repr([[1, 2, 3, 4, 5, 6]] * 9)
+    '[[1, 2, 3, ...], [1, 2, 3, ...], [1, 2, 3, ...], ...]'
     """
     try:
         return _SHORT.repr(value)

@@ -77,7 +77,7 @@ def _parse_business_hours(value: object) -> BusinessHours:
             'expected "24/7" or a mapping {days: mon-fri, start: "08:00", end: "18:00"}'
         )
     try:
-        return BusinessHours.parse(value)  # type: ignore[arg-type]
+        return BusinessHours.parse(value)
     except ValueError as exc:
         field, sep, rest = str(exc).partition(": ")
         if sep and field in ("days", "start", "end"):
