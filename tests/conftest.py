@@ -88,3 +88,12 @@ def pdftotext() -> str:
 def pdftoppm() -> str:
     """Path to poppler's pdftoppm (skips with a hint, fails under CI)."""
     return need_tool("pdftoppm")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--fuzz-cases",
+        type=int,
+        default=None,
+        help="cases for tests/test_fuzz.py (default: ITMODELS_FUZZ_CASES, else 300)",
+    )

@@ -16,6 +16,7 @@ PUBLIC = {
     "Run",
     "Scenario",
     "ScenarioError",
+    "TooManyEventsError",
     "break_even_fee",
     "claims",
     "load_scenario",

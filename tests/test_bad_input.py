@@ -328,3 +328,154 @@ def test_scenario_error_is_a_value_error(write_yaml) -> None:
     err = _load_error(write_yaml("- not a scenario\n"))
     assert isinstance(err, ValueError)
     assert err.source.endswith(".yaml")
+
+
+# ---------------------------------------------------------------- hostile files (issue 7.4)
+def _minimal_text() -> str:
+    return (Path(__file__).parent / "data" / "minimal.yaml").read_text(encoding="utf-8")
+
+
+def _one_problem(path: Path) -> tuple[str, str, str]:
+    """Load ``path``; it must fail with one ScenarioError naming the file."""
+    err = _load_error(path)
+    assert str(path) in str(err)
+    assert len(err.problems) >= 1
+    where, message = err.problems[0]
+    return str(err), where, message
+
+
+def test_deeply_nested_yaml_is_one_clear_error(write_yaml) -> None:
+    depth = 5000
+    path = write_yaml(_minimal_text() + "description: " + "[" * depth + "]" * depth + "\n")
+    _, where, message = _one_problem(path)
+    assert where.startswith("line 39"), where
+    assert "nested more than" in message
+
+
+def test_deep_nesting_given_as_data_is_a_scenario_error(minimal: dict[str, Any]) -> None:
+    deep: list[Any] = []
+    for _ in range(5000):
+        deep = [deep]
+    minimal["description"] = deep
+    with pytest.raises(itm.ScenarioError):
+        scenario_from_mapping(minimal)
+
+
+@pytest.mark.parametrize("key", ["? [a, b]\n: 1", "? {a: 1}\n: 1", "[1, 2]: 3"])
+def test_complex_yaml_key_names_the_line(write_yaml, key: str) -> None:
+    path = write_yaml(_minimal_text() + key + "\n")
+    _, where, message = _one_problem(path)
+    assert where.startswith("line 39"), where
+    assert "a key must be a plain value" in message
+
+
+@pytest.mark.parametrize(
+    ("line", "key"),
+    [
+        ("horizon: 1" + "0" * 400, "horizon"),
+        ("horizon: " + "9" * 5000, "line 4, column 10"),
+    ],
+)
+def test_huge_integer_is_refused_with_its_key(write_yaml, line: str, key: str) -> None:
+    text = _minimal_text().replace("horizon: 1y", line)
+    text_, where, _message = _one_problem(write_yaml(text))
+    assert where == key, text_
+    assert len(text_) < 1000
+
+
+def test_huge_integer_in_a_float_field_is_refused(minimal: dict[str, Any]) -> None:
+    minimal["client"]["user_hour_value"] = 10**400
+    minimal["fleet"][0]["lifetime"]["shape"] = 10**400
+    minimal["incident_streams"][0]["rate"] = 10**400
+    with pytest.raises(itm.ScenarioError) as info:
+        scenario_from_mapping(minimal)
+    keys = [k for k, _ in info.value.problems]
+    assert "client.user_hour_value" in keys
+    assert "fleet[0].lifetime.shape" in keys
+    assert "incident_streams[0].rate" in keys
+
+
+def test_file_that_is_not_utf8_names_the_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(_minimal_text().encode() + b"description: caf\xe9\n")
+    _, where, message = _one_problem(path)
+    assert where == "line 39"
+    assert "UTF-8" in message
+
+
+def test_binary_file_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "binary.yaml"
+    path.write_bytes(bytes(range(256)) * 4)
+    _text, _, message = _one_problem(path)
+    assert "UTF-8" in message
+
+
+def test_folder_given_as_scenario(tmp_path: Path) -> None:
+    folder = tmp_path / "scenario.yaml"
+    folder.mkdir()
+    _, _where, message = _one_problem(folder)
+    assert message == "is a folder, not a file"
+
+
+def test_file_over_one_megabyte_is_refused(write_yaml) -> None:
+    path = write_yaml(_minimal_text() + "description: '" + "x" * 1_100_000 + "'\n")
+    _, _, message = _one_problem(path)
+    assert "larger than 1,000,000 bytes" in message
+
+
+def _laughs(levels: int, under: str) -> str:
+    lines = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for i in range(1, levels + 1):
+        refs = ", ".join([f"*a{i - 1}"] * 9)
+        lines.append(f"a{i}: &a{i} [{refs}]")
+    text = _minimal_text().replace(f"{under}: ", f"{under}: *a{levels} #", 1)
+    return "x-laughs:\n" + "\n".join("  " + line for line in lines) + "\n" + text
+
+
+@pytest.mark.parametrize(("levels", "under"), [(9, "name"), (7, "horizon"), (4, "name")])
+def test_alias_bomb_is_refused_quickly_and_shortly(write_yaml, levels: int, under: str) -> None:
+    import time
+
+    path = write_yaml(_laughs(levels, under))
+    began = time.process_time()
+    text, _, _ = _one_problem(path)
+    assert time.process_time() - began < 2.0
+    assert len(text) < 2000, len(text)
+
+
+def test_many_aliases_are_refused(write_yaml) -> None:
+    refs = ", ".join(["*n"] * 300)
+    path = write_yaml("x: &n 1\ny: [" + refs + "]\n" + _minimal_text())
+    _, where, message = _one_problem(path)
+    assert "aliases" in message
+    assert where.startswith("line 2")
+
+
+def test_a_few_aliases_still_work(write_yaml) -> None:
+    text = _minimal_text().replace("horizon: 1y", "horizon: &h 1y\ndescription: *h")
+    scn = itm.load_scenario(write_yaml(text))
+    assert scn.description == "1y"
+
+
+def test_error_quotes_a_long_value_cut_short(minimal: dict[str, Any]) -> None:
+    minimal["horizon"] = [["x" * 1000] * 1000] * 1000
+    with pytest.raises(itm.ScenarioError) as info:
+        scenario_from_mapping(minimal)
+    assert len(str(info.value)) < 1000
+    assert "..." in str(info.value)
+
+
+@pytest.mark.parametrize("changes", [{1: 2}, {None: 1}, {("a",): 1}, {"": 3}])
+def test_override_with_a_key_that_is_not_a_path(
+    minimal: dict[str, Any], changes: dict[Any, Any]
+) -> None:
+    scn = scenario_from_mapping(minimal)
+    with pytest.raises(itm.ScenarioError) as info:
+        scn.override(changes)
+    assert "dotted path" in str(info.value)
+
+
+def test_override_with_something_not_a_mapping(minimal: dict[str, Any]) -> None:
+    scn = scenario_from_mapping(minimal)
+    with pytest.raises(itm.ScenarioError):
+        scn.override([("client.users", 3)])  # type: ignore[arg-type]

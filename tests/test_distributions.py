@@ -386,3 +386,16 @@ def test_discrete_residuals() -> None:
 def test_negative_age_rejected() -> None:
     with pytest.raises(ValueError, match="age"):
         Exponential(mean=1.0).residual_ppf(0.5, -1.0)
+
+
+def test_lognormal_with_a_subnormal_sigma_draws_residual_lives() -> None:
+    """Found by the fuzz test: sigma 2.2e-309 overflowed in the z-score (a warning, an
+    error under the test settings) when an aged device drew its residual life."""
+    import numpy as np
+
+    from itmodels.distributions import Lognormal
+
+    d = Lognormal(median="2d", sigma=2.225073858507203e-309)
+    lives = d.residual_ppf(np.array([0.1, 0.5, 0.9]), 6e-8)
+    assert np.allclose(lives, 48.0 - 6e-8)
+    assert d.cdf(47.0) == 0.0 and d.cdf(49.0) == 1.0

@@ -395,3 +395,77 @@ def test_round_trip_through_a_yaml_file(office: itm.Scenario, tmp_path: Path) ->
     again = itm.load_scenario(path)
     assert again.model_dump(mode="json") == office.model_dump(mode="json")
     assert again.source == str(path)
+
+
+# ---------------------------------------------------------------- to_yaml and --set (issue 8.9)
+@pytest.mark.parametrize("name", shipped_names())
+def test_to_yaml_round_trips(name: str, tmp_path: Path) -> None:
+    scn = itm.load_scenario(name)
+    path = scn.to_yaml(tmp_path / "saved.yaml")
+    assert path == tmp_path / "saved.yaml"
+    assert itm.load_scenario(path) == scn
+    assert [p.name for p in tmp_path.iterdir()] == ["saved.yaml"]  # no temp file left
+
+
+def test_to_yaml_round_trips_an_override(minimal: dict[str, Any], tmp_path: Path) -> None:
+    from itmodels.scenario import scenario_from_mapping
+
+    minimal["fleet"][0]["repair"] = {"dist": "empirical", "values": ["1h", "30min", "2h"]}
+    minimal["contracts"]["break_fix"]["hourly_rate"] = {"remote": 90, "onsite": 140}
+    scn = scenario_from_mapping(minimal).override({"client.users": 7, "horizon": "18mo"})
+    again = itm.load_scenario(scn.to_yaml(tmp_path / "tweaked.yaml"))
+    assert again == scn
+    assert again.value_at("client.users") == 7
+
+
+def test_to_yaml_never_overwrites(tmp_path: Path) -> None:
+    scn = itm.load_scenario("small-office")
+    target = tmp_path / "mine.yaml"
+    target.write_text("my notes\n")
+    with pytest.raises(FileExistsError, match="already exists"):
+        scn.to_yaml(target)
+    assert target.read_text() == "my notes\n"
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(FileExistsError):
+        scn.to_yaml(tmp_path / "folder")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder", "mine.yaml"]
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "value"),
+    [
+        ("client.users=25", "client.users", 25),
+        ("horizon=5y", "horizon", "5y"),
+        (" fleet.server.age = 6y ", "fleet.server.age", "6y"),
+        ("name='007'", "name", "007"),
+        ("contracts.flat_rate.parts_included=true", "contracts.flat_rate.parts_included", True),
+        ("fleet.0.lifetime={dist: exponential, mean: 5y}", "fleet.0.lifetime",
+         {"dist": "exponential", "mean": "5y"}),
+        ("client.user_hour_value=1.5e+2", "client.user_hour_value", 150.0),
+        ("description=a=b", "description", "a=b"),
+    ],
+)  # fmt: skip
+def test_parse_assignment(text: str, key: str, value: object) -> None:
+    from itmodels.scenario_yaml import parse_assignment
+
+    assert parse_assignment(text) == (key, value)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("client.users", "KEY=VALUE"),
+        ("=3", "KEY=VALUE"),
+        ("client.users=", "no value"),
+        ("client..users=3", "joined by dots"),
+        ("client users=3", "joined by dots"),
+        ("client.users=[1", "not a YAML value"),
+        ("client.users=" + "[" * 100 + "]" * 100, "not a YAML value"),
+        ("client.users=!!python/object:os.system x", "not a YAML value"),
+    ],
+)
+def test_parse_assignment_errors(text: str, words: str) -> None:
+    from itmodels.scenario_yaml import AssignmentError, parse_assignment
+
+    with pytest.raises(AssignmentError, match=words):
+        parse_assignment(text)

@@ -14,6 +14,7 @@ from itmodels.experiment import run_experiment
 from itmodels.result import ExperimentResult
 from itmodels.run import Run, simulate
 from itmodels.scenario import Scenario, ScenarioError, load_scenario
+from itmodels.scenario_size import TooManyEventsError
 from itmodels.shipped import shipped_names as scenario_names
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "Run",
     "Scenario",
     "ScenarioError",
+    "TooManyEventsError",
     "break_even_fee",
     "claims",
     "load_scenario",

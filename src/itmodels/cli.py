@@ -31,6 +31,7 @@ from itmodels.formatting import format_money
 from itmodels.outputs import Destination, check_destination, safe_folder_name
 from itmodels.result import ExperimentResult
 from itmodels.scenario import Branding, Scenario, ScenarioError, load_scenario
+from itmodels.scenario_yaml import parse_assignment
 from itmodels.shipped import DEFAULT_SCENARIO, shipped_names, shipped_path
 
 __all__ = ["main"]
@@ -237,7 +238,7 @@ def _changes(pairs: Sequence[str]) -> dict[str, Any]:
         if key in changes:
             raise UsageError(f"--set {key}: given twice")
         try:
-            changes[key] = yaml.safe_load(text)
+            changes[key] = parse_assignment(pair)[1]
         except yaml.YAMLError as exc:
             problem = getattr(exc, "problem", None) or exc
             raise UsageError(f"--set {key}: {text!r} is not a YAML value ({problem})") from None

@@ -8,23 +8,26 @@ annotated type :data:`Distribution` for pydantic fields, or :func:`parse_distrib
 from __future__ import annotations
 
 import math
-from abc import abstractmethod
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     TypeAdapter,
     model_validator,
 )
-from scipy import integrate, special
+from scipy import special
 
-from itmodels.units import Duration, PositiveDuration, _is_real_number, format_duration
+from itmodels.distribution_base import (
+    BaseDistribution,
+    _NonNegativeReal,
+    _PositiveReal,
+    residual_problem,
+)
+from itmodels.units import Duration, PositiveDuration, _is_real_number
 
 __all__ = [
     "BaseDistribution",
@@ -37,132 +40,8 @@ __all__ = [
     "Uniform",
     "Weibull",
     "parse_distribution",
+    "residual_problem",
 ]
-
-ArrayLike = float | np.ndarray
-Size = int | tuple[int, ...] | None
-
-
-def _reject_bool(value: object) -> object:
-    if isinstance(value, bool | np.bool_):
-        raise ValueError(f"expected a number, got {value!r}")
-    return value
-
-
-_PositiveReal = Annotated[float, BeforeValidator(_reject_bool), Field(gt=0, allow_inf_nan=False)]
-_NonNegativeReal = Annotated[float, BeforeValidator(_reject_bool), Field(ge=0, allow_inf_nan=False)]
-
-
-class BaseDistribution(BaseModel):
-    """Shared interface of all duration distributions.
-
-    Subclasses implement the array methods ``_ppf`` and ``_cdf`` (optionally
-    ``_sf``, ``_isf``, ``_residual``) and the exact moments ``mean`` and
-    ``variance``. Public methods accept a float (returning a float) or an array.
-
-    Examples
-    --------
-    >>> d = Weibull(shape=2.0, scale=100.0)
-    >>> d.ppf(0.0), d.cdf(0.0), d.sf(0.0)
-    (0.0, 0.0, 1.0)
-    >>> Constant(value=5.0).residual_ppf(0.3, age=2.0)
-    3.0
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    dist: str
-
-    @abstractmethod
-    def _ppf(self, u: np.ndarray) -> np.ndarray: ...
-
-    @abstractmethod
-    def _cdf(self, x: np.ndarray) -> np.ndarray: ...
-
-    @property
-    @abstractmethod
-    def variance(self) -> float:
-        """Exact variance in hours squared (``mean`` is the exact mean in hours)."""
-
-    def _sf(self, x: np.ndarray) -> np.ndarray:
-        return 1.0 - self._cdf(x)
-
-    def _isf(self, q: np.ndarray) -> np.ndarray:
-        return self._ppf(1.0 - q)
-
-    def _tail_residual(self, u: np.ndarray, age: float) -> np.ndarray:
-        """Residual life when ``sf(age)`` is zero (default: no life left)."""
-        return np.zeros_like(u)
-
-    def _residual(self, u: np.ndarray, age: float) -> np.ndarray:
-        s = float(self._sf(np.asarray(age)))
-        if s <= 0.0:
-            return self._tail_residual(u, age)
-        # isf(sf(age) * (1 - u)) avoids the cancellation in ppf(cdf(age) + u * sf(age)).
-        return np.maximum(self._isf(s * (1.0 - u)) - age, 0.0)
-
-    @staticmethod
-    def _apply(fn: Any, x: ArrayLike, *args: float) -> ArrayLike:
-        arr = np.asarray(x, dtype=float)
-        out = fn(arr, *args)
-        return float(out) if arr.ndim == 0 else np.asarray(out, dtype=float)
-
-    def ppf(self, u: ArrayLike) -> ArrayLike:
-        """Inverse CDF (quantile function), vectorised over ``u`` in ``[0, 1)``."""
-        return self._apply(self._ppf, u)
-
-    def cdf(self, x: ArrayLike) -> ArrayLike:
-        """Cumulative distribution function ``P(T <= x)``, vectorised."""
-        return self._apply(self._cdf, x)
-
-    def sf(self, x: ArrayLike) -> ArrayLike:
-        """Survival function ``P(T > x)``, vectorised."""
-        return self._apply(self._sf, x)
-
-    def sample(self, rng: np.random.Generator, size: Size = None) -> ArrayLike:
-        """Draw samples by inverse transform, ``ppf(rng.random(size))``."""
-        return self.ppf(rng.random(size))
-
-    def residual_ppf(self, u: ArrayLike, age: float) -> ArrayLike:
-        """Inverse CDF of the residual life ``T - age`` given ``T > age``."""
-        age = float(age)
-        if not age >= 0.0:
-            raise ValueError(f"age must be a non-negative number of hours, got {age!r}")
-        return self._apply(self._residual, u, age)
-
-    def sample_residual(self, rng: np.random.Generator, age: float, size: Size = None) -> ArrayLike:
-        """Sample the residual life at ``age``: ``residual_ppf(rng.random(size), age)``."""
-        return self.residual_ppf(rng.random(size), age)
-
-    def mean_residual(self, age: float) -> float:
-        """Mean residual life ``E[T - age | T > age]`` (0 if ``P(T > age) = 0``)."""
-        age = float(age)
-        s = float(self.sf(age))
-        if s <= 0.0:
-            return 0.0
-        scale = max(self.mean, 1e-12)  # type: ignore[attr-defined]
-
-        def conditional_sf(y: float) -> float:
-            return float(self.sf(age + scale * y)) / s
-
-        value, _ = integrate.quad(conditional_sf, 0.0, math.inf, limit=200)
-        return scale * value
-
-    def __repr__(self) -> str:
-        parts = []
-        for name in type(self).model_fields:
-            value = getattr(self, name)
-            if name in ("shape", "sigma"):
-                parts.append(f"{name}={value:g}")
-            elif isinstance(value, tuple):
-                shown = [format_duration(v) for v in value[:6]]
-                shown += [f"... ({len(value)} values)"] if len(value) > 6 else []
-                parts.append(f"{name}=[{', '.join(shown)}]")
-            elif name != "dist":
-                parts.append(f"{name}={format_duration(value)}")
-        return f"{type(self).__name__}({', '.join(parts)})"
-
-    __str__ = __repr__
 
 
 class Exponential(BaseDistribution):
@@ -207,7 +86,7 @@ class Weibull(BaseDistribution):
     """
 
     dist: Literal["weibull"] = "weibull"
-    shape: _PositiveReal
+    shape: Annotated[_PositiveReal, Field(ge=0.05, le=50)]
     scale: PositiveDuration
 
     def _ppf(self, u: np.ndarray) -> np.ndarray:
@@ -251,12 +130,15 @@ class Lognormal(BaseDistribution):
 
     dist: Literal["lognormal"] = "lognormal"
     median: PositiveDuration
-    sigma: _NonNegativeReal
+    sigma: Annotated[_NonNegativeReal, Field(le=10)]
 
     def _z(self, x: np.ndarray) -> np.ndarray:
         d = np.log(np.where(x > 0, x, 1.0)) - math.log(self.median)
         d = np.where(x > 0, d, -np.inf)
-        return d / self.sigma if self.sigma > 0 else np.where(d >= 0, np.inf, -np.inf)
+        if self.sigma <= 0:
+            return np.where(d >= 0, np.inf, -np.inf)
+        with np.errstate(over="ignore"):  # a tiny sigma: the z-score is rightly infinite
+            return d / self.sigma
 
     def _ppf(self, u: np.ndarray) -> np.ndarray:
         if self.sigma == 0:
@@ -301,7 +183,7 @@ class Gamma(BaseDistribution):
     """
 
     dist: Literal["gamma"] = "gamma"
-    shape: _PositiveReal
+    shape: Annotated[_PositiveReal, Field(ge=0.001, le=1e6)]
     scale: PositiveDuration
 
     def _ppf(self, u: np.ndarray) -> np.ndarray:

@@ -32,8 +32,9 @@ import pandas as pd
 from itmodels.engine.services import months
 from itmodels.metrics import METRICS, MONTHLY_MONEY, compute_metrics, monthly_money
 from itmodels.result import ExperimentResult
-from itmodels.run import simulate
+from itmodels.run import run_replication
 from itmodels.scenario import Scenario
+from itmodels.scenario_size import check_size
 from itmodels.store import ChunkStore
 
 __all__ = ["Chunk", "LocalPool", "local_pool", "run_chunk", "run_experiment"]
@@ -98,7 +99,7 @@ def run_chunk(
     runs: dict[tuple[str, int], dict[str, pd.DataFrame]] = {}
     for contract in contracts:
         for r in range(start, stop):
-            run = simulate(scenario, contract, seed, replication=r)
+            run = run_replication(scenario, contract, seed, r)
             downtime = [0.0] * n_months
             values = compute_metrics(scenario, run.records, monthly=downtime)
             metric_rows.append([values[m] for m in METRICS])
@@ -270,6 +271,7 @@ def run_experiment(
     keep_runs: bool = False,
     store: str | Path | None = None,
     resume: bool = False,
+    max_events: int | None = None,
 ) -> ExperimentResult:
     """Run replications of every contract on common random numbers.
 
@@ -304,6 +306,9 @@ def run_experiment(
         With ``store``: continue a killed run, recomputing nothing already stored.  Every
         stored chunk is verified; a damaged one is recomputed (with a
         :class:`~itmodels.store.DamagedChunkWarning`).
+    max_events : int, optional
+        The most simulation events one replication may take, estimated before the run
+        (default: ``ITMODELS_MAX_EVENTS``, else 1,000,000; see :mod:`itmodels.scenario_size`).
 
     Returns
     -------
@@ -314,6 +319,8 @@ def run_experiment(
     KeyboardInterrupt
         On Ctrl-C, after cancelling every chunk not yet started (chunks already finished
         stay in ``store``).
+    itmodels.scenario_size.TooManyEventsError
+        If one replication is estimated to take more than ``max_events`` events.
     FileExistsError, ValueError, itmodels.store.StoreError
         If ``store`` cannot be used as asked (see :meth:`itmodels.store.ChunkStore.open`).
 
@@ -334,6 +341,8 @@ def run_experiment(
                 f"contract {name!r} is not defined in scenario {scenario.name!r};"
                 f" it defines {list(scenario.contracts.names())}"
             )
+    for name in names:
+        check_size(scenario, name, max_events)
     size = default_chunk_size(replications) if chunk_size is None else chunk_size
     if size < 1:
         raise ValueError(f"chunk_size must be at least 1, got {size}")

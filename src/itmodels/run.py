@@ -13,8 +13,9 @@ from itmodels.engine.model import Model
 from itmodels.engine.records import Records
 from itmodels.metrics import METRICS, compute_metrics
 from itmodels.scenario import Scenario
+from itmodels.scenario_size import check_size
 
-__all__ = ["Run", "replication_seed", "simulate"]
+__all__ = ["Run", "replication_seed", "run_replication", "simulate"]
 
 
 def replication_seed(seed: int, replication: int) -> np.random.SeedSequence:
@@ -84,7 +85,12 @@ class Run:
 
 
 def simulate(
-    scenario: Scenario, contract: str = "break_fix", seed: int = 0, *, replication: int = 0
+    scenario: Scenario,
+    contract: str = "break_fix",
+    seed: int = 0,
+    *,
+    replication: int = 0,
+    max_events: int | None = None,
 ) -> Run:
     """Simulate one replication of ``scenario`` under one contract.
 
@@ -100,11 +106,20 @@ def simulate(
         numbers).
     replication : int
         Which replication of the experiment seeded ``seed`` to run.
+    max_events : int, optional
+        The most simulation events the run may take, estimated before it starts (default:
+        the environment variable ``ITMODELS_MAX_EVENTS``, else 1,000,000; see
+        :mod:`itmodels.scenario_size`).
 
     Returns
     -------
     Run
         With ``incidents``, ``ledger`` and ``visits`` DataFrames and a ``metrics`` Series.
+
+    Raises
+    ------
+    itmodels.scenario_size.TooManyEventsError
+        If the run is estimated to take more than ``max_events`` events.
 
     Examples
     --------
@@ -119,6 +134,13 @@ def simulate(
             "scenario must be an itmodels.Scenario (see load_scenario),"
             f" got {type(scenario).__name__}"
         )
+    make_contract(scenario, contract)  # an unknown contract is refused before the size
+    check_size(scenario, contract, max_events)
+    return run_replication(scenario, contract, seed, replication)
+
+
+def run_replication(scenario: Scenario, contract: str, seed: int, replication: int) -> Run:
+    """:func:`simulate` without the size check (for callers that checked once already)."""
     policy = make_contract(scenario, contract)
     streams = Streams(replication_seed(seed, replication))
     records = Model(scenario, policy, streams).run()

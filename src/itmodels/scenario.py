@@ -10,7 +10,7 @@ simulated.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,12 @@ from pydantic import Field, ValidationError, model_validator
 
 from itmodels.calendar import BusinessHours
 from itmodels.dotted import list_index, set_dotted
-from itmodels.scenario_errors import FieldProblem, ScenarioError, validation_problems
+from itmodels.scenario_errors import (
+    FieldProblem,
+    ScenarioError,
+    short_repr,
+    validation_problems,
+)
 from itmodels.sections import (
     PRIORITIES,
     BackgroundLoad,
@@ -119,7 +124,10 @@ class Scenario(_Model):
                     f"fleet class names must be unique; {name!r} is defined twice",
                 )
         users = self.client.users
-        groups = [("fleet", self.fleet), ("incident_streams", self.incident_streams)]
+        groups: list[tuple[str, Sequence[DeviceClass | IncidentStream]]] = [
+            ("fleet", self.fleet),
+            ("incident_streams", self.incident_streams),
+        ]
         for section, items in groups:
             for i, item in enumerate(items):
                 affected = item.users_affected
@@ -144,7 +152,7 @@ class Scenario(_Model):
         return self
 
     @classmethod
-    def model_validate(cls, obj: Any, **kwargs: Any) -> Scenario:  # type: ignore[override]
+    def model_validate(cls, obj: Any, **kwargs: Any) -> Scenario:
         """Validate plain data into a scenario.
 
         Raises
@@ -205,17 +213,51 @@ class Scenario(_Model):
         --------
         >>> bigger = scn.override({"client.users": 25})  # doctest: +SKIP
         """
+        source = self.source if self.source.endswith("(override)") else f"{self.source} (override)"
+        if not isinstance(changes, Mapping):
+            problem = f"expected a mapping of dotted keys to values, got {short_repr(changes)}"
+            raise ScenarioError(source, [("(override)", problem)])
         data = self.model_dump(mode="json", exclude_none=True)
         problems: list[tuple[str, str]] = []
         for key, value in changes.items():
+            if not isinstance(key, str) or not key:
+                problems.append(
+                    (short_repr(key), "a key must be a dotted path such as 'client.users'")
+                )
+                continue
             try:
                 set_dotted(data, key, value)
             except KeyError as exc:
                 problems.append((key, str(exc.args[0])))
-        source = self.source if self.source.endswith("(override)") else f"{self.source} (override)"
         if problems:
             raise ScenarioError(source, problems)
         return scenario_from_mapping(data, source=source)
+
+    def to_yaml(self, path: str | Path) -> Path:
+        """Save the scenario to a new YAML file; loading it gives an equal scenario.
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            A file that does not exist yet (it is written atomically, never replaced).
+
+        Returns
+        -------
+        pathlib.Path
+
+        Raises
+        ------
+        FileExistsError
+            If ``path`` exists.
+
+        Examples
+        --------
+        >>> scn.override({"client.users": 25}).to_yaml("bigger.yaml")  # doctest: +SKIP
+        PosixPath('bigger.yaml')
+        """
+        from itmodels.scenario_yaml import write_yaml
+
+        return write_yaml(self, path)
 
     def value_at(self, key: str) -> Any:
         """The value at a dotted key, as plain data (durations in hours).
@@ -242,23 +284,110 @@ class Scenario(_Model):
         return node
 
 
+#: The largest scenario file read, in bytes.
+MAX_FILE_BYTES = 1_000_000
+#: The most nested a scenario may be (mappings and lists within each other).
+MAX_DEPTH = 40
+#: The most YAML aliases (``*name``) a file may use.
+MAX_ALIASES = 200
+#: The most values a file may hold once its aliases are expanded.
+MAX_NODES = 200_000
+
+
 class _UniqueKeyLoader(yaml.SafeLoader):
-    """A safe YAML loader that refuses a key written twice in one mapping."""
+    """A safe YAML loader that refuses a key written twice in one mapping, keys that are
+    not plain values, deep nesting and alias bombs (limits above)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._aliases = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                raise yaml.composer.ComposerError(
+                    None, None, f"more than {MAX_ALIASES} aliases (*name)",
+                    self.peek_event().start_mark,
+                )  # fmt: skip
+            return super().compose_node(parent, index)
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested more than {MAX_DEPTH} levels deep",
+                    self.peek_event().start_mark,
+                )  # fmt: skip
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        try:
+            return super().construct_yaml_int(node)
+        except ValueError:  # more digits than Python converts (sys.get_int_max_str_digits)
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a number with far too many digits ({len(node.value):,})",
+                node.start_mark,
+            ) from None  # fmt: skip
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
         seen: set[object] = set()
         for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                kind = "list" if isinstance(key_node, yaml.SequenceNode) else "mapping"
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"a key must be a plain value such as a name, not a {kind}",
+                    key_node.start_mark,
+                )  # fmt: skip
             key = self.construct_object(key_node, deep=deep)
             if key in seen:
                 mark = key_node.start_mark
                 raise yaml.constructor.ConstructorError(
                     None,
                     None,
-                    f"key {key!r} is written twice in the same mapping",
+                    f"key {short_repr(key)} is written twice in the same mapping",
                     mark,
                 )
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:int", _UniqueKeyLoader.construct_yaml_int)
+
+
+def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
+    """Values in ``node`` once every alias is expanded (shared nodes counted each time)."""
+    known = memo.get(id(node))
+    if known is not None:
+        return known
+    memo[id(node)] = 1  # a node within itself (a recursive alias) counts once
+    if isinstance(node, yaml.SequenceNode):
+        size = 1 + sum(_expanded_size(child, memo) for child in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        size = 1 + sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+    else:
+        size = 1
+    memo[id(node)] = size = min(size, MAX_NODES + 1)
+    return size
+
+
+def _parse_yaml(text: str) -> object:
+    """Parse scenario YAML within the limits above (raises ``yaml.YAMLError``)."""
+    loader = _UniqueKeyLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if _expanded_size(node, {}) > MAX_NODES:
+            raise yaml.composer.ComposerError(
+                None, None, f"holds more than {MAX_NODES:,} values once its aliases are"
+                " expanded (an alias bomb?)", node.start_mark,
+            )  # fmt: skip
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
 
 
 def scenario_from_mapping(data: object, *, source: str = "<dict>") -> Scenario:
@@ -279,7 +408,11 @@ def scenario_from_mapping(data: object, *, source: str = "<dict>") -> Scenario:
         raise ScenarioError(
             source, [("(top level)", f"expected a mapping of keys, got {type(data).__name__}")]
         )
-    return Scenario.model_validate({**data, "source": source})
+    try:
+        return Scenario.model_validate({**data, "source": source})
+    except (RecursionError, OverflowError, TypeError) as exc:
+        problem = f"cannot be used: {type(exc).__name__}: {short_repr(str(exc))}"
+        raise ScenarioError(source, [("(top level)", problem)]) from None
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -315,17 +448,34 @@ def load_scenario(path: str | Path) -> Scenario:
         if shipped is not None:
             file = shipped
     source = str(file)
+    if file.is_dir():
+        raise ScenarioError(source, [("(file)", "is a folder, not a file")])
     if not file.is_file():
         raise ScenarioError(source, [("(file)", "no such file")])
     try:
-        text = file.read_text(encoding="utf-8")
+        with open(file, "rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise ScenarioError(source, [("(file)", f"cannot be read: {exc.strerror}")]) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioError(
+            source, [("(file)", f"is larger than {MAX_FILE_BYTES:,} bytes; not a scenario file")]
+        )
     try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ScenarioError(
+            source,
+            [(f"line {line}", f"not UTF-8 text (byte {exc.start}); save the file as UTF-8")],
+        ) from None
+    try:
+        data = _parse_yaml(text)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
         problem = getattr(exc, "problem", None) or str(exc)
         raise ScenarioError(source, [(where, f"not valid YAML: {problem}")]) from None
+    except (RecursionError, OverflowError, ValueError, TypeError) as exc:
+        raise ScenarioError(source, [("(file)", f"not valid YAML: {short_repr(exc)}")]) from None
     return scenario_from_mapping(data, source=source)

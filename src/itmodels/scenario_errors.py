@@ -2,11 +2,42 @@
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Mapping
 
 from pydantic import ValidationError
 
-__all__ = ["FieldProblem", "ScenarioError", "validation_problems"]
+__all__ = ["FieldProblem", "ScenarioError", "short_repr", "validation_problems"]
+
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel = 2
+_SHORT.maxstring = 40
+_SHORT.maxother = 60
+_SHORT.maxlong = 40
+_SHORT.maxlist = _SHORT.maxtuple = _SHORT.maxdict = _SHORT.maxset = 3
+
+#: The longest message printed for one problem; longer ones are cut short.
+MAX_MESSAGE = 1000
+
+
+def short_repr(value: object) -> str:
+    """``repr(value)`` cut short, without expanding large or deeply shared structures.
+
+    Examples
+    --------
+    >>> len(short_repr("x" * 1000))
+    40
+    >>> short_repr([[1, 2, 3, 4, 5, 6]] * 9)
+    '[[1, 2, 3, ...], [1, 2, 3, ...], [1, 2, 3, ...], ...]'
+    """
+    try:
+        return _SHORT.repr(value)
+    except (RecursionError, ValueError, OverflowError):
+        return f"<{type(value).__name__}>"
+
+
+def _cut(message: str) -> str:
+    return message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 3] + "..."
 
 
 class ScenarioError(ValueError):
@@ -21,6 +52,8 @@ class ScenarioError(ValueError):
     """
 
     def __init__(self, source: str, problems: list[tuple[str, str]]) -> None:
+        source = _cut(str(source))
+        problems = [(_cut(str(path)), _cut(str(message))) for path, message in problems]
         self.source = source
         self.problems = problems
         lines = [f"{source}: invalid scenario ({len(problems)} problem(s))"]
@@ -102,9 +135,7 @@ def validation_problems(exc: ValidationError, data: object) -> list[tuple[str, s
             and err["type"] not in ("missing", "extra_forbidden", "union_tag_invalid")
             and "got " not in message
         ):
-            shown = repr(err["input"])
-            if len(shown) <= 60:
-                message += f" (got {shown})"
+            message += f" (got {short_repr(err['input'])})"
         if (path, message) not in seen:
             seen.add((path, message))
             problems.append((path, message))

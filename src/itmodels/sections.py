@@ -23,11 +23,13 @@ from pydantic import (
 )
 
 from itmodels.calendar import BusinessHours
-from itmodels.distributions import Distribution
+from itmodels.distributions import Distribution, residual_problem
 from itmodels.scenario_errors import FieldProblem
 from itmodels.units import Duration, Money, PositiveDuration, Probability
 
 __all__ = [
+    "MAX_COUNT",
+    "MAX_FACTOR",
     "PRIORITIES",
     "BackgroundLoad",
     "Branding",
@@ -52,7 +54,19 @@ __all__ = [
 ]
 
 PRIORITIES = ("P1", "P2", "P3", "P4")
+#: The most users, devices or technicians a scenario may write.
+MAX_COUNT = 10_000_000
+#: The largest multiplier or markup (100 = ten thousand per cent).
+MAX_FACTOR = 100.0
 Priority = Literal["P1", "P2", "P3", "P4"]
+
+
+def _reset_by_patching() -> list[Literal["patching", "preventive"]]:
+    return ["patching"]
+
+
+def _p1_only() -> list[Priority]:
+    return ["P1"]
 
 
 def _parse_business_hours(value: object) -> BusinessHours:
@@ -63,7 +77,7 @@ def _parse_business_hours(value: object) -> BusinessHours:
             'expected "24/7" or a mapping {days: mon-fri, start: "08:00", end: "18:00"}'
         )
     try:
-        return BusinessHours.parse(value)  # type: ignore[arg-type]
+        return BusinessHours.parse(value)
     except ValueError as exc:
         field, sep, rest = str(exc).partition(": ")
         if sep and field in ("days", "start", "end"):
@@ -90,7 +104,9 @@ UsersAffected = Annotated[int | Literal["all"], BeforeValidator(_users_affected)
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, arbitrary_types_allowed=True, allow_inf_nan=False
+    )
 
 
 class Client(_Model):
@@ -111,7 +127,7 @@ class Client(_Model):
     """
 
     name: str | None = None
-    users: int = Field(ge=1, strict=True)
+    users: int = Field(ge=1, le=MAX_COUNT, strict=True)
     user_hour_value: Money
     business_hours: BusinessHoursField
     revenue_per_hour_down: Money = 0.0
@@ -132,7 +148,7 @@ class DeviceClass(_Model):
     """
 
     name: str = Field(min_length=1)
-    count: int = Field(ge=0, strict=True)
+    count: int = Field(ge=0, le=MAX_COUNT, strict=True)
     age: Duration
     lifetime: Distribution
     users_affected: UsersAffected
@@ -154,6 +170,15 @@ class DeviceClass(_Model):
 
     @model_validator(mode="after")
     def _needs(self) -> DeviceClass:
+        if self.lifetime.mean <= 0 and self.repair.mean <= 0:
+            raise FieldProblem(
+                "lifetime",
+                "a device whose life and repair both take no time would fail without end"
+                " at one instant; give the lifetime or the repair a positive duration",
+            )
+        problem = residual_problem(self.lifetime, self.age)
+        if problem:
+            raise FieldProblem("age", problem)
         if self.parts_probability > 0 and self.parts_lead_time is None:
             raise FieldProblem("parts_lead_time", "required when parts_probability > 0")
         replaces = self.beyond_repair_probability > 0 or self.max_age is not None
@@ -171,10 +196,10 @@ class Neglect(_Model):
     ``months`` counts from the last maintenance that resets it (plus ``initial_months``).
     """
 
-    growth_per_month: float = Field(ge=0)
-    max_multiplier: float = Field(ge=1)
-    initial_months: float = Field(default=0.0, ge=0)
-    reset_by: list[Literal["patching", "preventive"]] = Field(default_factory=lambda: ["patching"])
+    growth_per_month: float = Field(ge=0, le=MAX_FACTOR)
+    max_multiplier: float = Field(ge=1, le=MAX_FACTOR)
+    initial_months: float = Field(default=0.0, ge=0, le=120_000)
+    reset_by: list[Literal["patching", "preventive"]] = Field(default_factory=_reset_by_patching)
 
 
 class IncidentStream(_Model):
@@ -231,10 +256,10 @@ class Provider(_Model):
     """The IT provider: technicians, their cost, travel and other clients' work."""
 
     name: str | None = None
-    technicians: int = Field(ge=1, strict=True)
+    technicians: int = Field(ge=1, le=MAX_COUNT, strict=True)
     working_hours: BusinessHoursField | None = None
     wage: Money = 0.0
-    overtime_premium: float = Field(default=0.0, ge=0)
+    overtime_premium: float = Field(default=0.0, ge=0, le=MAX_FACTOR)
     travel: Distribution | None = None
     travel_cost: Money = 0.0
     background_load: BackgroundLoad | None = None
@@ -249,7 +274,7 @@ class DeferralTerms(_Model):
     delay: Distribution
     escalation_probability: Probability = 0.0
     escalate_to: Priority = "P2"
-    escalation_work_multiplier: float = Field(default=1.0, ge=1.0)
+    escalation_work_multiplier: float = Field(default=1.0, ge=1.0, le=MAX_FACTOR)
     escalation_productivity_loss: Probability | None = None
 
 
@@ -273,10 +298,10 @@ class BreakFixTerms(_Model):
     minimum_billed: Duration = 0.0
     billing_increment: Duration = 0.0
     trip_charge: Money = 0.0
-    after_hours_multiplier: float | None = Field(default=None, ge=1.0)
-    after_hours_priorities: list[Priority] = Field(default_factory=lambda: ["P1"])
-    parts_markup: float = Field(default=0.0, ge=0)
-    hardware_markup: float = Field(default=0.0, ge=0)
+    after_hours_multiplier: float | None = Field(default=None, ge=1.0, le=MAX_FACTOR)
+    after_hours_priorities: list[Priority] = Field(default_factory=_p1_only)
+    parts_markup: float = Field(default=0.0, ge=0, le=MAX_FACTOR)
+    hardware_markup: float = Field(default=0.0, ge=0, le=MAX_FACTOR)
     deferral: DeferralTerms | None = None
 
 
@@ -303,6 +328,13 @@ class MaintenanceTask(_Model):
     every: PositiveDuration
     work: Distribution
 
+    @field_validator("every")
+    @classmethod
+    def _not_too_often(cls, every: float) -> float:
+        if every < 1.0:
+            raise ValueError(f"must be at least 1h (got {every:g}h): maintenance runs after hours")
+        return every
+
 
 class Maintenance(_Model):
     """Monthly patching and periodic preventive work (flat-rate)."""
@@ -314,7 +346,7 @@ class Maintenance(_Model):
 class CreditBand(_Model):
     """Service credit: ``share`` of the month's fee once breaches reach ``breaches``."""
 
-    breaches: int = Field(ge=1, strict=True)
+    breaches: int = Field(ge=1, le=MAX_COUNT, strict=True)
     share: Probability
 
 
@@ -336,9 +368,9 @@ class FlatRateTerms(_Model):
     onsite_included: bool = True
     onsite_hourly_rate: Money | None = None
     parts_included: bool = False
-    parts_markup: float = Field(default=0.0, ge=0)
+    parts_markup: float = Field(default=0.0, ge=0, le=MAX_FACTOR)
     hardware_included: bool = False
-    hardware_markup: float = Field(default=0.0, ge=0)
+    hardware_markup: float = Field(default=0.0, ge=0, le=MAX_FACTOR)
     after_hours_priorities: list[Priority] = Field(default_factory=list)
     monitoring: Monitoring | None = None
     maintenance: Maintenance | None = None

@@ -24,11 +24,15 @@ from typing import Annotated
 import numpy as np
 from pydantic import AfterValidator, BeforeValidator, Field
 
+from itmodels.scenario_errors import short_repr
+
 __all__ = [
     "HOURS_PER_DAY",
     "HOURS_PER_MONTH",
     "HOURS_PER_WEEK",
     "HOURS_PER_YEAR",
+    "MAX_HOURS",
+    "MAX_MONEY",
     "Duration",
     "Money",
     "PositiveDuration",
@@ -44,6 +48,11 @@ HOURS_PER_MONTH: float = 730.5
 HOURS_PER_YEAR: float = 8766.0
 
 _MINUTE = 1.0 / 60.0
+
+#: The longest duration a scenario may write: 10,000 years, in hours.
+MAX_HOURS: float = 10_000 * HOURS_PER_YEAR
+#: The largest amount of money a scenario may write (a thousand billion).
+MAX_MONEY: float = 1e12
 
 _UNIT_HOURS: dict[str, float] = {}
 for _aliases, _hours in (
@@ -73,11 +82,22 @@ def _is_real_number(value: object) -> bool:
     return isinstance(value, int | float | np.integer | np.floating)
 
 
-def _check_non_negative_finite(x: float, value: object, expected: str) -> float:
+def _as_float(value: object, expected: str) -> float:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except OverflowError:
+        raise ValueError(
+            f"{expected}; the number is far too large, got {short_repr(value)}"
+        ) from None
+
+
+def _check_non_negative_finite(x: float, value: object, expected: str, limit: float) -> float:
     if math.isnan(x) or math.isinf(x):
-        raise ValueError(f"{expected}; must be a finite number, got {value!r}")
+        raise ValueError(f"{expected}; must be a finite number, got {short_repr(value)}")
     if x < 0:
-        raise ValueError(f"{expected}; must not be negative, got {value!r}")
+        raise ValueError(f"{expected}; must not be negative, got {short_repr(value)}")
+    if x > limit:
+        raise ValueError(f"{expected}; must be at most {limit:,.0f}, got {short_repr(value)}")
     return x + 0.0  # normalise -0.0 to 0.0
 
 
@@ -113,28 +133,40 @@ def parse_duration(value: object) -> float:
     12.0
     """
     if _is_real_number(value):
-        return _check_non_negative_finite(float(value), value, _DURATION_EXPECTED)  # type: ignore[arg-type]
+        return _check_duration(_as_float(value, _DURATION_EXPECTED), value)
     if not isinstance(value, str):
-        raise ValueError(f"{_DURATION_EXPECTED}, got {value!r} of type {type(value).__name__}")
+        raise ValueError(
+            f"{_DURATION_EXPECTED}, got {short_repr(value)} of type {type(value).__name__}"
+        )
     text = value.strip()
     if text.lower().lstrip("+-") in ("nan", "inf", "infinity"):
-        raise ValueError(f"{_DURATION_EXPECTED}; must be a finite number, got {value!r}")
+        raise ValueError(f"{_DURATION_EXPECTED}; must be a finite number, got {short_repr(value)}")
     match = _DURATION_RE.match(text)
     if match is None:
-        raise ValueError(f"{_DURATION_EXPECTED}, got {value!r}")
+        raise ValueError(f"{_DURATION_EXPECTED}, got {short_repr(value)}")
     number = float(match.group(1))
     unit = match.group(2).lower()
     if unit == "m":
         raise ValueError(
-            f"ambiguous duration unit 'm' in {value!r}: use 'min' for minutes or 'mo' for months"
+            f"ambiguous duration unit 'm' in {short_repr(value)}:"
+            " use 'min' for minutes or 'mo' for months"
         )
     if unit == "":
         factor = 1.0
     elif unit in _UNIT_HOURS:
         factor = _UNIT_HOURS[unit]
     else:
-        raise ValueError(f"{_DURATION_EXPECTED}, got {value!r} (unknown unit {unit!r})")
-    return _check_non_negative_finite(number * factor, value, _DURATION_EXPECTED)
+        raise ValueError(f"{_DURATION_EXPECTED}, got {short_repr(value)} (unknown unit {unit!r})")
+    return _check_duration(number * factor, value)
+
+
+def _check_duration(hours: float, value: object) -> float:
+    if math.isfinite(hours) and hours > MAX_HOURS:
+        raise ValueError(
+            f"{_DURATION_EXPECTED}; must be at most {MAX_HOURS / HOURS_PER_YEAR:,.0f} years,"
+            f" got {short_repr(value)}"
+        )
+    return _check_non_negative_finite(hours, value, _DURATION_EXPECTED, MAX_HOURS)
 
 
 def _close_to_integer(x: float) -> int | None:
@@ -222,9 +254,12 @@ def parse_money(value: object) -> float:
     95.0
     """
     if _is_real_number(value):
-        return _check_non_negative_finite(float(value), value, _MONEY_EXPECTED)  # type: ignore[arg-type]
+        x = _as_float(value, _MONEY_EXPECTED)
+        return _check_non_negative_finite(x, value, _MONEY_EXPECTED, MAX_MONEY)
     if not isinstance(value, str):
-        raise ValueError(f"{_MONEY_EXPECTED}, got {value!r} of type {type(value).__name__}")
+        raise ValueError(
+            f"{_MONEY_EXPECTED}, got {short_repr(value)} of type {type(value).__name__}"
+        )
     text = value.strip()
     negative = False
     if text.startswith("-"):
@@ -234,13 +269,13 @@ def parse_money(value: object) -> float:
         if text.startswith("-"):
             negative, text = True, text[1:].lstrip()
     if text.lower() in ("nan", "inf", "infinity"):
-        raise ValueError(f"{_MONEY_EXPECTED}; must be a finite number, got {value!r}")
+        raise ValueError(f"{_MONEY_EXPECTED}; must be a finite number, got {short_repr(value)}")
     if not any(c.isdigit() for c in text) or _MONEY_RE.match(text) is None:
-        raise ValueError(f"{_MONEY_EXPECTED}, got {value!r}")
+        raise ValueError(f"{_MONEY_EXPECTED}, got {short_repr(value)}")
     amount = float(text.replace(",", ""))
     if negative and amount != 0:
-        raise ValueError(f"{_MONEY_EXPECTED}; must not be negative, got {value!r}")
-    return amount + 0.0
+        raise ValueError(f"{_MONEY_EXPECTED}; must not be negative, got {short_repr(value)}")
+    return _check_non_negative_finite(amount, value, _MONEY_EXPECTED, MAX_MONEY)
 
 
 def _check_positive(hours: float) -> float:
