@@ -322,5 +322,6 @@ def test_summary_columns_never_run_together():
     text = summary_text(res)
     rows = text.splitlines()[3:12]
     assert max(len(cell) for row in rows for cell in row.split("  ")) >= 30  # the old limit
+    assert re.search(r"cheaper in \d+ % of the futures", text), text  # '95 %' spacing, as CIs
     for row in rows:
         assert len(re.split(r"\s{2,}", row.strip())) == 1 + len(res.contracts), row

@@ -187,7 +187,7 @@ def summary_text(res: ExperimentResult, fee: FeeEstimate | None = None) -> str:
             f"{cheaper} costs the client {_money(gap / years, scn.currency)} a year less"
             f" (cash plus downtime), {'a clear difference' if sure else 'but the 95 % interval'}"
             f"{'' if sure else ' includes no difference'}; flat-rate is cheaper in"
-            f" {d['share_lower']:.0%} of the futures simulated."
+            f" {d['share_lower'] * 100:.0f} % of the futures simulated."
         )
     if fee is not None:
         lines.append(

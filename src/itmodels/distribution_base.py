@@ -38,6 +38,7 @@ class BaseDistribution(BaseModel):
 
     Examples
     --------
+    >>> from itmodels.distributions import Constant, Weibull
     >>> d = Weibull(shape=2.0, scale=100.0)
     >>> d.ppf(0.0), d.cdf(0.0), d.sf(0.0)
     (0.0, 0.0, 1.0)
