@@ -224,8 +224,9 @@ def test_write_bundle_lists_its_files_in_the_manifest_and_checks_first(tmp_path,
     out = tmp_path / "out"
     paths = report.write_bundle(res, out)
     manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
-    assert manifest["files"] == sorted(paths) == sorted(report._bundle_files())
+    assert manifest["files"] == sorted(paths) == sorted(report.bundle_files())
     assert manifest["scenario"] == "small-office" and manifest["replications"] == 2
+    assert itm.load_scenario(out / "scenario.yaml") == scn  # the inputs, to run again
     users = _users_folder(tmp_path)
 
     def no_drawing(*args: object, **kwargs: object) -> None:

@@ -259,10 +259,10 @@ def _scenario(args: argparse.Namespace, default: str | None = DEFAULT_SCENARIO) 
 
 
 def _destination(scn: Scenario, args: argparse.Namespace) -> Destination:
-    from itmodels.report import _bundle_files
+    from itmodels.report import bundle_files
 
     out = args.out or Path("itmodels-out") / safe_folder_name(scn.name)
-    return check_destination(out, force=args.force, planned=_bundle_files(), force_hint="--force")
+    return check_destination(out, force=args.force, planned=bundle_files(), force_hint="--force")
 
 
 def _say(text: str = "") -> None:

@@ -50,7 +50,7 @@ from itmodels.scenario import Branding
 from itmodels.store import atomic_write
 from itmodels.units import format_duration, parse_duration, parse_money
 
-__all__ = ["CHARTS", "html_report", "proposal_pdf", "write_bundle"]
+__all__ = ["CHARTS", "bundle_files", "html_report", "proposal_pdf", "write_bundle"]
 
 
 # ---------------------------------------------------------------------------- HTML report
@@ -343,12 +343,18 @@ def _tables(res: ExperimentResult, claims: pd.DataFrame | None) -> dict[str, pd.
     }
 
 
-def _bundle_files() -> list[str]:
-    """The files :func:`write_bundle` writes, relative to its folder (to check early)."""
+def bundle_files() -> list[str]:
+    """The files :func:`write_bundle` writes, relative to its folder (to check early).
+
+    Returns
+    -------
+    list of str
+        Relative POSIX paths; the manifest ``itmodels-bundle.json`` is not listed.
+    """
     tables = ("metrics", "monthly", "summary", "compare", "claims", "budget")
     charts = [f"charts/{n}.{ext}" for n in CHARTS for ext in ("png", "svg")]
     reports = ["client-report.html", "provider-report.html"]
-    return [*(f"{t}.csv" for t in tables), *charts, "proposal.pdf", *reports]
+    return [*(f"{t}.csv" for t in tables), *charts, "proposal.pdf", *reports, "scenario.yaml"]
 
 
 def write_bundle(
@@ -398,8 +404,9 @@ def write_bundle(
         Each file by its path relative to ``out_dir``: ``metrics.csv``, ``monthly.csv``,
         ``summary.csv``, ``compare.csv``, ``claims.csv``, ``budget.csv``,
         ``charts/<chart>.png`` and ``charts/<chart>.svg`` for each of :data:`CHARTS`,
-        ``proposal.pdf``, ``client-report.html`` and ``provider-report.html`` (the manifest
-        is not listed).
+        ``proposal.pdf``, ``client-report.html``, ``provider-report.html`` and
+        ``scenario.yaml`` (the scenario as run, ``--set`` changes included, to run again or
+        edit; the manifest is not listed).
 
     Raises
     ------
@@ -435,6 +442,8 @@ def write_bundle(
             html = _html(res, names, break_even, claims, svgs, audience)
             (tmp / f"{audience}-report.html").write_text(html, encoding="utf-8")
             written.append(f"{audience}-report.html")
+        res.scenario.to_yaml(tmp / "scenario.yaml")  # the inputs, to run again or edit
+        written.append("scenario.yaml")
 
     about = {"scenario": res.scenario.name, "seed": res.seed, "replications": res.replications}
     write_folder(out_dir, fill, force=force, overwrite=overwrite, about=about)
