@@ -39,6 +39,7 @@ BUNDLE = [
     "proposal.pdf",
     "client-report.html",
     "provider-report.html",
+    "scenario.yaml",
 ]
 
 
