@@ -292,7 +292,8 @@ def _compare(args: argparse.Namespace) -> None:
 
     written = write_bundle(res, dest.path, branding=branding, break_even=fee, force=args.force)
     _say(f"\nWrote {len(written)} files to {dest.path}/: for the prospect proposal.pdf and"
-         " client-report.html; internal provider-report.html, charts, tables.")  # fmt: skip
+         " client-report.html; internal provider-report.html, charts, tables;"
+         " scenario.yaml to run it again.")  # fmt: skip
 
 
 def _fee_basis(scn: Scenario) -> Per | None:
