@@ -165,7 +165,11 @@ def test_as_bad_as_old_with_instant_repair_is_refused_before_the_run(minimal) ->
 @pytest.mark.parametrize("name", ["small-office", "professional-firm"])
 @pytest.mark.parametrize(
     "changes",
-    [{"fleet.0.count": 100_000}, {"client.users": 1_000_000}, {"horizon": "9000y"}],
+    [
+        {"fleet.0.count": 100_000},
+        {"client.users": 1_000_000},
+        {"horizon": "9000y"},
+    ],
     ids=["100k-devices", "10^6-users", "9000-years"],
 )
 def test_huge_scenarios_are_refused_quickly(name: str, changes: dict[str, Any]) -> None:
@@ -173,6 +177,14 @@ def test_huge_scenarios_are_refused_quickly(name: str, changes: dict[str, Any]) 
     err = _refused_as_too_big(scn)
     assert err.estimate > MAX_EVENTS
     assert f"{err.estimate:,.0f}" in str(err)
+
+
+def test_a_large_shop_found_by_the_fuzzer_is_refused() -> None:
+    """594,601 users with their own incident streams for two months: under the old limit of
+    1,000,000 events (estimate 836,000) it ran 23 s of CPU per contract."""
+    scn = itm.load_scenario("retail-shop").override({"client.users": 594_601, "horizon": "2mo"})
+    err = _refused_as_too_big(scn)
+    assert MAX_EVENTS < err.estimate < 1_000_000
 
 
 def test_the_limit_can_be_raised_or_lowered(monkeypatch) -> None:

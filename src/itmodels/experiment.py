@@ -308,7 +308,7 @@ def run_experiment(
         :class:`~itmodels.store.DamagedChunkWarning`).
     max_events : int, optional
         The most simulation events one replication may take, estimated before the run
-        (default: ``ITMODELS_MAX_EVENTS``, else 1,000,000; see :mod:`itmodels.scenario_size`).
+        (default: ``ITMODELS_MAX_EVENTS``, else 500,000; see :mod:`itmodels.scenario_size`).
 
     Returns
     -------

@@ -108,7 +108,7 @@ def simulate(
         Which replication of the experiment seeded ``seed`` to run.
     max_events : int, optional
         The most simulation events the run may take, estimated before it starts (default:
-        the environment variable ``ITMODELS_MAX_EVENTS``, else 1,000,000; see
+        the environment variable ``ITMODELS_MAX_EVENTS``, else 500,000; see
         :mod:`itmodels.scenario_size`).
 
     Returns

@@ -6,8 +6,10 @@ million users with their own incident streams, a rate of a billion incidents a m
 one replication of one contract takes; :func:`check_size` refuses a run above the limit
 with a :class:`TooManyEventsError` that gives the estimate and how to go ahead anyway.
 
-The limit is :data:`MAX_EVENTS` (1,000,000 events per replication: about 10 s of one
-core), raised for one call with the ``max_events=`` argument of
+The limit is :data:`MAX_EVENTS`: 500,000 events per replication, up to about 15 s of one
+core for each contract (measured at 28 µs per estimated event on half a million users with
+their own incident streams, the costliest mix; the shipped scenarios estimate 64,000 to
+99,000). Raise it for one call with the ``max_events=`` argument of
 :func:`itmodels.simulate` and :func:`itmodels.run_experiment`, or for every call with the
 environment variable ``ITMODELS_MAX_EVENTS``.
 """
@@ -27,7 +29,7 @@ from itmodels.units import HOURS_PER_MONTH
 __all__ = ["MAX_EVENTS", "TooManyEventsError", "check_size", "estimate_events", "event_limit"]
 
 #: The most events one replication may take unless the limit is raised.
-MAX_EVENTS = 1_000_000
+MAX_EVENTS = 500_000
 
 #: Simulation events per job a technician does (arrival, request, work, release, ...).
 EVENTS_PER_JOB = 7.0
