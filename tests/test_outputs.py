@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -279,3 +282,34 @@ def test_a_crash_half_way_through_force_leaves_every_file_accounted_for(tmp_path
     assert json.loads(tree.pop(MANIFEST))["complete"] is True
     assert tree == {"charts/a.png": "chart 3", "metrics.csv": "metrics 3",
                     "my-notes.txt": "mine", "sub/a.txt": "mine too"}  # fmt: skip
+
+
+_KILLED_WRITER = """
+import os, signal, sys
+from pathlib import Path
+from itmodels.outputs import write_folder
+
+def fill(tmp: Path) -> None:
+    (tmp / "metrics.csv").write_text("half", encoding="utf-8")
+    os.kill(os.getpid(), signal.SIGKILL)
+
+write_folder(sys.argv[1], fill)
+"""
+
+
+def test_a_temporary_folder_left_by_a_killed_run_is_removed_by_the_next(tmp_path):
+    out = tmp_path / "bundle"
+    killed = subprocess.run([sys.executable, "-c", _KILLED_WRITER, str(out)], check=False)
+    assert killed.returncode == -signal.SIGKILL
+    left = [p for p in tmp_path.iterdir() if p.name.startswith(".bundle.itmodels-")]
+    assert len(left) == 1 and (left[0] / "metrics.csv").read_text(encoding="utf-8") == "half"
+    alive = tmp_path / left[0].name.replace(f"-{left[0].name.split('-')[-2]}-", f"-{os.getpid()}-")
+    alive.mkdir()  # a run still going (this process): never touched
+    mine = tmp_path / ".bundle.notes"  # a hidden folder of the user's: never touched
+    mine.mkdir()
+    write_folder(out, _fill("1"))
+    assert not left[0].exists()
+    assert alive.is_dir() and mine.is_dir()
+    tree = _tree(out)
+    assert sorted(tree) == sorted(["metrics.csv", "charts/a.png", MANIFEST])
+    assert tree["metrics.csv"] == "metrics 1"

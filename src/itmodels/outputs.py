@@ -15,7 +15,11 @@ The rules, checked by :func:`check_destination` before any simulation runs:
   that itmodels did not write is still refused.  The manifest is marked complete last;
 * a plain file, a symbolic link, the current folder or one holding it is always refused.
 
-Folders are created with the user's umask, like any other folder the user makes.
+Folders are created with the user's umask, like any other folder the user makes. A run
+that is killed (SIGKILL, power cut) can leave its hidden temporary folder beside the
+destination, ``.NAME.itmodels-HOST-PID-XXXXXXXX.tmp``; the next write to that destination
+removes it once no process of that id runs on this machine, deleting only what itmodels
+wrote there.
 """
 
 from __future__ import annotations
@@ -23,10 +27,13 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import hashlib
 import json
 import os
 import re
 import secrets
+import socket
+import sys
 import unicodedata
 import warnings
 from collections.abc import Callable, Iterable, Mapping
@@ -387,10 +394,45 @@ def write_folder(
     return sorted(files)
 
 
+def _host() -> str:
+    """A short tag of this machine, so a temporary folder is only ever judged by its host."""
+    return hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process of this id runs on this machine (True when it cannot be told)."""
+    if sys.platform == "win32":  # pragma: no cover - os.kill(pid, 0) ends a process there
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. another user's process: it exists
+        return True
+    return True
+
+
+def _remove_stale_temps(parent: Path, name: str) -> list[Path]:
+    """Remove temporary folders beside ``name`` left by an itmodels run on this machine that
+    was killed (its process is gone); only what itmodels wrote in them is deleted."""
+    pattern = re.compile(rf"\.{re.escape(name)}\.itmodels-{_host()}-(\d+)-[0-9a-f]{{8}}\.tmp")
+    removed = []
+    with contextlib.suppress(OSError):
+        for entry in parent.iterdir():
+            match = pattern.fullmatch(entry.name)
+            if not match or entry.is_symlink() or not entry.is_dir() or _alive(int(match[1])):
+                continue
+            _remove_listed(entry, _read_manifest(entry))
+            removed.append(entry)
+    return removed
+
+
 def _make_temp_dir(parent: Path, name: str) -> Path:
-    """A new, hidden folder beside ``name``, made with the user's umask."""
+    """A new, hidden folder beside ``name``, made with the user's umask; temporary folders
+    that killed runs left beside it are removed first."""
+    _remove_stale_temps(parent, name)
     while True:
-        tmp = parent / f".{name}.itmodels-{secrets.token_hex(4)}.tmp"
+        tmp = parent / f".{name}.itmodels-{_host()}-{os.getpid()}-{secrets.token_hex(4)}.tmp"
         try:
             tmp.mkdir(mode=0o777)
         except FileExistsError:  # pragma: no cover - 32 random bits
