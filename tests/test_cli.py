@@ -151,11 +151,18 @@ def test_break_even_validate_and_scenarios(short_yaml, capsys):
     out = capsys.readouterr().out
     assert "break-even fee per device" in out and "cash only" in out
     assert main(["validate", str(short_yaml)]) == 0
-    assert "valid" in capsys.readouterr().out
+    said = capsys.readouterr().out
+    assert "valid" in said and re.search(r"about [\d,]+ simulation events a replication", said)
     assert main(["scenarios"]) == 0
     listed = capsys.readouterr().out
     for name in ("small-office", "professional-firm", "retail-shop"):
         assert name in listed
+
+
+def test_validate_refuses_a_scenario_too_big_to_simulate(capsys):
+    assert main(["validate", "small-office", "--set", "client.users=1000000"]) == 2
+    err = capsys.readouterr().err
+    assert "events" in err and "ITMODELS_MAX_EVENTS" in err and "Traceback" not in err
 
 
 def test_the_installed_command_runs_without_a_traceback(tmp_path):

@@ -31,6 +31,7 @@ from itmodels.formatting import format_money
 from itmodels.outputs import Destination, check_destination, safe_folder_name
 from itmodels.result import ExperimentResult
 from itmodels.scenario import Branding, Scenario, ScenarioError, load_scenario
+from itmodels.scenario_size import check_size, event_limit
 from itmodels.scenario_yaml import parse_assignment
 from itmodels.shipped import DEFAULT_SCENARIO, shipped_names, shipped_path
 
@@ -351,10 +352,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 _say(f"{'':<20} {path}")
         elif args.command == "validate":
             scn = _scenario(args, default=None)
+            events = check_size(scn)  # too big to simulate is not valid for compare either
             _say(
                 f"{scn.source}: valid. {scn.client.users} users, {scn.device_count} devices in"
                 f" {len(scn.fleet)} classes, {len(scn.incident_streams)} incident streams,"
-                f" {scn.horizon / 8766.0:g} years; contracts: {', '.join(scn.contracts.names())}"
+                f" {scn.horizon / 8766.0:g} years; contracts: {', '.join(scn.contracts.names())};"
+                f" about {events:,.0f} simulation events a replication (limit {event_limit():,})"
             )
         elif args.command == "break-even":
             _break_even(args)
