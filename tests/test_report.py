@@ -272,12 +272,14 @@ def test_report_wording_reads_plainly(res: ExperimentResult, html: Path) -> None
     by = m.pivot(index="replication", columns="contract", values="failures_prevented")
     prevented = re.search(r"<tr><td>Failures prevented.*?</tr>", text, re.S)
     assert prevented is not None
-    share = f"{(by['flat_rate'] > by['break_fix']).mean():.0%}"
+    share = f"{(by['flat_rate'] > by['break_fix']).mean() * 100:.0f} %"
     assert re.findall(r'<td class="num">([^<]*)</td>', prevented[0])[-1] == share
     assert "Cost of downtime (staff time and revenue lost)" in text  # revenue_per_hour_down set
     assert "IT bills + staff time and revenue lost" in text
     table = text[text.index('id="comparison"') : text.index('id="claims"')]
     assert not re.search(r">-\d| -\d", table) and "−" in table  # one minus sign: −
+    shown = re.sub(r"<(style|svg)\b.*?</\1>", "", text, flags=re.S)  # CSS widths are not text
+    assert not re.search(r"\d%", shown), "percentages are written '40 %', as the intervals"
     assert "common random numbers" not in text
 
 

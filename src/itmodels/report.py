@@ -113,7 +113,7 @@ def _context(
         cells = [_fmt(comp.loc[m, k]) for k in ("mean_baseline", "mean_other", "mean")]
         ci = f"{_fmt(comp.loc[m, 'ci_low'])} to {_fmt(comp.loc[m, 'ci_high'])}"
         share = higher[m] if m in _MORE_IS_BETTER else comp.loc[m, "share_lower"]
-        shown = "n/a" if math.isnan(share) else f"{share:.0%}"
+        shown = "n/a" if math.isnan(share) else f"{share * 100:.0f} %"
         if m in _NEEDS_SLA:  # a contract without response targets cannot breach one
             has = [getattr(getattr(scn.contracts, c, None), "sla", None) is not None for c in pair]
             if not all(has):
@@ -231,7 +231,7 @@ def _value(name: str, value: Any, parse: set[Callable[..., Any]], currency: str)
     if isinstance(value, float) and (
         any(word in name for word in ("markup", "probability", "share", "cap", "loss"))
     ):
-        return f"{value:.0%}"
+        return f"{value * 100:.0f} %"
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
