@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
@@ -75,8 +74,8 @@ def _titles(ax: Axes, title: str, takeaway: str | None) -> None:
     lines = 0
     if takeaway:
         width = ax.bbox.width * 72 / ax.figure.dpi
-        keep = re.sub(r"(\d[kMB]?) ([A-Z]{3})\b", "\\1\u00a0\\2", takeaway)  # "12k GBP"
-        text = textwrap.fill(keep, max(40, int(width / 5.2)), break_on_hyphens=False)
+        # money comes as "CHF\u00a012k": textwrap breaks only at ASCII spaces, so it stays whole
+        text = textwrap.fill(takeaway, max(40, int(width / 5.2)), break_on_hyphens=False)
         lines = text.count("\n") + 1
         _note(ax, (0, 1), text.replace("\u00a0", " "), 0, 8, xycoords="axes fraction",
               va="bottom", fontsize=10, color="0.2", gid="takeaway")  # fmt: skip

@@ -25,7 +25,7 @@ from itmodels.contracts import make_contract
 from itmodels.decisions import FeeEstimate
 from itmodels.formatting import format_money
 from itmodels.result import ExperimentResult
-from itmodels.scenario import Branding, Scenario
+from itmodels.scenario import Branding, FlatRateTerms, Scenario
 from itmodels.units import HOURS_PER_YEAR, format_duration
 
 __all__ = ["CHARTS"]
@@ -225,17 +225,14 @@ def _fees(scn: Scenario) -> list[str]:
             text += f", after hours ×{bf.after_hours_multiplier:g}"
         out.append(text)
     if fr is not None:
-        parts = [
-            f"{format_money(v, cur)} per {what}"
-            for v, what in (
-                (fr.fee_per_device, "device"),
-                (fr.fee_per_user, "user"),
-                (fr.fee_per_server, "server"),
-            )
-            if v
-        ]
-        out.append(f"flat-rate {' + '.join(parts) or 'no fee'} a month")
+        out.append(f"flat-rate {' + '.join(_fee_words(fr, cur)) or 'no fee'} a month")
     return out
+
+
+def _fee_words(fr: FlatRateTerms, currency: str, sig: int | None = 3) -> list[str]:
+    """The flat-rate fees that are set, in words: ``["$65 per device", "$20 per user"]``."""
+    fees = ((fr.fee_per_device, "device"), (fr.fee_per_user, "user"), (fr.fee_per_server, "server"))
+    return [f"{format_money(v, currency, sig=sig)} per {what}" for v, what in fees if v]
 
 
 def _offer(scn: Scenario) -> tuple[str, str] | None:
@@ -244,15 +241,7 @@ def _offer(scn: Scenario) -> tuple[str, str] | None:
     if fr is None:
         return None
     cur = scn.currency
-    prices = [
-        f"{format_money(v, cur, sig=None)} per {what}"
-        for v, what in (
-            (fr.fee_per_device, "device"),
-            (fr.fee_per_user, "user"),
-            (fr.fee_per_server, "server"),
-        )
-        if v
-    ]
+    prices = _fee_words(fr, cur, sig=None)
     monthly = make_contract(scn, "flat_rate").monthly_fee()
     price = (
         f"Our offer: {' + '.join(prices) or 'no fee'} a month"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 from pydantic import Field, ValidationError, model_validator
@@ -307,21 +307,19 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         if self.check_event(yaml.AliasEvent):
             self._aliases += 1
             if self._aliases > MAX_ALIASES:
-                raise yaml.composer.ComposerError(
-                    None, None, f"more than {MAX_ALIASES} aliases (*name)",
-                    self.peek_event().start_mark,
-                )  # fmt: skip
+                self._refuse(f"more than {MAX_ALIASES} aliases (*name)")
             return super().compose_node(parent, index)
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
-                raise yaml.composer.ComposerError(
-                    None, None, f"nested more than {MAX_DEPTH} levels deep",
-                    self.peek_event().start_mark,
-                )  # fmt: skip
+                self._refuse(f"nested more than {MAX_DEPTH} levels deep")
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
+
+    def _refuse(self, problem: str) -> NoReturn:
+        """Stop composing with ``problem``, at the line of the next event."""
+        raise yaml.composer.ComposerError(None, None, problem, self.peek_event().start_mark)
 
     def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
         try:
