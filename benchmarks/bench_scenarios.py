@@ -12,7 +12,7 @@ import statistics
 import time
 
 import itmodels as itm
-from itmodels.shipped import shipped_names
+from itmodels.scenario.shipped import shipped_names
 
 
 def main() -> None:

@@ -17,7 +17,7 @@ import pandas as pd
 from scipy import stats
 
 import itmodels as itm
-from itmodels.units import HOURS_PER_MONTH
+from itmodels.scenario.units import HOURS_PER_MONTH
 
 __all__ = [
     "HOURS_PER_MONTH",

@@ -13,9 +13,9 @@ import itmodels as itm
 from itmodels.contracts import make_contract
 from itmodels.engine.draws import Streams
 from itmodels.engine.model import Model
-from itmodels.run import replication_seed
+from itmodels.experiments.run import replication_seed
 from itmodels.scenario import scenario_from_mapping
-from itmodels.scenario_size import MAX_EVENTS, TooManyEventsError, estimate_events
+from itmodels.scenario.size import MAX_EVENTS, TooManyEventsError, estimate_events
 
 INF, NAN = math.inf, math.nan
 

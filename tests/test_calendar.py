@@ -1,4 +1,4 @@
-"""Tests for itmodels.calendar."""
+"""Tests for itmodels.scenario.calendar."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from itmodels.calendar import BusinessHours
+from itmodels.scenario.calendar import BusinessHours
 
 WEEK = 168.0
 MON, TUE, WED, THU, FRI, SAT, SUN = (24.0 * d for d in range(7))

@@ -9,8 +9,8 @@ import pytest
 from scipy import stats
 
 import itmodels as itm
-from itmodels.chartdata import format_money
-from itmodels.claims import CLAIMS, correlation_ci
+from itmodels.charts.data import format_money
+from itmodels.experiments.claims import CLAIMS, correlation_ci
 
 
 @pytest.fixture(scope="module")

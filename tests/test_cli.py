@@ -17,8 +17,8 @@ import yaml
 import itmodels as itm
 from itmodels import cli
 from itmodels.cli import main, summary_text
-from itmodels.outputs import MANIFEST
-from itmodels.shipped import shipped_path
+from itmodels.reports.bundle import MANIFEST
+from itmodels.scenario.shipped import shipped_path
 
 BIN = Path(sys.executable).parent
 

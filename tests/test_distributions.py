@@ -1,4 +1,4 @@
-"""Tests for itmodels.distributions."""
+"""Tests for itmodels.scenario.distributions."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from pydantic import BaseModel, ValidationError
 from scipy import integrate, stats
 
-from itmodels.distributions import (
+from itmodels.scenario.distributions import (
     BaseDistribution,
     Constant,
     Distribution,
@@ -393,7 +393,7 @@ def test_lognormal_with_a_subnormal_sigma_draws_residual_lives() -> None:
     error under the test settings) when an aged device drew its residual life."""
     import numpy as np
 
-    from itmodels.distributions import Lognormal
+    from itmodels.scenario.distributions import Lognormal
 
     d = Lognormal(median="2d", sigma=2.225073858507203e-309)
     lives = d.residual_ppf(np.array([0.1, 0.5, 0.9]), 6e-8)

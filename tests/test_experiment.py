@@ -21,8 +21,8 @@ import pytest
 from scipy import stats
 
 import itmodels as itm
-from itmodels.experiment import local_pool
-from itmodels.metrics import METRICS
+from itmodels.experiments.experiment import local_pool
+from itmodels.experiments.metrics import METRICS
 
 
 @pytest.fixture(scope="module")
@@ -366,7 +366,7 @@ def _interrupt(proc: subprocess.Popen, err: Output, target: str) -> None:
 KILLED_PARENT = """
 import multiprocessing, sys, time
 import itmodels as itm
-from itmodels.experiment import local_pool
+from itmodels.experiments.experiment import local_pool
 scn = itm.load_scenario("small-office").override({"horizon": "1mo"})
 with local_pool(2) as pool:
     for f in [pool.submit(time.sleep, 0.3) for _ in range(4)]:

@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import itmodels as itm
-from itmodels.scenario_size import TooManyEventsError
+from itmodels.scenario.size import TooManyEventsError
 
 CPU_LIMIT = 60.0  # the event limit allows about 15 s per contract; a hang takes forever
 ROOT = Path(__file__).parent.parent

@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 import itmodels as itm
 from helpers import MON_FRI, NEVER, device, minimal, scenario
 from itmodels.contracts.break_fix import billed_hours
-from itmodels.ledger import CATEGORIES
-from itmodels.units import HOURS_PER_MONTH
+from itmodels.money.ledger import CATEGORIES
+from itmodels.scenario.units import HOURS_PER_MONTH
 
 CONTRACTS = ("break_fix", "flat_rate")
 PRIORITIES = ("P1", "P2", "P3", "P4")

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 import itmodels as itm
-from itmodels import outputs, report
-from itmodels.outputs import (
+from itmodels.reports import bundle as outputs
+from itmodels.reports import report
+from itmodels.reports.bundle import (
     MANIFEST,
     OutputFolderError,
     check_destination,
@@ -287,7 +288,7 @@ def test_a_crash_half_way_through_force_leaves_every_file_accounted_for(tmp_path
 _KILLED_WRITER = """
 import os, signal, sys
 from pathlib import Path
-from itmodels.outputs import write_folder
+from itmodels.reports.bundle import write_folder
 
 def fill(tmp: Path) -> None:
     (tmp / "metrics.csv").write_text("half", encoding="utf-8")

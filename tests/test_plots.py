@@ -17,10 +17,10 @@ from matplotlib.colors import to_hex
 from matplotlib.container import BarContainer
 
 import itmodels as itm
-from itmodels import chartdata as cd
-from itmodels import plots
-from itmodels.metrics import METRICS, MONTHLY_MONEY
-from itmodels.plots import CONTRACT_COLORS, PlotAccessor
+from itmodels.charts import data as cd
+from itmodels.charts import plots
+from itmodels.charts.plots import CONTRACT_COLORS, PlotAccessor
+from itmodels.experiments.metrics import METRICS, MONTHLY_MONEY
 
 REPS = 6
 

@@ -20,9 +20,10 @@ from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
 import itmodels as itm
-from itmodels import report, report_text
-from itmodels.formatting import currency_symbol, format_money
-from itmodels.result import ExperimentResult
+from itmodels.experiments.result import ExperimentResult
+from itmodels.money.formatting import currency_symbol, format_money
+from itmodels.reports import report
+from itmodels.reports import text as report_text
 from itmodels.scenario import Branding
 
 LONG = "Northern Lights Managed IT Services & Cloud Consulting Limited"  # 62 characters

@@ -17,9 +17,11 @@ from matplotlib.figure import Figure
 
 import conftest
 import itmodels as itm
-from itmodels import plots, report, report_text
-from itmodels.decisions import FeeEstimate
-from itmodels.result import ExperimentResult
+from itmodels.charts import plots
+from itmodels.experiments.decisions import FeeEstimate
+from itmodels.experiments.result import ExperimentResult
+from itmodels.reports import report
+from itmodels.reports import text as report_text
 from itmodels.scenario import Branding, Scenario
 
 SEED, REPS = 3, 6

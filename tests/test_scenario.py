@@ -9,9 +9,9 @@ import pytest
 import yaml
 
 import itmodels as itm
-from itmodels.calendar import BusinessHours
-from itmodels.distributions import Constant, Weibull
-from itmodels.shipped import shipped_dir, shipped_names
+from itmodels.scenario.calendar import BusinessHours
+from itmodels.scenario.distributions import Constant, Weibull
+from itmodels.scenario.shipped import shipped_dir, shipped_names
 
 SHIPPED = ("small-office", "professional-firm", "retail-shop")
 
@@ -446,7 +446,7 @@ def test_to_yaml_never_overwrites(tmp_path: Path) -> None:
     ],
 )  # fmt: skip
 def test_parse_assignment(text: str, key: str, value: object) -> None:
-    from itmodels.scenario_yaml import parse_assignment
+    from itmodels.scenario.yaml_io import parse_assignment
 
     assert parse_assignment(text) == (key, value)
 
@@ -465,7 +465,7 @@ def test_parse_assignment(text: str, key: str, value: object) -> None:
     ],
 )
 def test_parse_assignment_errors(text: str, words: str) -> None:
-    from itmodels.scenario_yaml import AssignmentError, parse_assignment
+    from itmodels.scenario.yaml_io import AssignmentError, parse_assignment
 
     with pytest.raises(AssignmentError, match=words):
         parse_assignment(text)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import itmodels as itm
-from itmodels.shipped import shipped_path
+from itmodels.scenario.shipped import shipped_path
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ROOT / "docs" / "sources.md"

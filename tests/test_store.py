@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 
 import itmodels as itm
-from itmodels.experiment import MONTHLY_VALUES
-from itmodels.metrics import METRICS
-from itmodels.store import ChunkStore, DamagedChunkWarning, StoreError, StoreInUseError
+from itmodels.experiments.experiment import MONTHLY_VALUES
+from itmodels.experiments.metrics import METRICS
+from itmodels.experiments.store import ChunkStore, DamagedChunkWarning, StoreError, StoreInUseError
 
 REPS = 24
 SCRIPT = """

@@ -1,4 +1,4 @@
-"""Tests for itmodels.units."""
+"""Tests for itmodels.scenario.units."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from itmodels.units import (
+from itmodels.scenario.units import (
     HOURS_PER_DAY,
     HOURS_PER_MONTH,
     HOURS_PER_WEEK,

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from itmodels.claims import claims
-from itmodels.decisions import (
+from itmodels.experiments.claims import claims
+from itmodels.experiments.decisions import (
     FeeEstimate,
     break_even_fee,
     sensitivity,
     sweep,
     target_margin_fee,
 )
-from itmodels.experiment import run_experiment
-from itmodels.result import ExperimentResult
-from itmodels.run import Run, simulate
+from itmodels.experiments.experiment import run_experiment
+from itmodels.experiments.result import ExperimentResult
+from itmodels.experiments.run import Run, simulate
 from itmodels.scenario import Scenario, ScenarioError, load_scenario
-from itmodels.scenario_size import TooManyEventsError
-from itmodels.shipped import shipped_names as scenario_names
+from itmodels.scenario.shipped import shipped_names as scenario_names
+from itmodels.scenario.size import TooManyEventsError
+from itmodels.version import __version__ as __version__
 
 __all__ = [
     "ExperimentResult",
@@ -35,13 +36,13 @@ __all__ = [
     "target_margin_fee",
 ]
 
-__version__ = "0.1.0"
-
 
 def __getattr__(name: str) -> object:
     """``itm.plots`` and ``itm.report`` are imported on first use (they load matplotlib)."""
     if name in ("plots", "report"):
         import importlib
 
-        return importlib.import_module(f"itmodels.{name}")
+        return importlib.import_module(
+            {"plots": "itmodels.charts.plots", "report": "itmodels.reports.report"}[name]
+        )
     raise AttributeError(f"module 'itmodels' has no attribute {name!r}")

@@ -3,7 +3,7 @@
 ``compare`` runs both contracts on a scenario (the shipped default when none is named),
 prints a summary table and writes the tables, charts, a one-page proposal sheet and an
 HTML report into one folder, all at once (a crash leaves no folder that looks complete;
-:mod:`itmodels.outputs` holds the rules that keep every file the user wrote).  Everything
+:mod:`itmodels.reports.bundle` holds the rules that keep every file the user wrote).  Everything
 that can be checked (scenario, ``--set`` changes, branding, the output folder) is checked
 before the simulation starts.  Bad input gets one message naming the file and key path,
 exit status 2, no traceback.
@@ -24,16 +24,16 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from itmodels import __version__
-from itmodels.decisions import FeeEstimate, Per, break_even_fee
-from itmodels.experiment import local_pool, run_experiment
-from itmodels.formatting import format_money
-from itmodels.outputs import Destination, check_destination, safe_folder_name
-from itmodels.result import ExperimentResult
+from itmodels.experiments.decisions import FeeEstimate, Per, break_even_fee
+from itmodels.experiments.experiment import local_pool, run_experiment
+from itmodels.experiments.result import ExperimentResult
+from itmodels.money.formatting import format_money
+from itmodels.reports.bundle import Destination, check_destination, safe_folder_name
 from itmodels.scenario import Branding, Scenario, ScenarioError, load_scenario
-from itmodels.scenario_size import check_size, event_limit
-from itmodels.scenario_yaml import parse_assignment
-from itmodels.shipped import DEFAULT_SCENARIO, shipped_names, shipped_path
+from itmodels.scenario.shipped import DEFAULT_SCENARIO, shipped_names, shipped_path
+from itmodels.scenario.size import check_size, event_limit
+from itmodels.scenario.yaml_io import parse_assignment
+from itmodels.version import __version__
 
 __all__ = ["main"]
 
@@ -260,7 +260,7 @@ def _scenario(args: argparse.Namespace, default: str | None = DEFAULT_SCENARIO) 
 
 
 def _destination(scn: Scenario, args: argparse.Namespace) -> Destination:
-    from itmodels.report import bundle_files
+    from itmodels.reports.report import bundle_files
 
     out = args.out or Path("itmodels-out") / safe_folder_name(scn.name)
     return check_destination(out, force=args.force, planned=bundle_files(), force_hint="--force")
@@ -289,7 +289,7 @@ def _compare(args: argparse.Namespace) -> None:
     per = _fee_basis(scn)
     fee = break_even_fee(scn, per=per, result=res) if per is not None else None
     _say(summary_text(res, fee))
-    from itmodels.report import write_bundle
+    from itmodels.reports.report import write_bundle
 
     written = write_bundle(res, dest.path, branding=branding, break_even=fee, force=args.force)
     _say(f"\nWrote {len(written)} files to {dest.path}/: for the prospect proposal.pdf and"

@@ -13,8 +13,8 @@ from __future__ import annotations
 from itmodels.engine.draws import exp1, ppf_or_zero
 from itmodels.engine.model import Job, Model, Proc
 from itmodels.scenario import IncidentStream, Neglect
-from itmodels.sections import Priority
-from itmodels.units import HOURS_PER_MONTH
+from itmodels.scenario.sections import Priority
+from itmodels.scenario.units import HOURS_PER_MONTH
 
 __all__ = ["neglect_multiplier", "start"]
 

@@ -16,7 +16,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
-from itmodels.ledger import Ledger
+from itmodels.money.ledger import Ledger
 
 __all__ = [
     "INCIDENT_COLUMNS",

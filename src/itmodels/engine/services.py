@@ -9,7 +9,7 @@ import math
 from itmodels.engine.draws import exp1
 from itmodels.engine.model import MAINTENANCE_LEVEL, PRIORITY_LEVEL, Model, Proc
 from itmodels.scenario import MaintenanceTask
-from itmodels.units import HOURS_PER_MONTH
+from itmodels.scenario.units import HOURS_PER_MONTH
 
 __all__ = ["months", "settle", "start"]
 

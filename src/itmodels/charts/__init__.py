@@ -1,0 +1,1 @@
+"""Charts: the numbers behind each chart, its takeaway sentence, the house style and the plots."""

@@ -1,0 +1,195 @@
+"""Charts for decisions: the sensitivity tornado and the break-even map over a sweep.
+
+Both take the tables of :func:`itmodels.sensitivity` and :func:`itmodels.sweep`; the
+conventions are those of :mod:`itmodels.charts.plots`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib import rcParams
+from matplotlib.axes import Axes
+from matplotlib.colors import LinearSegmentedColormap, Normalize
+from matplotlib.transforms import ScaledTranslation
+
+from itmodels.charts import data as cd
+from itmodels.charts import takeaways as tk
+from itmodels.charts.style import (
+    _HIGH,
+    _LOW,
+    CONTRACT_COLORS,
+    _ink,
+    _money_axis,
+    _new_axes,
+    _note,
+    _style,
+    _titles,
+)
+
+__all__ = ["break_even_map", "tornado"]
+
+
+def _below_xlabel(ax: Axes) -> float:
+    """Points from the bottom of ``ax`` to just below its x-axis label.
+
+    Tick length and pad, the tick labels, the label pad and the label's lines.
+    """
+    ticks = ax.xaxis.get_major_ticks()
+    tick_text = max((float(t.label1.get_fontsize()) for t in ticks), default=10.0)
+    lines = ax.get_xlabel().count("\n") + 1
+    label = 1.25 * float(ax.xaxis.label.get_fontsize()) * lines
+    length, pad = float(rcParams["xtick.major.size"]), float(rcParams["xtick.major.pad"])
+    return length + pad + 1.25 * tick_text + float(ax.xaxis.labelpad or 0.0) + label + 6
+
+
+# ---------------------------------------------------------------------------- decision charts
+def tornado(
+    table: pd.DataFrame, *, ax: Axes | None = None, currency: str = "USD",
+    title: str | None = None, xlabel: str | None = None,
+) -> Axes:  # fmt: skip
+    """Which parameters move the result most: a tornado of :func:`itmodels.sensitivity`.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Output of :func:`itmodels.sensitivity` (``param``, ``base_value``, ``low_value``,
+        ``high_value``, ``base``, ``low``, ``high``, ``effect``).
+    ax : Axes, optional
+        Where to draw; a new figure if not given.
+    currency : str
+        Currency of the money on the chart (the scenario's ``currency``).
+    title : str, optional
+        Title; by default "What moves the result most".
+    xlabel : str, optional
+        What the result is.  By default the table is taken to be the paired difference
+        flat-rate − break-fix of the client's total cost (the default of ``sensitivity``),
+        and the sides are labelled with the contract they favour.
+
+    Returns
+    -------
+    Axes
+        Two bar containers (parameter lowered, raised), one bar per parameter, largest
+        effect on top; each bar end labelled with the parameter value.
+
+    Examples
+    --------
+    >>> table = itm.sensitivity(scn, ["client.users"], replications=10)  # doctest: +SKIP
+    >>> ax = itm.plots.tornado(table, currency=scn.currency)  # doctest: +SKIP
+    """
+    ax = ax if ax is not None else _new_axes((9.0, 2.2 + 0.5 * max(len(table), 2)))
+    t = table.reindex(table["effect"].abs().sort_values(ascending=False).index)
+    n, y = len(t), np.arange(len(t))[::-1]
+    base = float(t["base"].iloc[0]) if n else 0.0
+    ratio = (1 - t["low_value"] / t["base_value"].where(t["base_value"] != 0)).median()
+    pct = f"{cd.percent_text(ratio)} " if np.isfinite(ratio) and ratio > 0 else ""
+    for side, color, word in (("low", _LOW, "lower"), ("high", _HIGH, "higher")):
+        ax.barh(y, t[side] - base, 0.6, left=base, color=color, label=f"Parameter {pct}{word}")
+    for yi, (_, row) in zip(y, t.iterrows(), strict=True):
+        ends = [(row["low"], row["low_value"], False), (row["high"], row["high_value"], True)]
+        if row["low_value"] == row["high_value"]:
+            ends = [(base, row["base_value"], True)]
+        for end, value, up in ends:
+            right = end > base or (end == base and up)
+            text = cd.param_value_text(row["param"], value, currency)
+            if len(ends) == 1:
+                text += " (unchanged after rounding)"
+            _note(ax, (end, yi), text, 4 if right else -4, ha="left" if right else "right")
+    ax.axvline(base, color="black", lw=1.2)
+    _note(ax, (base, n - 0.35), f"Base case {cd.format_money(base, currency)}", 3)
+    ax.set_yticks(y, [cd.param_label(p) for p in t["param"]])
+    values = np.r_[t["low"], t["high"], base]
+    span = float(np.ptp(values)) or max(abs(base), 1.0)
+    ax.set_xlim(values.min() - 0.18 * span, values.max() + 0.18 * span)
+    ax.set_ylim(-0.6, n + 0.1)
+    _money_axis(ax.xaxis, currency)
+    unit = cd.currency_unit(currency)
+    ax.set_xlabel(xlabel or f"Flat-rate minus break-fix: total cost to the client ({unit})")
+    _style(ax, grid="x")
+    # under the axis label, whatever the height of the axes: offset in points, not axes units
+    below = ScaledTranslation(0, -_below_xlabel(ax) / 72, ax.figure.dpi_scale_trans)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0), bbox_transform=ax.transAxes + below,
+              frameon=False, ncols=2, borderaxespad=0)  # fmt: skip
+    if xlabel is None:
+        for xpos, text, c in ((0, "← favours flat-rate", "flat_rate"),
+                              (1, "favours break-fix →", "break_fix")):  # fmt: skip
+            _note(ax, (xpos, 0.01), text, xycoords="axes fraction", ha="right" if xpos else "left",
+                  va="bottom", color=CONTRACT_COLORS[c])  # fmt: skip
+    takeaway = tk.tornado_takeaway(t, currency, difference=xlabel is None)
+    _titles(ax, title or "What moves the result most", takeaway)
+    return ax
+
+
+def break_even_map(
+    table: pd.DataFrame, *, x: str, y: str, ax: Axes | None = None,
+    metric: str = "client_total_cost", currency: str = "USD",
+) -> Axes:  # fmt: skip
+    """Which contract is cheaper across a two-parameter sweep, with the break-even line.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Output of :func:`itmodels.sweep` over the keys ``x`` and ``y``, both contracts.
+    x, y : str
+        The swept keys on the horizontal and vertical axes.
+    ax : Axes, optional
+        Where to draw; a new figure if not given.
+    metric : str
+        The metric compared (default the client's total cost).
+    currency : str
+        Currency of the money on the chart.
+
+    Returns
+    -------
+    Axes
+        A heatmap of the mean paired difference flat-rate − break-fix at each grid point
+        (blue: flat-rate lower, vermillion: break-fix lower) with the value in each cell,
+        a colour bar, and the zero contour (the break-even line) when the sign changes.
+
+    Examples
+    --------
+    >>> grid = {"contracts.flat_rate.fee_per_device": [40, 80], "client.users": [5, 20]}
+    >>> table = itm.sweep(scn, grid, replications=10)  # doctest: +SKIP
+    >>> ax = itm.plots.break_even_map(table, x="contracts.flat_rate.fee_per_device",
+    ...                               y="client.users")  # doctest: +SKIP
+    """
+    ax = ax if ax is not None else _new_axes((8.5, 5.5))
+    grid = cd.paired_grid(table, x, y, metric)
+    z = np.ma.masked_invalid(grid.to_numpy(dtype=float))
+    lim = float(np.abs(z).max()) if z.count() else 0.0
+    colors = [CONTRACT_COLORS["flat_rate"], "white", CONTRACT_COLORS["break_fix"]]
+    cmap = LinearSegmentedColormap.from_list("flat_vs_break", colors)
+    norm = Normalize(-(lim or 1.0), lim or 1.0)
+    ny, nx = grid.shape
+    mesh = ax.pcolormesh(np.arange(nx + 1) - 0.5, np.arange(ny + 1) - 0.5, z, cmap=cmap, norm=norm)
+    money = metric.endswith(("cost", "revenue", "margin"))
+    unit = cd.currency_unit(currency)
+    if nx * ny <= 80:
+        for (i, j), v in np.ndenumerate(z.filled(np.nan)):
+            if np.isfinite(v):
+                text = cd.format_money(v, currency) if money else cd.number_text(v)
+                _note(ax, (j, i), text, ha="center", color=_ink(cmap(norm(v))))
+    if nx >= 2 and ny >= 2 and z.count() and z.min() < 0 < z.max():
+        ax.contour(np.arange(nx), np.arange(ny), z, levels=[0], colors="black", linewidths=2.5)
+    ax.set_xticks(range(nx), [cd.param_value_text(x, v, currency) for v in grid.columns])
+    ax.set_yticks(range(ny), [cd.param_value_text(y, v, currency) for v in grid.index])
+    ax.set_xlabel(cd.param_label(x) + (f" ({unit})" if cd.is_money_key(x) else ""))
+    ax.set_ylabel(cd.param_label(y) + (f" ({unit})" if cd.is_money_key(y) else ""))
+    cheaper = metric.endswith("cost")
+    bar = ax.figure.colorbar(mesh, ax=ax, fraction=0.05, pad=0.03)
+    if money:
+        _money_axis(bar.ax.yaxis, currency)
+    what = f"Flat-rate minus break-fix: {cd.metric_label(metric)}"
+    bar.set_label(what + (f" ({unit})" if money else ""))
+    words = ("flat-rate\ncheaper", "break-fix\ncheaper")
+    if not cheaper:
+        words = ("lower under\nflat-rate", "lower under\nbreak-fix")
+    for yb, va, word, c in ((-0.02, "top", words[0], "flat_rate"),
+                            (1.02, "bottom", words[1], "break_fix")):  # fmt: skip
+        _note(bar.ax, (0.5, yb), word, xycoords="axes fraction", ha="center", va=va,
+              color=CONTRACT_COLORS[c])  # fmt: skip
+    title = "Which contract costs the client less"
+    if not cheaper:
+        title = f"Flat-rate versus break-fix: {cd.metric_label(metric)}"
+    _titles(ax, title, tk.map_takeaway(grid, cheaper))
+    return ax

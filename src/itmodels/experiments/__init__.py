@@ -1,0 +1,1 @@
+"""Experiments: one run, many replications, their store, results, analysis, decisions and claims."""

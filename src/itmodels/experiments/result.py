@@ -1,0 +1,207 @@
+"""The result of an experiment: tidy DataFrames and the statistics over them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from itmodels.experiments.analysis import budget_table, paired_table, summary_table, unpaired_table
+from itmodels.experiments.metrics import METRICS
+from itmodels.experiments.store import FORMAT_VERSION, write_dir_atomically
+from itmodels.scenario import Scenario, scenario_from_mapping
+
+if TYPE_CHECKING:
+    from itmodels.charts.plots import PlotAccessor
+
+__all__ = ["ExperimentResult"]
+
+
+class ExperimentResult:
+    """Replications of every contract of one scenario, on common random numbers.
+
+    Attributes
+    ----------
+    scenario : Scenario
+    seed : int
+    contracts : tuple of str
+    metrics : DataFrame
+        Columns ``contract``, ``replication``, then one per metric; sorted by contract,
+        then replication.
+    monthly : DataFrame
+        Columns ``contract``, ``replication``, ``month``, then money per month (``fee``,
+        ``labour``, ``trip``, ``parts``, ``hardware``, ``sla_credit``, ``client_cash``,
+        ``provider_revenue``, ``provider_cost``) and ``downtime_cost``.
+    runs : dict or None
+        With ``keep_runs=True``: ``{(contract, replication): {"incidents": df, "ledger": df}}``.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: int,
+        contracts: Sequence[str],
+        metrics: pd.DataFrame,
+        monthly: pd.DataFrame,
+        runs: dict[tuple[str, int], dict[str, pd.DataFrame]] | None = None,
+    ) -> None:
+        self.scenario = scenario
+        self.seed = seed
+        self.contracts = tuple(contracts)
+        self.metrics = metrics
+        self.monthly = monthly
+        self.runs = runs
+
+    @classmethod
+    def from_frames(
+        cls,
+        scenario: Scenario,
+        seed: int,
+        contracts: Sequence[str],
+        metrics: pd.DataFrame,
+        monthly: pd.DataFrame,
+        runs: dict[tuple[str, int], dict[str, pd.DataFrame]] | None = None,
+    ) -> ExperimentResult:
+        """Build a result, sorting rows into their documented order."""
+        metrics = metrics.sort_values(["contract", "replication"], ignore_index=True)
+        monthly = monthly.sort_values(["contract", "replication", "month"], ignore_index=True)
+        kind = pd.CategoricalDtype(sorted(set(contracts)))
+        for frame in (metrics, monthly):
+            frame["contract"] = frame["contract"].astype(kind)
+            frame["replication"] = frame["replication"].astype("int64")
+        monthly["month"] = monthly["month"].astype("int64")
+        return cls(scenario, seed, contracts, metrics, monthly, runs)
+
+    @property
+    def replications(self) -> int:
+        """Replications per contract."""
+        return int(self.metrics["replication"].nunique())
+
+    # ------------------------------------------------------------------ statistics
+    def summary(self, level: float = 0.95) -> pd.DataFrame:
+        """Per contract and metric: mean, std, t-interval, P5/P50/P95 (see ``summary_table``)."""
+        return summary_table(self.metrics, level)
+
+    def _other(self, baseline: str, other: str | None) -> str:
+        for name in (baseline, other):
+            if name is not None and name not in self.contracts:
+                raise ValueError(
+                    f"no replications of contract {name!r}; this result has {list(self.contracts)}"
+                )
+        if other is not None:
+            return other
+        rest = [c for c in self.contracts if c != baseline]
+        if len(rest) != 1:
+            raise ValueError(f"name the contract to compare with {baseline!r}: other=one of {rest}")
+        return rest[0]
+
+    def compare(
+        self,
+        baseline: str = "break_fix",
+        other: str | None = None,
+        *,
+        level: float = 0.95,
+        paired: bool = True,
+    ) -> pd.DataFrame:
+        """Differences ``other - baseline`` per metric with confidence intervals.
+
+        Parameters
+        ----------
+        baseline : str
+            The contract subtracted (default ``"break_fix"``).
+        other : str, optional
+            The other contract (default: the only other one).
+        level : float
+            Confidence level.
+        paired : bool
+            Pair replications (common random numbers; default) or use Welch intervals.
+
+        Returns
+        -------
+        DataFrame
+            Index: metric names.  Columns ``mean``, ``ci_low``, ``ci_high`` of the difference;
+            paired tables also have ``std``, ``n``, ``share_lower`` (share of replications in
+            which ``other`` is lower: for cost metrics, cheaper), ``mean_baseline`` and
+            ``mean_other``.
+        """
+        other = self._other(baseline, other)
+        table = paired_table if paired else unpaired_table
+        return table(self.metrics, baseline, other, level)
+
+    def budget(self, column: str = "client_cash") -> pd.DataFrame:
+        """Budget predictability per contract: spread of monthly spend (``budget_table``)."""
+        return budget_table(self.monthly, column)
+
+    @property
+    def plot(self) -> PlotAccessor:
+        """The standard charts: ``res.plot.cumulative_cost()``, ``.monthly_spend()``,
+        ``.cost_breakdown()``, ``.downtime()`` (Axes) and ``.provider_view()`` (Figure)."""
+        from itmodels.charts.plots import (
+            PlotAccessor,  # matplotlib loads on first use, not on import
+        )
+
+        return PlotAccessor(self)
+
+    # ------------------------------------------------------------------ files
+    def to_parquet(self, path: str | Path, *, overwrite: bool = False) -> Path:
+        """Write the result to a folder (metrics, monthly, meta), atomically.
+
+        The folder is filled under a temporary name and renamed into place, so a crash
+        never leaves a folder that looks complete.
+
+        Returns
+        -------
+        pathlib.Path
+            The folder written.
+        """
+        path = Path(path)
+        meta = {
+            "format": FORMAT_VERSION,
+            "seed": self.seed,
+            "contracts": list(self.contracts),
+            "scenario": self.scenario.model_dump(mode="json", exclude_none=True),
+            "source": self.scenario.source,
+        }
+
+        def fill(tmp: Path) -> None:
+            self.metrics.to_parquet(tmp / "metrics.parquet", index=False)
+            self.monthly.to_parquet(tmp / "monthly.parquet", index=False)
+            (tmp / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+
+        write_dir_atomically(path, fill, overwrite)
+        return path
+
+    @classmethod
+    def read_parquet(cls, path: str | Path) -> ExperimentResult:
+        """Read a result written by :meth:`to_parquet`.
+
+        Raises
+        ------
+        FileNotFoundError
+            If the folder or one of its files is missing.
+        """
+        path = Path(path)
+        for name in ("meta.json", "metrics.parquet", "monthly.parquet"):
+            if not (path / name).is_file():
+                raise FileNotFoundError(f"{path}: not a saved experiment result (no {name})")
+        meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
+        scenario = scenario_from_mapping(meta["scenario"], source=meta.get("source", str(path)))
+        return cls.from_frames(
+            scenario,
+            meta["seed"],
+            meta["contracts"],
+            pd.read_parquet(path / "metrics.parquet"),
+            pd.read_parquet(path / "monthly.parquet"),
+        )
+
+    def __repr__(self) -> str:
+        means = self.metrics.groupby("contract", observed=True)["client_total_cost"].mean()
+        parts = ", ".join(f"{c}: {v:,.0f}" for c, v in means.items())
+        return (
+            f"<ExperimentResult {self.scenario.name!r}: {self.replications} replications x"
+            f" {len(self.contracts)} contracts, seed {self.seed}; mean client_total_cost"
+            f" {parts} {self.scenario.currency}; {len(METRICS)} metrics>"
+        )

@@ -1,0 +1,356 @@
+"""The one-page proposal sheet (PDF) for a prospect, drawn with matplotlib.
+
+The break-even fee is shown only when the caller passes one (see
+:func:`itmodels.break_even_fee`).  The file is
+written atomically (:mod:`itmodels.experiments.store`).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+import matplotlib as mpl
+import matplotlib.image as mpimg
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import RendererAgg
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.lines import Line2D
+from matplotlib.patches import Rectangle
+
+from itmodels.charts import data as cd
+from itmodels.charts import plots
+from itmodels.experiments.decisions import FeeEstimate
+from itmodels.experiments.result import ExperimentResult
+from itmodels.experiments.store import atomic_write
+from itmodels.reports.text import (
+    _PAPER,
+    _assumptions,
+    _break_even_text,
+    _date_text,
+    _key_rows,
+    _lost,
+    _Names,
+    _names,
+    _offer,
+    _pair,
+    _takeaway,
+)
+from itmodels.scenario import Branding
+
+__all__ = ["proposal_pdf"]
+
+
+# ---------------------------------------------------------------------------- measured text
+_MARGIN = 0.55  # inches left and right
+_LEAD = 1.28  # line height as a multiple of the font size
+
+
+_DPI = 720  # fine enough that hinting hardly changes a width
+_SLACK = 0.94  # room for rasterisers that hint text wider (up to 5 % at 150 dpi)
+
+
+@cache
+def _renderer() -> RendererAgg:
+    """A fine renderer to measure text with (never drawn on)."""
+    return RendererAgg(10, 10, _DPI)
+
+
+def _width(text: str, size: float, weight: str = "normal") -> float:
+    """The width of one line of text in inches, as matplotlib will draw it."""
+    font = FontProperties(size=size, weight=weight)
+    w, _, _ = _renderer().get_text_width_height_descent(text, font, ismath=False)
+    return float(w) / _DPI
+
+
+def _wrap(text: str, size: float, width: float, weight: str = "normal") -> list[str]:
+    """Lines of ``text`` no wider than ``width`` inches (a word too long is cut by letters)."""
+    width *= _SLACK
+    lines: list[str] = []
+    for para in text.split("\n"):
+        line = ""
+        for word in filter(None, para.split(" ")):  # a no-break space holds
+            trial = f"{line} {word}" if line else word
+            if _width(trial, size, weight) <= width:
+                line = trial
+                continue
+            if line:
+                lines.append(line)
+            while _width(word, size, weight) > width and len(word) > 1:
+                cut = max(
+                    k
+                    for k in range(1, len(word) + 1)
+                    if _width(word[:k], size, weight) <= width or k == 1
+                )
+                lines.append(word[:cut])
+                word = word[cut:]
+            line = word
+        lines.append(line)
+    return lines
+
+
+class _Sheet:
+    """Draws text on the page top-down from a cursor, everything measured in inches."""
+
+    def __init__(self, fig: Figure, width: float, height: float) -> None:
+        self.fig, self.width, self.height = fig, width, height
+        self.y = 0.0  # inches from the top of the page
+        self.inner = width - 2 * _MARGIN
+
+    def text(self, x: float, y: float, lines: list[str], size: float, gid: str, **kw: Any) -> float:
+        """Draw ``lines`` with their top at ``y`` inches; return the height used."""
+        self.fig.text(
+            x,
+            self.height - y,
+            "\n".join(lines),
+            fontsize=size,
+            va="top",
+            linespacing=_LEAD * 0.95,
+            transform=self.fig.dpi_scale_trans,
+            gid=gid,
+            **kw,
+        )
+        return len(lines) * size * _LEAD / 72
+
+    def block(
+        self,
+        text: str,
+        size: float,
+        gid: str,
+        *,
+        x: float = _MARGIN,
+        width: float | None = None,
+        gap: float = 0.1,
+        weight: str = "normal",
+        max_lines: int | None = None,
+        **kw: Any,
+    ) -> None:
+        """A wrapped paragraph at the cursor; the cursor moves below it."""
+        width = self.inner - (x - _MARGIN) if width is None else width
+        lines = _wrap(text, size, width, weight)
+        if max_lines is not None and len(lines) > max_lines:
+            lines = lines[:max_lines]
+            while lines[-1] and _width(lines[-1] + " …", size, weight) > width * _SLACK:
+                lines[-1] = lines[-1][:-1]
+            lines[-1] += " …"
+        self.y += self.text(x, self.y, lines, size, gid, fontweight=weight, **kw) + gap
+
+    def rect(self, x: float, y: float, w: float, h: float, color: str) -> None:
+        self.fig.add_artist(
+            Rectangle(
+                (x, self.height - y - h),
+                w,
+                h,
+                color=color,
+                lw=0,
+                transform=self.fig.dpi_scale_trans,
+            )
+        )
+
+
+# ---------------------------------------------------------------------------- proposal sheet
+def _proposal_figure(
+    res: ExperimentResult,
+    names: _Names,
+    break_even: FeeEstimate | None,
+    paper: str | None = None,
+) -> Figure:
+    with mpl.rc_context({"text.parse_math": False}):
+        return _draw_proposal(res, names, break_even, paper or names.paper)
+
+
+def _logo(sheet: _Sheet, path: str, top: float) -> tuple[float, float]:
+    """The logo at the top right, at most 1.9 x 0.8 inches; its (width, height) in inches."""
+    image = mpimg.imread(path)
+    h_px, w_px = image.shape[:2]
+    scale = min(1.9 / w_px, 0.8 / h_px)
+    w, h = w_px * scale, h_px * scale
+    x = sheet.width - _MARGIN - w
+    ax = sheet.fig.add_axes(
+        (x / sheet.width, 1 - (top + h) / sheet.height, w / sheet.width, h / sheet.height),
+        gid="logo",
+    )
+    ax.imshow(image, interpolation="antialiased")
+    ax.set_axis_off()
+    return w, h
+
+
+def _key_table(sheet: _Sheet, res: ExperimentResult, pair: tuple[str, str]) -> None:
+    """Label column, then one column per contract; widths measured from the cells."""
+    rows = _key_rows(res, pair)
+    value_size, range_size, label_size = 12.0, 8.0, 10.0
+    need = max(
+        max(_width(c[2 * k], value_size, "bold"), _width(c[2 * k + 1], range_size))
+        for _, c in rows
+        for k in range(2)
+    )
+    col = min(need / _SLACK + 0.25, (sheet.inner - 1.8) / 2)
+    xs = (_MARGIN, sheet.width - _MARGIN - 2 * col + 0.1, sheet.width - _MARGIN - col + 0.1)
+    label_w = xs[1] - xs[0] - 0.2
+    colors = plots.contract_colors(list(pair))
+    for x, c in zip(xs[1:], pair, strict=True):
+        sheet.text(
+            x, sheet.y, [cd.display_name(c)], 12, "contract", fontweight="bold", color=colors[c]
+        )
+    sheet.y += 12 * _LEAD / 72 + 0.04
+    sheet.fig.add_artist(
+        Line2D(
+            [_MARGIN, sheet.width - _MARGIN],
+            [sheet.height - sheet.y] * 2,
+            color="0.75",
+            lw=0.8,
+            transform=sheet.fig.dpi_scale_trans,
+        )
+    )
+    sheet.y += 0.08
+    for label, cells in rows:
+        used = sheet.text(xs[0], sheet.y, _wrap(label, label_size, label_w), label_size, "label")
+        for k, x in enumerate(xs[1:]):
+            width = col - 0.15
+            h = sheet.text(
+                x,
+                sheet.y,
+                _wrap(cells[2 * k], value_size, width, "bold"),
+                value_size,
+                "value",
+                fontweight="bold",
+            )
+            h += sheet.text(
+                x,
+                sheet.y + h,
+                _wrap(cells[2 * k + 1], range_size, width),
+                range_size,
+                "range",
+                color="0.35",
+            )
+            used = max(used, h)
+        sheet.y += used + 0.08
+
+
+def _draw_proposal(
+    res: ExperimentResult, names: _Names, break_even: FeeEstimate | None, paper: str
+) -> Figure:
+    scn, pair = res.scenario, _pair(res)
+    width, height = _PAPER[paper]
+    fig = Figure(figsize=(width, height), layout="constrained")
+    sheet = _Sheet(fig, width, height)
+    sheet.rect(0, 0, width, 0.28, names.accent)
+    sheet.y = 0.5
+    logo_w, logo_h = _logo(sheet, names.logo, sheet.y) if names.logo else (0.0, 0.0)
+    logo_bottom = sheet.y + logo_h
+    beside = sheet.inner - (logo_w + 0.25 if logo_w else 0.0)
+    title = f"IT support for {names.prospect}"
+    size = next((z for z in (19, 17, 15) if len(_wrap(title, z, beside, "bold")) <= 2), 15)
+    sheet.block(title, size, "title", width=beside, weight="bold", max_lines=3, gap=0.06)
+    sheet.block(
+        f"Break-fix or flat-rate? Prepared by {names.provider}",
+        11,
+        "provider",
+        width=beside,
+        color="0.3",
+        gap=0.04,
+    )
+    meta = _date_text(names.date) if names.date else ""
+    if names.contact:
+        meta = f"{meta}  ·  {names.contact}" if meta else names.contact
+    if meta:
+        sheet.block(meta, 9.5, "contact", width=beside, color="0.3", gap=0.04)
+    sheet.y = max(sheet.y, logo_bottom) + 0.14
+    top = sheet.y
+    sheet.block(_takeaway(res, pair), 11.5, "takeaway", x=_MARGIN + 0.2, weight="bold", gap=0.0)
+    sheet.rect(_MARGIN, top, 0.06, sheet.y - top, names.accent)
+    sheet.y += 0.2
+    _key_table(sheet, res, pair)
+    offer = _offer(scn)
+    if offer is not None:
+        sheet.y += 0.04
+        price, includes = offer
+        sheet.block(price, 10, "offer", weight="bold", gap=0.02)
+        sheet.block(includes, 9, "includes", gap=0.06)
+    if break_even is not None:
+        text = _break_even_text(break_even, scn.currency, _lost(scn))
+        sheet.block(text, 9, "break-even", gap=0.06)
+    head = sheet.y + 0.05
+    foot_lines = _wrap(_assumptions(res, names.disclaimer), 7, sheet.inner)
+    foot = len(foot_lines) * 7 * _LEAD / 72 + 0.35
+    sheet.text(_MARGIN, height - foot + 0.12, foot_lines, 7, "assumptions", color="0.3")
+    rest = height - head - foot
+    subs: Any = fig.subfigures(4, 1, height_ratios=[head, rest / 2, rest / 2, foot], hspace=0)
+    cum, parts = subs[1], subs[2]
+    engine: Any = fig.get_layout_engine()
+    engine.set(h_pad=0.06, w_pad=_MARGIN - 0.1)
+    for draw, sub in ((plots.cumulative_cost, cum), (plots.cost_breakdown, parts)):
+        _fit_ylabel(draw(res, ax=sub.add_subplot()), 0.55 * rest / 2)
+    return fig
+
+
+def _fit_ylabel(ax: Axes, height: float) -> None:
+    """Wrap an axis label taller than ``height`` inches, so it stays beside its own chart."""
+    label = ax.yaxis.label
+    size = float(label.get_fontsize())
+    text = label.get_text()
+    if text and _width(text, size) > height:
+        ax.set_ylabel("\n".join(_wrap(text, size, height)))
+
+
+def proposal_pdf(
+    res: ExperimentResult,
+    path: str | Path,
+    *,
+    branding: Branding | None = None,
+    break_even: FeeEstimate | None = None,
+    paper: Literal["a4", "letter"] | None = None,
+) -> Path:
+    """Write the one-page proposal sheet (PDF) for the prospect.
+
+    The page holds the prospect's and provider's names under an accent-coloured bar, a
+    one-line takeaway (which contract costs the client less per year, by how much, with a
+    95 % confidence interval; break-fix when break-fix is cheaper), the expected cost per
+    year under each contract with the 5th-95th percentile range over the simulated futures
+    (total and IT bills only), the staff hours lost per year, the break-even fee when given,
+    the cumulative cost and cost breakdown charts, and a footnote of the key assumptions.
+
+    Parameters
+    ----------
+    res : ExperimentResult
+        An experiment with two contracts (break-fix and flat-rate).
+    path : str or Path
+        The PDF file; its folder is created if missing.
+    branding : Branding, optional
+        Names and accent colour; default the scenario's ``branding``, then the provider's
+        and client's names (or ``"Your IT provider"`` and the scenario name) in neutral blue.
+    break_even : FeeEstimate, optional
+        From :func:`itmodels.break_even_fee`; the line is left out when not given.
+    paper : {"a4", "letter"}, optional
+        Page size (portrait); default the branding's ``paper``, else A4.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Examples
+    --------
+    >>> import itmodels as itm
+    >>> from itmodels.reports.report import proposal_pdf
+    >>> res = itm.run_experiment(itm.load_scenario("small-office"), 20, seed=7)  # doctest: +SKIP
+    >>> proposal_pdf(res, "proposal.pdf")  # doctest: +SKIP
+    PosixPath('proposal.pdf')
+    """
+    path, names = Path(path), _names(res.scenario, branding)
+    fig = _proposal_figure(res, names, break_even, paper)
+    atomic_write(path, lambda tmp: _save_pdf(fig, tmp, names))
+    return path
+
+
+def _save_pdf(fig: Figure, path: Path, names: _Names) -> None:
+    meta = {
+        "Title": f"IT support for {names.prospect}",
+        "Author": names.provider,
+        "Subject": "Break-fix versus flat-rate IT support (simulation)",
+        "Creator": "itmodels",
+        "CreationDate": None,
+    }
+    fig.savefig(path, format="pdf", metadata=meta)

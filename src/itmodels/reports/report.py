@@ -1,0 +1,453 @@
+"""Sales material from an experiment: a one-page proposal sheet, an HTML report, a bundle.
+
+Everything here is computed from an :class:`~itmodels.experiments.result.ExperimentResult` and drawn
+with the charts of :mod:`itmodels.charts.plots`; nothing is simulated.  The break-even fee is shown
+only when the caller passes one (see :func:`itmodels.break_even_fee`).  Every file is
+written atomically (:mod:`itmodels.experiments.store`), so a crash never leaves one that looks
+complete.
+
+Scenario text (client and scenario names, description, branding, fleet class and incident
+stream names) is escaped wherever it lands in HTML: the page is rendered by jinja2 with
+autoescaping, and the inline SVG charts are written by matplotlib, which escapes their text.
+"""
+
+from __future__ import annotations
+
+import math
+import typing
+from collections.abc import Callable, Iterable, Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import jinja2
+import pandas as pd
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+
+from itmodels.charts import data as cd
+from itmodels.charts import plots
+from itmodels.experiments.claims import claims as claims_table
+from itmodels.experiments.decisions import FeeEstimate
+from itmodels.experiments.result import ExperimentResult
+from itmodels.experiments.store import atomic_write
+from itmodels.money.formatting import MINUS, format_money
+from itmodels.reports.bundle import write_folder
+from itmodels.reports.proposal import _proposal_figure, _save_pdf, proposal_pdf
+from itmodels.reports.text import (
+    CHARTS,
+    _break_even_text,
+    _chart,
+    _dist_text,
+    _key_rows,
+    _lost,
+    _Names,
+    _names,
+    _pair,
+    _svg,
+    _takeaway,
+)
+from itmodels.scenario import Branding
+from itmodels.scenario.distributions import BaseDistribution
+from itmodels.scenario.units import format_duration, parse_duration, parse_money
+
+__all__ = ["CHARTS", "bundle_files", "html_report", "proposal_pdf", "write_bundle"]
+
+
+# ---------------------------------------------------------------------------- HTML report
+def _fmt(value: Any, digits: int = 3) -> str:
+    if isinstance(value, str):
+        return value
+    x = float(value)
+    if not math.isfinite(x):
+        return "n/a"
+    text = f"{x:,.0f}" if abs(x) >= 100 else f"{x:.{digits}g}"
+    return text.replace("-", MINUS)  # one minus sign everywhere, as in the money
+
+
+#: What the client report leaves out: the provider's side (its revenue, costs, margin,
+#: technician time, the chart of its side, and the claims measured on its books).
+_INTERNAL_METRICS = ("provider_", "technician_")
+_INTERNAL_CHARTS = ("provider_view",)
+
+Audience = Literal["client", "provider"]
+
+
+#: Metrics where more is better for the one who reads them (the rest: less is better).
+_MORE_IS_BETTER = frozenset(
+    {"failures_prevented", "planned_work_after_hours", "provider_revenue", "provider_margin"}
+)
+_NEEDS_SLA = frozenset({"sla_breaches"})
+
+
+def _share_higher(res: ExperimentResult, a: str, b: str) -> pd.Series:
+    """Per metric: the share of simulated futures in which ``b`` is strictly higher than ``a``."""
+    m = res.metrics.assign(contract=res.metrics["contract"].astype(str))
+    x = m[m["contract"] == a].set_index("replication").drop(columns="contract")
+    y = m[m["contract"] == b].set_index("replication").drop(columns="contract")
+    x, y = x.align(y, join="inner")
+    return (y > x).mean(numeric_only=True) if len(x) else pd.Series(dtype=float)
+
+
+def _is_internal(metric: str) -> bool:
+    return metric.startswith(_INTERNAL_METRICS)
+
+
+def _context(
+    res: ExperimentResult,
+    names: _Names,
+    break_even: FeeEstimate | None,
+    claims: pd.DataFrame | None,
+    svgs: Mapping[str, str],
+    audience: Audience = "provider",
+) -> dict[str, Any]:
+    scn, pair = res.scenario, _pair(res)
+    internal = audience == "provider"
+    a, b = pair
+    cur = scn.currency
+    comp = res.compare(a, b)
+    compare_rows = []
+    higher = _share_higher(res, a, b)
+    for m in comp.index:
+        if not internal and _is_internal(str(m)):
+            continue
+        cells = [_fmt(comp.loc[m, k]) for k in ("mean_baseline", "mean_other", "mean")]
+        ci = f"{_fmt(comp.loc[m, 'ci_low'])} to {_fmt(comp.loc[m, 'ci_high'])}"
+        share = higher[m] if m in _MORE_IS_BETTER else comp.loc[m, "share_lower"]
+        shown = "n/a" if math.isnan(share) else f"{share * 100:.0f} %"
+        if m in _NEEDS_SLA:  # a contract without response targets cannot breach one
+            has = [getattr(getattr(scn.contracts, c, None), "sla", None) is not None for c in pair]
+            if not all(has):
+                cells = [c if ok else "n/a" for c, ok in zip(cells, has, strict=False)]
+                cells.append("n/a")
+                ci = shown = "n/a"
+        label = cd.metric_label(m)
+        if m == "downtime_cost":
+            label = f"cost of downtime ({_lost(scn)})"
+        compare_rows.append([label[:1].upper() + label[1:], m, *cells[:3], ci, shown])
+    shown_rows = {row[1] for row in compare_rows}
+    claim_rows = []
+    if claims is not None:
+        for row in claims.itertuples():
+            if not internal and "provider" in f"{row.statistic}":
+                continue
+            ci = f"{_fmt(row.ci_low)} to {_fmt(row.ci_high)}"
+            claim_rows.append(
+                [row.statement, row.statistic, _fmt(row.value), ci, row.verdict, row.note]
+            )
+    budget = res.budget()
+    budget_rows = [
+        [cd.display_name(str(c)), *(format_money(budget.loc[c, k], cur) for k in budget.columns)]
+        for c in budget.index
+    ]
+    bf, fr = scn.contracts.break_fix, scn.contracts.flat_rate
+    terms = [
+        row
+        for label, model in (("Break-fix:", bf), ("Flat-rate:", fr))
+        if model is not None
+        for row in _terms(label, model, cur)
+    ]
+    return {
+        "names": names,
+        "scenario": scn,
+        "contracts": [cd.display_name(c) for c in pair],
+        "colors": [plots.contract_colors(list(pair))[c] for c in pair],
+        "takeaway": _takeaway(res, pair),
+        "key_rows": _key_rows(res, pair),
+        "break_even": (
+            _break_even_text(break_even, cur, _lost(scn)) if break_even is not None else None
+        ),
+        "better_note": ", ".join(
+            cd.metric_label(m) for m in comp.index if m in _MORE_IS_BETTER and m in shown_rows
+        ),
+        "dist": _dist_text,
+        "compare_rows": compare_rows,
+        "claim_rows": claim_rows,
+        "budget_cols": ["Contract", *(k.replace("_", " ") for k in budget.columns)],
+        "budget_rows": budget_rows,
+        "charts": [(n, svgs[n]) for n in CHARTS if internal or n not in _INTERNAL_CHARTS],
+        "internal": internal,
+        "horizon": cd.horizon_text(scn.horizon),
+        "replications": res.replications,
+        "seed": res.seed,
+        "money": lambda v: format_money(v, cur),
+        "duration": format_duration,
+        "business_hours": scn.client.business_hours.describe(),
+        "working_hours": scn.technician_hours.describe(),
+        "terms": terms,
+        "disclaimer": names.disclaimer,
+    }
+
+
+def _parsers(field: FieldInfo) -> set[Callable[..., Any]]:
+    """The parse functions (``parse_duration``, ``parse_money``) behind a field's type."""
+    found = {getattr(m, "func", None) for m in field.metadata}
+    todo = [field.annotation]
+    while todo:
+        t = todo.pop()
+        found |= {getattr(m, "func", None) for m in getattr(t, "__metadata__", ())}
+        todo += typing.get_args(t)
+    return {f for f in found if f is not None}
+
+
+def _terms(label: str, model: BaseModel, currency: str) -> list[tuple[str, str]]:
+    """A contract's terms as (name, value) rows: nested terms flattened, units shown."""
+    rows: list[tuple[str, str]] = []
+    for name, field in type(model).model_fields.items():
+        value = getattr(model, name)
+        key = f"{label} {name.replace('_', ' ')}"
+        if value is None or value == []:
+            continue
+        parse = _parsers(field)
+        if isinstance(value, BaseModel) and not isinstance(value, BaseDistribution):
+            rows += _terms(key, value, currency)
+            continue
+        items: Iterable[tuple[Any, Any]]
+        if isinstance(value, dict):
+            items = value.items()
+        elif isinstance(value, list) and all(isinstance(v, BaseModel) for v in value):
+            items = enumerate(value, 1)
+        else:
+            rows.append((key, _value(name, value, parse, currency)))
+            continue
+        for k, v in items:
+            if isinstance(v, BaseModel) and not isinstance(v, BaseDistribution):
+                rows += _terms(f"{key} {k}", v, currency)
+            else:
+                rows.append((f"{key} {k}", _value(name, v, parse, currency)))
+    return rows
+
+
+def _value(name: str, value: Any, parse: set[Callable[..., Any]], currency: str) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    if isinstance(value, BaseDistribution):
+        return _dist_text(value)
+    if isinstance(value, float) and parse_duration in parse:
+        return format_duration(value)
+    if isinstance(value, float) and parse_money in parse:
+        return format_money(value, currency)
+    if isinstance(value, float) and (
+        any(word in name for word in ("markup", "probability", "share", "cap", "loss"))
+    ):
+        return f"{value * 100:.0f} %"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _render_html(context: Mapping[str, Any]) -> str:
+    env = jinja2.Environment(
+        loader=jinja2.FunctionLoader(_template_source),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env.get_template("report.html.j2").render(**context)
+
+
+def _template_source(name: str) -> str:
+    return (
+        resources.files("itmodels.reports").joinpath("templates", name).read_text(encoding="utf-8")
+    )
+
+
+def _default_claims(res: ExperimentResult) -> pd.DataFrame | None:
+    """The claims table when the experiment holds break-fix and flat-rate, else ``None``."""
+    if {"break_fix", "flat_rate"} <= set(res.contracts):
+        return claims_table(res)
+    return None
+
+
+def _html(
+    res: ExperimentResult,
+    names: _Names,
+    break_even: FeeEstimate | None,
+    claims: pd.DataFrame | None,
+    svgs: Mapping[str, str] | None = None,
+    audience: Audience = "client",
+) -> str:
+    if svgs is None:
+        wanted = [n for n in CHARTS if audience == "provider" or n not in _INTERNAL_CHARTS]
+        svgs = {n: _svg(_chart(res, n), n) for n in wanted}
+    if claims is None:
+        claims = _default_claims(res)
+    return _render_html(_context(res, names, break_even, claims, svgs, audience))
+
+
+def html_report(
+    res: ExperimentResult,
+    path: str | Path,
+    *,
+    branding: Branding | None = None,
+    break_even: FeeEstimate | None = None,
+    claims: pd.DataFrame | None = None,
+    audience: Audience = "client",
+) -> Path:
+    """Write a self-contained HTML report of the experiment (charts inline as SVG).
+
+    Sections: summary (which contract is cheaper, by how much, with a confidence
+    interval), the paired comparison of every metric (``res.compare()``), the claims for
+    flat-rate IT with verdicts, budget predictability (``res.budget()``), the charts of
+    :data:`CHARTS` and the scenario's assumptions.  No external resources, no scripts;
+    all scenario text is escaped.
+
+    The client's report (``audience="client"``, the default) is the one to send: it leaves
+    out the provider's internals (its revenue, costs, margin and technician time, the
+    provider's-side chart, the claims measured on the provider's books, the wage and the
+    number of technicians).  The provider's report shows everything and says it is internal.
+
+    Parameters
+    ----------
+    res : ExperimentResult
+        An experiment with two contracts (break-fix and flat-rate).
+    path : str or Path
+        The HTML file; its folder is created if missing.
+    branding : Branding, optional
+        As for :func:`proposal_pdf`.
+    break_even : FeeEstimate, optional
+        From :func:`itmodels.break_even_fee`; the line is left out when not given.
+    claims : DataFrame, optional
+        From :func:`itmodels.experiments.claims`; computed from ``res`` when not given.
+    audience : {"client", "provider"}
+        Who the report is for (see above).
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Examples
+    --------
+    >>> html_report(res, "client-report.html")  # doctest: +SKIP
+    PosixPath('client-report.html')
+    """
+    path = Path(path)
+    if audience not in ("client", "provider"):
+        raise ValueError(f"audience must be 'client' or 'provider', got {audience!r}")
+    text = _html(res, _names(res.scenario, branding), break_even, claims, audience=audience)
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return path
+
+
+# ---------------------------------------------------------------------------- bundle
+def _tables(res: ExperimentResult, claims: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
+    pair = _pair(res)
+    return {
+        "metrics": res.metrics,
+        "monthly": res.monthly,
+        "summary": res.summary().reset_index(),
+        "compare": res.compare(*pair).reset_index(),
+        "claims": claims if claims is not None else pd.DataFrame(),
+        "budget": res.budget().reset_index(),
+    }
+
+
+def bundle_files() -> list[str]:
+    """The files :func:`write_bundle` writes, relative to its folder (to check early).
+
+    Returns
+    -------
+    list of str
+        Relative POSIX paths; the manifest ``itmodels-bundle.json`` is not listed.
+    """
+    tables = ("metrics", "monthly", "summary", "compare", "claims", "budget")
+    charts = [f"charts/{n}.{ext}" for n in CHARTS for ext in ("png", "svg")]
+    reports = ["client-report.html", "provider-report.html"]
+    return [*(f"{t}.csv" for t in tables), *charts, "proposal.pdf", *reports, "scenario.yaml"]
+
+
+def write_bundle(
+    res: ExperimentResult,
+    out_dir: str | Path,
+    *,
+    branding: Branding | None = None,
+    break_even: FeeEstimate | None = None,
+    overwrite: bool = True,
+    force: bool = False,
+) -> dict[str, Path]:
+    """Write every table, chart, the proposal sheet and both HTML reports into one folder.
+
+    Two reports: ``client-report.html`` goes to the prospect with ``proposal.pdf``;
+    ``provider-report.html`` is internal (the provider's costs, margin and wage), as are the
+    tables and ``charts/provider_view.*``.
+
+    The folder also holds ``itmodels-bundle.json``, a manifest of the files itmodels
+    wrote, by which a later call recognises it as a bundle.  The rules
+    (:mod:`itmodels.reports.bundle`): a missing or empty folder is written, an earlier bundle is
+    replaced as a whole and atomically (filled in a temporary folder beside it, synced and
+    swapped in, so a crash leaves the old bundle or the new one); any other non-empty
+    folder, a file, a link or the current folder is refused before anything is drawn.
+    No file that itmodels did not write is ever deleted or overwritten.
+
+    Parameters
+    ----------
+    res : ExperimentResult
+        An experiment with two contracts (break-fix and flat-rate).
+    out_dir : str or Path
+        The folder to write.
+    branding : Branding, optional
+        As for :func:`proposal_pdf`.
+    break_even : FeeEstimate, optional
+        Shown in the proposal sheet and the report when given.
+    overwrite : bool
+        Replace an earlier bundle at ``out_dir`` (default); otherwise a non-empty
+        ``out_dir`` raises ``FileExistsError``.
+    force : bool
+        Write into a non-empty folder that is not a bundle: the bundle's files are added
+        beside the ones there, file by file, and the manifest is marked complete last.  A
+        file of the same name that itmodels did not write is still refused.
+
+    Returns
+    -------
+    dict of str to Path
+        Each file by its path relative to ``out_dir``: ``metrics.csv``, ``monthly.csv``,
+        ``summary.csv``, ``compare.csv``, ``claims.csv``, ``budget.csv``,
+        ``charts/<chart>.png`` and ``charts/<chart>.svg`` for each of :data:`CHARTS`,
+        ``proposal.pdf``, ``client-report.html``, ``provider-report.html`` and
+        ``scenario.yaml`` (the scenario as run, ``--set`` changes included, to run again or
+        edit; the manifest is not listed).
+
+    Raises
+    ------
+    itmodels.reports.bundle.OutputFolderError
+        If ``out_dir`` may not be written (see above); nothing is written then.
+
+    Examples
+    --------
+    >>> paths = write_bundle(res, "out")  # doctest: +SKIP
+    >>> paths["client-report.html"]  # doctest: +SKIP
+    PosixPath('out/client-report.html')
+    """
+    out_dir = Path(out_dir)
+    names = _names(res.scenario, branding)
+    written: list[str] = []
+
+    def fill(tmp: Path) -> None:
+        claims = _default_claims(res)
+        for name, table in _tables(res, claims).items():
+            table.to_csv(tmp / f"{name}.csv", index=False)
+            written.append(f"{name}.csv")
+        (tmp / "charts").mkdir()
+        svgs = {}
+        for name in CHARTS:
+            fig = _chart(res, name)
+            fig.savefig(tmp / "charts" / f"{name}.png", dpi=150)
+            svgs[name] = _svg(fig, name)
+            (tmp / "charts" / f"{name}.svg").write_text(svgs[name], encoding="utf-8")
+            written.extend([f"charts/{name}.png", f"charts/{name}.svg"])
+        _save_pdf(_proposal_figure(res, names, break_even), tmp / "proposal.pdf", names)
+        written.append("proposal.pdf")
+        for audience in ("client", "provider"):
+            html = _html(res, names, break_even, claims, svgs, audience)
+            (tmp / f"{audience}-report.html").write_text(html, encoding="utf-8")
+            written.append(f"{audience}-report.html")
+        res.scenario.to_yaml(tmp / "scenario.yaml")  # the inputs, to run again or edit
+        written.append("scenario.yaml")
+
+    about = {"scenario": res.scenario.name, "seed": res.seed, "replications": res.replications}
+    write_folder(out_dir, fill, force=force, overwrite=overwrite, about=about)
+    return {name: out_dir / name for name in written}

@@ -1,0 +1,329 @@
+"""What the proposal sheet and the HTML report share: names, money, wording, charts.
+
+Everything here is computed from an
+:class:`~itmodels.experiments.result.ExperimentResult`; nothing is simulated.
+Text is drawn as written (``$41k`` is money, never mathtext).
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import matplotlib as mpl
+import pandas as pd
+from babel.dates import format_date
+from matplotlib.colors import to_hex
+from matplotlib.figure import Figure
+
+from itmodels.charts import data as cd
+from itmodels.charts import plots
+from itmodels.contracts import make_contract
+from itmodels.experiments.decisions import FeeEstimate
+from itmodels.experiments.result import ExperimentResult
+from itmodels.money.formatting import format_money
+from itmodels.scenario import Branding, FlatRateTerms, Scenario
+from itmodels.scenario.units import HOURS_PER_YEAR, format_duration
+
+__all__ = ["CHARTS"]
+
+#: The charts of an experiment in the report and the bundle, by file name.
+CHARTS: tuple[str, ...] = (
+    "cumulative_cost",
+    "monthly_spend",
+    "cost_breakdown",
+    "downtime",
+    "provider_view",
+)
+_SIZES = {"provider_view": (13.0, 5.5), "cost_breakdown": (9.0, 5.0)}
+_PAPER = {"a4": (8.27, 11.69), "letter": (8.5, 11.0)}
+_NEUTRAL_BLUE = "#2F5D8A"
+_SVG_META = ("Date", "Creator", "Format", "Type")  # left out: no dates, no links
+
+
+# ---------------------------------------------------------------------------- shared pieces
+@dataclass(frozen=True)
+class _Names:
+    provider: str
+    prospect: str
+    accent: str
+    logo: str | None = None
+    contact: str | None = None
+    date: datetime.date | None = None
+    paper: str = "a4"
+    disclaimer: str | None = None
+
+
+def _names(scn: Scenario, branding: Branding | None) -> _Names:
+    """Branding given, else the scenario's, else the provider and client names, else defaults."""
+    given = [b for b in (branding, scn.branding) if b is not None]
+
+    def first(key: str) -> Any:
+        return next((getattr(b, key) for b in given if getattr(b, key) is not None), None)
+
+    accent = first("accent")
+    try:  # normalised to #rrggbb: nothing but a colour reaches the CSS
+        accent = to_hex(accent) if accent else _NEUTRAL_BLUE
+    except ValueError as exc:
+        raise ValueError(f"branding.accent must be a colour, got {accent!r}") from exc
+    return _Names(
+        first("provider") or scn.provider.name or "Your IT provider",
+        first("prospect") or scn.client.name or scn.name,
+        accent,
+        logo=first("logo"),
+        contact=first("contact"),
+        date=first("date") or datetime.date.today(),
+        paper=first("paper") or "a4",
+        disclaimer=first("disclaimer"),
+    )
+
+
+def _date_text(day: datetime.date) -> str:
+    """``3 December 2026``: the date as written in English whatever the locale."""
+    return str(format_date(day, "d MMMM y", locale="en"))
+
+
+def _lost(scn: Scenario) -> str:
+    """What downtime costs the client, in words: staff time, and revenue when it is counted."""
+    return "staff time and revenue lost" if scn.client.revenue_per_hour_down else "staff time lost"
+
+
+def _duration_words(hours: float) -> str:
+    """A duration a reader knows: ``7.9 years``, ``4.17 days``, else ``1.5h`` or ``30min``."""
+    for unit, size in (("year", HOURS_PER_YEAR), ("day", 24.0)):
+        if hours >= 2 * size or (unit == "year" and hours >= size):
+            count = f"{hours / size:.3g}"
+            return f"{count} {unit}" if count == "1" else f"{count} {unit}s"
+    return format_duration(hours)
+
+
+def _dist_text(dist: object) -> str:
+    """A distribution in words: ``Weibull: shape 1.44, scale 7.9 years`` (not 69251.4h)."""
+    fields = getattr(type(dist), "model_fields", None)
+    if fields is None:
+        return str(dist)
+    parts = []
+    for name in fields:
+        value = getattr(dist, name)
+        if name == "dist" or value is None:
+            continue
+        if name in ("shape", "sigma"):
+            parts.append(f"{name} {value:g}")
+        elif isinstance(value, tuple):
+            shown = [_duration_words(v) for v in value[:6]]
+            parts.append(f"{name} {', '.join(shown)}{' …' if len(value) > 6 else ''}")
+        elif isinstance(value, int | float):
+            parts.append(f"{name} {_duration_words(value)}")
+    return f"{type(dist).__name__}: {', '.join(parts)}"
+
+
+def _pair(res: ExperimentResult) -> tuple[str, str]:
+    pair = cd.main_pair(res.contracts)
+    if pair is None:
+        raise ValueError(f"a report compares two contracts; this result has {res.contracts}")
+    return pair
+
+
+def _years(scn: Scenario) -> float:
+    return scn.horizon / HOURS_PER_YEAR
+
+
+def _hours(value: float) -> str:
+    if not math.isfinite(value):
+        return "n/a"
+    return f"{value:,.0f}" if value >= 10 else f"{value:.1f}"
+
+
+def _per_year(res: ExperimentResult, metric: str) -> pd.DataFrame:
+    """Per contract: mean, P5 and P95 over replications of ``metric`` per year."""
+    x = res.metrics[["contract", metric]].assign(v=res.metrics[metric] / _years(res.scenario))
+    groups = x.groupby("contract", observed=True)["v"]
+    out = pd.DataFrame(
+        {"mean": groups.mean(), "p5": groups.quantile(0.05), "p95": groups.quantile(0.95)}
+    )
+    out.index = out.index.astype(str)
+    return out
+
+
+def _key_rows(res: ExperimentResult, pair: tuple[str, str]) -> list[tuple[str, list[str]]]:
+    """The headline numbers per contract: label, then ``[mean, 90 % range]`` per contract."""
+    cur = res.scenario.currency
+    lost = _lost(res.scenario)
+    rows = []
+    for metric, label, fmt in (
+        ("client_total_cost", f"Expected cost per year (IT bills + {lost})", format_money),
+        ("client_cash_cost", "Expected IT bills per year (cash only)", format_money),
+        ("user_downtime_hours", "Expected downtime (staff hours lost per year)", None),
+    ):
+        t = _per_year(res, metric)
+        cells = []
+        for c in pair:
+            mean, lo, hi = t.loc[c, ["mean", "p5", "p95"]]
+            f: Callable[[float], str] = (lambda v: format_money(v, cur)) if fmt else _hours
+            cells += [f(mean), f"90 % range {f(lo)}–{f(hi)}"]
+        rows.append((label, cells))
+    return rows
+
+
+def _takeaway(res: ExperimentResult, pair: tuple[str, str]) -> str:
+    """One honest line: which contract costs the client less per year, by how much, with CI."""
+    a, b = pair
+    d = res.compare(a, b).loc["client_total_cost"]
+    years = _years(res.scenario)
+    if d["mean"] < 0:  # the savings of the cheaper one, per year: -(b - a) or (b - a)
+        better, worse, keys, sign = b, a, ("mean", "ci_high", "ci_low"), -1.0
+    else:
+        better, worse, keys, sign = a, b, ("mean", "ci_low", "ci_high"), 1.0
+    gap, lo, hi = (sign * d[k] / years for k in keys)
+    cur = res.scenario.currency
+    B, W = cd.display_name(better), cd.display_name(worse).lower()
+    ci = f"95\xa0% CI {format_money(lo, cur)} to {format_money(hi, cur)}"
+    if math.isfinite(lo) and lo > 0:
+        return (
+            f"{B} is cheaper: about {format_money(gap, cur)} a year less than {W} ({ci}),"
+            f" counting IT bills and {_lost(res.scenario)}."
+        )
+    return (
+        f"No clear winner: {B} is cheaper on average, by {format_money(gap, cur)} a year ({ci}),"
+        f" but {W} may well be cheaper for this client."
+    )
+
+
+def _break_even_text(fee: FeeEstimate, currency: str, lost: str = "staff time lost") -> str:
+    per = fee.key.rsplit("_", 1)[-1]
+    basis = f"IT bills and {lost}" if fee.basis == "total" else "IT bills only"
+    return (
+        f"Break-even flat-rate fee: {format_money(fee.fee, currency)} per {per} per month"
+        f" ({round(100 * fee.level)} % CI {format_money(fee.ci_low, currency)} to"
+        f" {format_money(fee.ci_high, currency)}; {basis})."
+        " Below it flat-rate costs the client less."
+    )
+
+
+def _fees(scn: Scenario) -> list[str]:
+    """The contracts' prices in words."""
+    cur, out = scn.currency, []
+    bf, fr = scn.contracts.break_fix, scn.contracts.flat_rate
+    if bf is not None:
+        rate = bf.hourly_rate
+        text = (
+            f"break-fix {format_money(rate.remote, cur)}/h remote,"
+            f" {format_money(rate.onsite, cur)}/h on site"
+            if rate.remote != rate.onsite
+            else f"break-fix {format_money(rate.onsite, cur)}/h"
+        )
+        if bf.minimum_billed:
+            text += f", minimum {format_duration(bf.minimum_billed)}"
+        if bf.billing_increment:
+            text += f" then per {format_duration(bf.billing_increment)}"
+        if bf.trip_charge:
+            text += f", trip charge {format_money(bf.trip_charge, cur)}"
+        if bf.after_hours_multiplier:
+            text += f", after hours ×{bf.after_hours_multiplier:g}"
+        out.append(text)
+    if fr is not None:
+        out.append(f"flat-rate {' + '.join(_fee_words(fr, cur)) or 'no fee'} a month")
+    return out
+
+
+def _fee_words(fr: FlatRateTerms, currency: str, sig: int | None = 3) -> list[str]:
+    """The flat-rate fees that are set, in words: ``["$65 per device", "$20 per user"]``."""
+    fees = ((fr.fee_per_device, "device"), (fr.fee_per_user, "user"), (fr.fee_per_server, "server"))
+    return [f"{format_money(v, currency, sig=sig)} per {what}" for v, what in fees if v]
+
+
+def _offer(scn: Scenario) -> tuple[str, str] | None:
+    """The flat-rate offer in two lines: the price, then what it includes and leaves out."""
+    fr = scn.contracts.flat_rate
+    if fr is None:
+        return None
+    cur = scn.currency
+    prices = _fee_words(fr, cur, sig=None)
+    monthly = make_contract(scn, "flat_rate").monthly_fee()
+    price = (
+        f"Our offer: {' + '.join(prices) or 'no fee'} a month"
+        f" ({format_money(monthly, cur, sig=None)} a month for {scn.client.users}"
+        f" {_plural(scn.client.users, 'user')} and {scn.device_count}"
+        f" {_plural(scn.device_count, 'device')})."
+    )
+    yes = ["remote support"]
+    no = []
+    if fr.onsite_included:
+        yes.append("on-site visits")
+    else:
+        rate = format_money(fr.onsite_hourly_rate or 0.0, cur, sig=None)
+        no.append(f"on-site work ({rate}/h)")
+    if fr.monitoring is not None:
+        yes.append("remote monitoring")
+    if fr.maintenance is not None:
+        if fr.maintenance.patching is not None:
+            yes.append("patching")
+        if fr.maintenance.preventive is not None:
+            yes.append("preventive maintenance")
+    if fr.sla is not None:
+        targets = ", ".join(f"{p} {format_duration(h)}" for p, h in fr.sla.response.items())
+        yes.append(f"response targets ({targets})")
+    if fr.after_hours_priorities:
+        yes.append(f"after-hours work on {'/'.join(fr.after_hours_priorities)}")
+    (yes if fr.parts_included else no).append("parts")
+    (yes if fr.hardware_included else no).append("replacement hardware")
+    text = f"Includes: {', '.join(yes)}."
+    if no:
+        text += f" Billed separately: {', '.join(no)}."
+    return price, text
+
+
+_ACRONYMS = frozenset({"nas", "san", "ups", "pc", "vm", "ap", "pos", "voip", "mfp"})
+
+
+def _plural(count: float, word: str) -> str:
+    """``1 NAS``, ``2 NAS``, ``12 desktops``: the word as it reads after the count.
+
+    A known acronym (``nas``, ``ups``, ``pc``) is written in capitals and never pluralised.
+    """
+    if word.lower() in _ACRONYMS:
+        word = word.upper()
+    if count == 1 or word.isupper() or word.endswith("s"):
+        return word
+    return f"{word}s"
+
+
+def _assumptions(res: ExperimentResult, disclaimer: str | None = None) -> str:
+    scn = res.scenario
+    fleet = ", ".join(f"{d.count} {_plural(d.count, d.name)}" for d in scn.fleet)
+    text = (
+        f"Assumptions: scenario “{scn.name}”, {cd.horizon_text(scn.horizon)};"
+        f" {res.replications} simulated futures, the same ones for both contracts (run number"
+        f" {res.seed}, so anyone can repeat them); {scn.client.users} users,"
+        f" {scn.device_count} devices ({fleet}); staff time"
+        f" valued at {format_money(scn.client.user_hour_value, scn.currency)}/h; "
+        + "; ".join(_fees(scn))
+        + "."
+    )
+    return f"{text} {disclaimer}" if disclaimer else text
+
+
+# ---------------------------------------------------------------------------- charts
+def _chart(res: ExperimentResult, name: str) -> Figure:
+    """One chart of :data:`CHARTS` on its own figure (looked up in :mod:`plots` when called)."""
+    draw = getattr(plots, name)
+    with mpl.rc_context({"text.parse_math": False}):
+        fig = Figure(figsize=_SIZES.get(name, (8.0, 5.0)), layout="constrained")
+        if name == "provider_view":
+            draw(res, fig=fig)
+        else:
+            draw(res, ax=fig.add_subplot())
+    return fig
+
+
+def _svg(fig: Figure, name: str) -> str:
+    """The figure as an SVG element to inline: text as text, ids unique to this chart."""
+    buf = io.StringIO()
+    with mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": f"itmodels-{name}"}):
+        fig.savefig(buf, format="svg", metadata=dict.fromkeys(_SVG_META))
+    text = buf.getvalue()
+    return text[text.index("<svg") :]
