@@ -9,8 +9,8 @@ import pytest
 from scipy import stats
 
 import itmodels as itm
-from itmodels.charts.data import format_money
 from itmodels.experiments.claims import CLAIMS, correlation_ci
+from itmodels.money.formatting import format_money
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +126,7 @@ def test_notes_show_rounded_money_and_one_minus_sign(office):
     notes = itm.claims(res).set_index("claim")["note"]
     mean = office.compare().loc["client_total_cost", "mean"]
     assert mean < 0  # the premise: flat-rate is cheaper, the difference is negative
-    assert f"(mean difference {format_money(mean, 'GBP')})" in notes[0]
+    assert f"(mean difference {format_money(mean, 'GBP', compact=True)})" in notes[0]
     assert re.search(r"mean difference −£\d+(\.\d)?k\)", notes[0]), notes[0]
     assert re.search(r"cheaper in \d+ % of", notes[0]), notes[0]
     for note in notes:

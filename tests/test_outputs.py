@@ -236,7 +236,7 @@ def test_write_bundle_lists_its_files_in_the_manifest_and_checks_first(tmp_path,
     def no_drawing(*args: object, **kwargs: object) -> None:
         raise AssertionError("drawn before the folder was checked")
 
-    monkeypatch.setattr(report, "_chart", no_drawing)
+    monkeypatch.setattr(report, "chart_figure", no_drawing)
     with pytest.raises(OutputFolderError, match=r"my-notes\.txt"):
         report.write_bundle(res, users)
     assert _tree(users) == {"my-notes.txt": "mine", "sub/a.txt": "mine too"}

@@ -21,6 +21,16 @@ from itmodels.charts import data as cd
 from itmodels.charts import plots
 from itmodels.charts.plots import CONTRACT_COLORS, PlotAccessor
 from itmodels.experiments.metrics import METRICS, MONTHLY_MONEY
+from itmodels.money.formatting import (
+    currency_unit,
+    format_money,
+    money_range,
+    money_step,
+    number_text,
+    percent_text,
+    signed_money,
+    split_rounded,
+)
 
 REPS = 6
 
@@ -127,13 +137,13 @@ def test_contract_colours_fixed_and_fallback_distinct():
     ],
 )
 def test_format_money(amount, currency, text):
-    assert cd.format_money(amount, currency) == text
+    assert format_money(amount, currency, compact=True) == text
 
 
 def test_money_range_uses_the_currencys_own_symbol():
-    assert cd.money_range(3000, 3200, "GBP") == "£3k–£3.2k"
-    assert cd.currency_unit("JPY") == "¥"
-    assert cd.money_range(975, 1300) == "$975–$1.3k"
+    assert money_range(3000, 3200, "GBP") == "£3k–£3.2k"
+    assert currency_unit("JPY") == "¥"
+    assert money_range(975, 1300) == "$975–$1.3k"
 
 
 def test_monthly_spend_takeaway_says_when_the_steadier_bill_is_dearer(dear):
@@ -230,7 +240,7 @@ def test_monthly_spend_boxes_and_worst_month(res):
     expected = res.monthly.groupby("contract", observed=True)["client_cash"].max()
     np.testing.assert_allclose(worst.get_offsets()[:, 1], expected.loc[["break_fix", "flat_rate"]])
     p95 = np.percentile(res.monthly.loc[res.monthly["contract"] == "flat_rate", "client_cash"], 95)
-    assert any(f"above {cd.format_money(p95)}" in t.get_text() for t in ax.texts)
+    assert any(f"above {format_money(p95, compact=True)}" in t.get_text() for t in ax.texts)
     assert "$" in ax.get_ylabel()
     assert "9 months in 10" in takeaway(ax)
     drawn_without_warnings(fig)
@@ -255,7 +265,7 @@ def test_cost_breakdown_bar_heights_are_the_means(res):
     totals = res.metrics.groupby("contract", observed=True)["client_total_cost"].mean()
     np.testing.assert_allclose(stacked, totals.loc[["break_fix", "flat_rate"]], rtol=1e-9)
     shown = sorted(t.get_text() for t in ax.texts if t.get_gid() == "total")
-    assert shown == sorted(f"Total {cd.format_money(v)}" for v in totals)
+    assert shown == sorted(f"Total {format_money(v, compact=True)}" for v in totals)
     assert "fee" in means and "Monthly fees" in [c.get_label() for c in bars]
     check_labels(ax)
     drawn_without_warnings(fig)
@@ -299,7 +309,7 @@ def test_cost_breakdown_takeaway_splits_the_gap_into_signed_parts(which, request
     assert text.startswith(cd.display_name(better))
     diff = comps.loc[better] - comps.loc[worse]
     true = {"bills": diff.drop("downtime_cost").sum(), "downtime": diff["downtime_cost"]}
-    _, step = cd.money_step(gap)
+    _, step = money_step(gap)
     assert sum(parts.values()) == pytest.approx(-gap, abs=1e-6)  # they add up to the gap
     for name, value in parts.items():  # each within one rounding step of the true part
         assert abs(value - true[name]) <= step, (name, value, true[name])
@@ -308,14 +318,14 @@ def test_cost_breakdown_takeaway_splits_the_gap_into_signed_parts(which, request
 
 def test_split_rounded_adds_up_and_signed_money_shows_the_sign():
     # the example: a $121k gap of +$16.6k bills and −$137.8k downtime
-    assert cd.split_rounded([16_600.0, -137_800.0], 1000.0, -121_000.0) == [17_000, -138_000]
+    assert split_rounded([16_600.0, -137_800.0], 1000.0, -121_000.0) == [17_000, -138_000]
     parts = [0.4, 0.4, 0.4, -3.7]
-    rounded = cd.split_rounded(parts, 1.0, -3.0)
+    rounded = split_rounded(parts, 1.0, -3.0)
     assert sum(rounded) == -3.0 and all(abs(a - b) < 1 for a, b in zip(rounded, parts, strict=True))
-    assert cd.signed_money(17_000, "USD", 1000) == "+$17k"
-    assert cd.signed_money(-137_000, "EUR", 1000) == "−€137k"
-    assert cd.signed_money(-2_700, "USD", 100) == "−$2.7k"
-    assert cd.signed_money(1_234_000, "USD", 1000) == "+$1.234M"
+    assert signed_money(17_000, "USD", 1000) == "+$17k"
+    assert signed_money(-137_000, "EUR", 1000) == "−€137k"
+    assert signed_money(-2_700, "USD", 100) == "−$2.7k"
+    assert signed_money(1_234_000, "USD", 1000) == "+$1.234M"
 
 
 def test_downtime_per_year(res, scn):
@@ -346,7 +356,7 @@ def test_provider_view_bars_fits_and_given_figure(res):
         np.testing.assert_allclose(heights, means.loc[contract].to_numpy())
         assert hexes(b.get_facecolor() for b in container) == [CONTRACT_COLORS[contract]] * 3
         share = means.loc[contract, "provider_margin"] / means.loc[contract, "provider_revenue"]
-        assert any(f"({cd.percent_text(share)})" in t.get_text() for t in ax_bar.texts)
+        assert any(f"({percent_text(share)})" in t.get_text() for t in ax_bar.texts)
     fits = {line.get_gid(): line for line in ax_dot.lines}
     for contract in ("break_fix", "flat_rate"):
         assert hexes([fits[contract].get_color()]) == [CONTRACT_COLORS[contract]]
@@ -513,8 +523,8 @@ def test_chart_text_uses_one_minus_sign_and_spaced_percentages(res):
     cells = {t.get_text() for t in ax.texts}
     assert {"−300", "−100", "−500", "50"} <= cells, cells
     assert cd.param_value_text("fleet.desktop.lifetime.shape", -1.5) == "−1.5"
-    assert cd.number_text(-12_849.2) == "−12,800"
-    assert cd.percent_text(0.9) == "90 %" and cd.percent_text(-0.05) == "−5 %"
+    assert number_text(-12_849.2) == "−12,800"
+    assert percent_text(0.9) == "90 %" and percent_text(-0.05) == "−5 %"
     ax = plots.cumulative_cost(res)
     assert "Range of 90 % of simulated futures" in [t.get_text() for t in ax.get_legend().texts]
     fig = plots.provider_view(res)

@@ -53,8 +53,8 @@ def test_money_uses_the_currencys_own_symbol_and_decimals(
 
 
 def test_money_keeps_every_digit_when_asked() -> None:
-    assert format_money(1234.5, "GBP", sig=None) == "£1,234.50"
-    assert format_money(1234.5, "JPY", sig=None) == "¥1,234"  # banker's rounding of .5
+    assert format_money(1234.5, "GBP", exact=True) == "£1,234.50"
+    assert format_money(1234.5, "JPY", exact=True) == "¥1,234"  # banker's rounding of .5
     assert currency_symbol("XYZ") == "XYZ"  # an unknown code is shown as written
 
 
@@ -101,8 +101,8 @@ def test_any_currency_and_a_long_name_fit_without_collisions(
         contact="Ann Lee, ann.lee@northern-lights-managed-it.example.co.uk, +44 20 7946 0000",
         date=datetime.date(2026, 12, 3),
     )
-    names = report._names(res.scenario, brand)
-    fig = report._proposal_figure(res, names, None, paper)
+    names = report.sheet_names(res.scenario, brand)
+    fig = report.proposal_figure(res, names, None, paper)
     width, height = fig.get_size_inches()
     boxes = _boxes(fig)
     assert {g for g, _, _ in boxes} >= {"title", "provider", "contact", "value", "offer"}
@@ -177,16 +177,16 @@ def test_cli_paper_logo_contact_and_date_reach_the_sheet(
 
 def test_disclaimer_only_where_set(results: dict[str, ExperimentResult]) -> None:
     shipped = results["GBP"]  # a shipped scenario: its file sets the disclaimer
-    assert report._names(shipped.scenario, None).disclaimer is not None
-    assert "Illustrative industry figures" in report_text._assumptions(
-        shipped, report._names(shipped.scenario, None).disclaimer
+    assert report.sheet_names(shipped.scenario, None).disclaimer is not None
+    assert "Illustrative industry figures" in report_text.assumptions_text(
+        shipped, report.sheet_names(shipped.scenario, None).disclaimer
     )
     own = shipped.scenario.override({"branding": None})  # a user's file without one
-    assert report._names(own, None).disclaimer is None
-    fig = report._proposal_figure(shipped, report._names(own, None), None)
+    assert report.sheet_names(own, None).disclaimer is None
+    fig = report.proposal_figure(shipped, report.sheet_names(own, None), None)
     assert not any("Illustrative" in t.get_text() for t in fig.findobj(Text))
-    dated = report._names(own, Branding(date=datetime.date(2027, 1, 5)))
-    fig = report._proposal_figure(shipped, dated, None)
+    dated = report.sheet_names(own, Branding(date=datetime.date(2027, 1, 5)))
+    fig = report.proposal_figure(shipped, dated, None)
     assert any("5 January 2027" in t.get_text() for t in fig.findobj(Text))
 
 

@@ -137,21 +137,21 @@ def test_proposal_branding_and_no_break_even_line(
 
 def test_names_fall_back_to_branding_then_scenario_then_defaults(scn: Scenario) -> None:
     plain = scn.override({"client.name": None, "provider.name": None})
-    names = report._names(plain, None)
+    names = report.sheet_names(plain, None)
     assert (names.provider, names.prospect) == ("Your IT provider", "small-office")
     assert names.accent.startswith("#")
-    assert report._names(scn, None).prospect == "Example Small Office"
+    assert report.sheet_names(scn, None).prospect == "Example Small Office"
     own = scn.override({"branding": {"prospect": "From file", "accent": "#ABCDEF"}})
-    names = report._names(own, Branding(provider="Given"))
+    names = report.sheet_names(own, Branding(provider="Given"))
     assert (names.provider, names.prospect, names.accent) == ("Given", "From file", "#abcdef")
     with pytest.raises(ValueError, match=r"accent[\s\S]*is not a colour"):
-        report._names(scn, Branding(accent="red; } body { display: none"))
+        report.sheet_names(scn, Branding(accent="red; } body { display: none"))
 
 
 def test_takeaway_says_break_fix_when_break_fix_is_cheaper() -> None:
     dear = _small(**{"contracts.flat_rate.fee_per_device": 400})
     res = itm.run_experiment(dear, REPS, seed=SEED, progress=False)
-    line = report._takeaway(res, ("break_fix", "flat_rate"))
+    line = report.takeaway_text(res, ("break_fix", "flat_rate"))
     assert line.startswith("Break-fix is cheaper: about $"), line
     lo, hi = re.search(r"95\s% CI \$([\d,]+) to \$([\d,]+)", line).groups()  # type: ignore[union-attr]
     assert float(lo.replace(",", "")) <= float(hi.replace(",", ""))
@@ -198,7 +198,7 @@ def test_html_escapes_every_piece_of_scenario_text(
 def test_inline_svg_escapes_chart_text() -> None:
     fig = Figure()
     fig.add_subplot().set_title(HOSTILE)
-    svg = report._svg(fig, "test")
+    svg = report.svg_text(fig, "test")
     assert svg.startswith("<svg") and "<script" not in svg
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp;" in svg
 
@@ -286,11 +286,11 @@ def test_report_wording_reads_plainly(res: ExperimentResult, html: Path) -> None
 
 
 def test_footer_without_jargon_and_with_plurals(res: ExperimentResult, scn: Scenario) -> None:
-    foot = report_text._assumptions(res)
+    foot = report_text.assumptions_text(res)
     assert "common random numbers" not in foot and "seed" not in foot
     assert "12 desktops, 1 NAS, 1 printer, 1 router" in foot
     staff_only = scn.override({"client.revenue_per_hour_down": 0})
-    assert report_text._lost(staff_only) == "staff time lost"
+    assert report_text.lost_words(staff_only) == "staff time lost"
 
 
 # ---------------------------------------------------------------------------- bundle

@@ -144,7 +144,7 @@ def _money(value: float, currency: str) -> str:
     """A whole amount in the currency's own symbol: ``$17,872``, ``£900``, ``CHF 95``."""
     if math.isnan(value):
         return "n/a"
-    return format_money(round(value), currency, sig=None).replace("\xa0", " ")
+    return format_money(round(value), currency, exact=True).replace("\xa0", " ")
 
 
 def summary_text(res: ExperimentResult, fee: FeeEstimate | None = None) -> str:

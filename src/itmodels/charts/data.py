@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from itmodels.money.formatting import currency_symbol
+from itmodels.money.formatting import format_money, number_text, percent_text
+from itmodels.money.ledger import CATEGORY_TABLE
 from itmodels.scenario.units import HOURS_PER_MONTH, HOURS_PER_YEAR
 
 __all__ = [
@@ -29,28 +30,20 @@ __all__ = [
     "cost_part_labels",
     "crossings",
     "cumulative_bands",
-    "currency_unit",
     "display_name",
     "downtime_per_year",
     "downtime_words",
-    "format_money",
     "horizon_text",
     "incentive_fit",
     "is_money_key",
     "main_pair",
     "metric_label",
-    "money_range",
-    "money_step",
     "monthly_spread",
-    "number_text",
     "paired_grid",
     "param_label",
     "param_value_text",
     "per_replication",
-    "percent_text",
     "provider_means",
-    "signed_money",
-    "split_rounded",
     "verdict",
 ]
 
@@ -61,12 +54,7 @@ CONTRACT_NAMES: dict[str, str] = {"break_fix": "Break-fix", "flat_rate": "Flat-r
 #: ``sla_credit`` is money back to the client and counts negative; ``downtime_cost`` is
 #: the work lost plus any sales lost (see :func:`cost_part_labels`).
 COST_PARTS: dict[str, str] = {
-    "fee": "Monthly fees",
-    "labour": "Labour",
-    "trip": "Call-out charges",
-    "parts": "Parts",
-    "hardware": "Replacement hardware",
-    "sla_credit": "Service credits (refunds)",
+    **{c.name: c.label for c in CATEGORY_TABLE if c.on_bill},
     "downtime_cost": "Downtime (work and sales lost)",
 }
 
@@ -106,143 +94,6 @@ def display_name(contract: str) -> str:
     ('Flat-rate', 'Block hours')
     """
     return CONTRACT_NAMES.get(contract, contract.replace("_", " ").capitalize())
-
-
-def currency_unit(currency: str) -> str:
-    """The unit shown in axis labels: the currency's own symbol (the code where it has none).
-
-    Examples
-    --------
-    >>> currency_unit("USD"), currency_unit("GBP"), currency_unit("JPY"), currency_unit("CHF")
-    ('$', '£', '¥', 'CHF')
-    """
-    return currency_symbol(currency)
-
-
-def _prefix(currency: str) -> str:
-    """The symbol written before an amount: ``£``, or ``CHF`` and a no-break space."""
-    symbol = currency_symbol(currency)
-    return symbol + "\xa0" if symbol[-1:].isalpha() else symbol
-
-
-def format_money(amount: float, currency: str = "USD", sig: int = 2) -> str:
-    """A compact amount of money: ``$41k``, ``€1.2M``, ``£850``, ``CHF 12k``.
-
-    Parameters
-    ----------
-    amount : float
-        The amount.
-    currency : str
-        ISO 4217 code; its own symbol goes in front (``¥``, ``£``; ``CHF`` and a no-break
-        space for a currency whose symbol is letters).
-    sig : int
-        Significant digits kept (at least all the digits before the point).
-
-    Examples
-    --------
-    >>> format_money(41_234), format_money(-4_321, "EUR"), format_money(12_500, "GBP", 3)
-    ('$41k', '−€4.3k', '£12.5k')
-    >>> format_money(12_000, "CHF"), format_money(1_250_000, "JPY")
-    ('CHF\xa012k', '¥1.2M')
-    """
-    if not math.isfinite(amount):
-        return "n/a"
-    sign, text = _compact(amount, sig)
-    return f"{sign}{_prefix(currency)}{text}"
-
-
-def _compact(amount: float, sig: int) -> tuple[str, str]:
-    """The sign and the digits of a compact amount (``("−", "4.3k")``)."""
-    value, decimals, _, suffix = _compact_parts(abs(amount), sig)
-    text = f"{value:.{decimals}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return ("−" if amount < 0 and value != 0 else ""), text + suffix
-
-
-def _compact_parts(size: float, sig: int) -> tuple[float, int, float, str]:
-    """``size`` (non-negative) rounded as :func:`format_money` shows it.
-
-    Returns the rounded number in its unit, the decimals kept, the unit's size (1, 1e3,
-    1e6 or 1e9) and its suffix (``""``, ``"k"``, ``"M"``, ``"B"``).
-    """
-    units = ((1.0, ""), (1e3, "k"), (1e6, "M"), (1e9, "B"))
-    i = 0
-    while i < len(units) - 1 and size >= units[i + 1][0]:
-        i += 1
-    value, decimals = _round_sig(size / units[i][0], sig)
-    if value >= 1000 and i < len(units) - 1:
-        i += 1
-        value, decimals = _round_sig(size / units[i][0], sig)
-    return value, decimals, units[i][0], units[i][1]
-
-
-def _round_sig(value: float, sig: int) -> tuple[float, int]:
-    """``value`` rounded to ``sig`` significant digits, and the decimals that keeps."""
-    decimals = max(0, sig - 1 - math.floor(math.log10(value))) if value > 0 else 0
-    return round(value, decimals), decimals
-
-
-def money_step(amount: float, sig: int = 2) -> tuple[float, float]:
-    """The amount as :func:`format_money` shows it, and the rounding step it was shown to.
-
-    Examples
-    --------
-    >>> money_step(121_400), money_step(-2_740)
-    ((121000.0, 1000.0), (-2700.0, 100.0))
-    """
-    value, decimals, scale, _ = _compact_parts(abs(amount), sig)
-    step = scale / 10**decimals
-    return math.copysign(round(value * 10**decimals) * step, amount), step
-
-
-def split_rounded(parts: Sequence[float], step: float, total: float) -> list[float]:
-    """Round ``parts`` to multiples of ``step`` so that they add up to ``total`` exactly.
-
-    ``total`` is the sum of the parts already rounded to ``step`` (one rounding step for
-    the whole); each part is rounded down or up, the largest remainders up.
-
-    Examples
-    --------
-    >>> split_rounded([16_600.0, -137_800.0], 1000.0, -121_000.0)
-    [17000.0, -138000.0]
-    """
-    scaled = [p / step for p in parts]
-    floors = [math.floor(x) for x in scaled]
-    short = round(total / step) - sum(floors)
-    order = sorted(range(len(parts)), key=lambda i: scaled[i] - floors[i], reverse=True)
-    up = set(order[: max(0, min(short, len(parts)))])
-    return [(f + (i in up)) * step for i, f in enumerate(floors)]
-
-
-def signed_money(amount: float, currency: str = "USD", step: float = 1.0) -> str:
-    """An amount that is a multiple of ``step``, with its sign always shown: ``+$17k``.
-
-    The minus is U+2212, as on every chart; no further rounding is done.
-
-    Examples
-    --------
-    >>> signed_money(17_000, step=1000), signed_money(-2_700, "EUR", 100), signed_money(0)
-    ('+$17k', '−€2.7k', '±$0')
-    """
-    if amount == 0:
-        return "±" + format_money(0.0, currency)
-    _, _, scale, _ = _compact_parts(abs(amount), 1)
-    decimals = max(0, round(math.log10(scale / step))) if step < scale else 0
-    digits = math.floor(math.log10(abs(amount) / scale)) + 1 + decimals
-    text = format_money(amount, currency, sig=max(1, digits))
-    return text if amount < 0 else "+" + text
-
-
-def money_range(low: float, high: float, currency: str = "USD") -> str:
-    """A range of money: ``$975–$1.3k``, ``£3k–£3.2k``.
-
-    Examples
-    --------
-    >>> money_range(3000, 3200, "GBP")
-    '£3k–£3.2k'
-    """
-    return f"{format_money(low, currency)}–{format_money(high, currency)}"
 
 
 def horizon_text(hours: float) -> str:
@@ -349,7 +200,7 @@ def param_value_text(key: str, value: float, currency: str = "USD") -> str:
     '10'
     """
     if is_money_key(key):
-        return format_money(value, currency, sig=3)
+        return format_money(value, currency, compact=True, sig=3)
     if "markup" in key:
         return percent_text(value)
     return number_text(value)
@@ -358,38 +209,6 @@ def param_value_text(key: str, value: float, currency: str = "USD") -> str:
 def metric_label(metric: str) -> str:
     """Plain words for a metric name (``client_total_cost`` -> ``total cost to the client``)."""
     return _METRIC_LABELS.get(metric, metric.replace("_", " "))
-
-
-def number_text(value: float, sig: int = 3) -> str:
-    """A plain number to ``sig`` significant digits, thousands separated, minus U+2212.
-
-    Examples
-    --------
-    >>> number_text(-0.0312), number_text(12_849.2), number_text(-2.5e-7, 2)
-    ('−0.0312', '12,800', '−2.5e-07')
-    """
-    if not math.isfinite(value):
-        return "n/a"
-    text = f"{value:,.{sig}g}"
-    if abs(value) >= 10**sig:  # 12,800 rather than 1.28e+04
-        text = f"{float(f'{value:.{sig}g}'):,.0f}"
-    return text.replace("-", "−", 1) if text.startswith("-") else text
-
-
-def percent_text(share: float, decimals: int = 0) -> str:
-    """A share as a percentage, with a space before the sign as in all the text: ``90 %``.
-
-    Examples
-    --------
-    >>> percent_text(0.9), percent_text(-0.052), percent_text(0.125, 1)
-    ('90 %', '−5 %', '12.5 %')
-    """
-    if not math.isfinite(share):
-        return "n/a"
-    text = f"{100 * share:.{decimals}f}"
-    if float(text) == 0:
-        text = text.lstrip("-")
-    return text.replace("-", "−") + " %"
 
 
 # ---------------------------------------------------------------------------- comparisons
@@ -435,10 +254,11 @@ class Verdict:
             return (
                 f"No clear winner over {horizon}: {b} is cheaper in {self.wins} of {self.n}"
                 f" simulated futures, {w.lower()} in the rest"
-                f" (average gap {format_money(self.gap, currency)})"
+                f" (average gap {format_money(self.gap, currency, compact=True)})"
             )
         return (
-            f"{b} {what} {format_money(self.gap, currency)} less over {horizon} on average,"
+            f"{b} {what} {format_money(self.gap, currency, compact=True)} less over {horizon}"
+            " on average,"
             f" and is cheaper in {self.wins} of {self.n} simulated futures"
         )
 

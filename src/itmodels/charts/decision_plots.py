@@ -16,16 +16,17 @@ from matplotlib.transforms import ScaledTranslation
 from itmodels.charts import data as cd
 from itmodels.charts import takeaways as tk
 from itmodels.charts.style import (
-    _HIGH,
-    _LOW,
     CONTRACT_COLORS,
-    _ink,
-    _money_axis,
-    _new_axes,
-    _note,
-    _style,
-    _titles,
+    HIGH,
+    LOW,
+    ink_for,
+    money_axis,
+    new_axes,
+    note,
+    set_titles,
+    style_axes,
 )
+from itmodels.money.formatting import currency_unit, format_money, number_text, percent_text
 
 __all__ = ["break_even_map", "tornado"]
 
@@ -77,13 +78,13 @@ def tornado(
     >>> table = itm.sensitivity(scn, ["client.users"], replications=10)  # doctest: +SKIP
     >>> ax = itm.plots.tornado(table, currency=scn.currency)  # doctest: +SKIP
     """
-    ax = ax if ax is not None else _new_axes((9.0, 2.2 + 0.5 * max(len(table), 2)))
+    ax = ax if ax is not None else new_axes((9.0, 2.2 + 0.5 * max(len(table), 2)))
     t = table.reindex(table["effect"].abs().sort_values(ascending=False).index)
     n, y = len(t), np.arange(len(t))[::-1]
     base = float(t["base"].iloc[0]) if n else 0.0
     ratio = (1 - t["low_value"] / t["base_value"].where(t["base_value"] != 0)).median()
-    pct = f"{cd.percent_text(ratio)} " if np.isfinite(ratio) and ratio > 0 else ""
-    for side, color, word in (("low", _LOW, "lower"), ("high", _HIGH, "higher")):
+    pct = f"{percent_text(ratio)} " if np.isfinite(ratio) and ratio > 0 else ""
+    for side, color, word in (("low", LOW, "lower"), ("high", HIGH, "higher")):
         ax.barh(y, t[side] - base, 0.6, left=base, color=color, label=f"Parameter {pct}{word}")
     for yi, (_, row) in zip(y, t.iterrows(), strict=True):
         ends = [(row["low"], row["low_value"], False), (row["high"], row["high_value"], True)]
@@ -94,18 +95,18 @@ def tornado(
             text = cd.param_value_text(row["param"], value, currency)
             if len(ends) == 1:
                 text += " (unchanged after rounding)"
-            _note(ax, (end, yi), text, 4 if right else -4, ha="left" if right else "right")
+            note(ax, (end, yi), text, 4 if right else -4, ha="left" if right else "right")
     ax.axvline(base, color="black", lw=1.2)
-    _note(ax, (base, n - 0.35), f"Base case {cd.format_money(base, currency)}", 3)
+    note(ax, (base, n - 0.35), f"Base case {format_money(base, currency, compact=True)}", 3)
     ax.set_yticks(y, [cd.param_label(p) for p in t["param"]])
     values = np.r_[t["low"], t["high"], base]
     span = float(np.ptp(values)) or max(abs(base), 1.0)
     ax.set_xlim(values.min() - 0.18 * span, values.max() + 0.18 * span)
     ax.set_ylim(-0.6, n + 0.1)
-    _money_axis(ax.xaxis, currency)
-    unit = cd.currency_unit(currency)
+    money_axis(ax.xaxis, currency)
+    unit = currency_unit(currency)
     ax.set_xlabel(xlabel or f"Flat-rate minus break-fix: total cost to the client ({unit})")
-    _style(ax, grid="x")
+    style_axes(ax, grid="x")
     # under the axis label, whatever the height of the axes: offset in points, not axes units
     below = ScaledTranslation(0, -_below_xlabel(ax) / 72, ax.figure.dpi_scale_trans)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0), bbox_transform=ax.transAxes + below,
@@ -113,10 +114,10 @@ def tornado(
     if xlabel is None:
         for xpos, text, c in ((0, "← favours flat-rate", "flat_rate"),
                               (1, "favours break-fix →", "break_fix")):  # fmt: skip
-            _note(ax, (xpos, 0.01), text, xycoords="axes fraction", ha="right" if xpos else "left",
+            note(ax, (xpos, 0.01), text, xycoords="axes fraction", ha="right" if xpos else "left",
                   va="bottom", color=CONTRACT_COLORS[c])  # fmt: skip
     takeaway = tk.tornado_takeaway(t, currency, difference=xlabel is None)
-    _titles(ax, title or "What moves the result most", takeaway)
+    set_titles(ax, title or "What moves the result most", takeaway)
     return ax
 
 
@@ -153,7 +154,7 @@ def break_even_map(
     >>> ax = itm.plots.break_even_map(table, x="contracts.flat_rate.fee_per_device",
     ...                               y="client.users")  # doctest: +SKIP
     """
-    ax = ax if ax is not None else _new_axes((8.5, 5.5))
+    ax = ax if ax is not None else new_axes((8.5, 5.5))
     grid = cd.paired_grid(table, x, y, metric)
     z = np.ma.masked_invalid(grid.to_numpy(dtype=float))
     lim = float(np.abs(z).max()) if z.count() else 0.0
@@ -163,12 +164,12 @@ def break_even_map(
     ny, nx = grid.shape
     mesh = ax.pcolormesh(np.arange(nx + 1) - 0.5, np.arange(ny + 1) - 0.5, z, cmap=cmap, norm=norm)
     money = metric.endswith(("cost", "revenue", "margin"))
-    unit = cd.currency_unit(currency)
+    unit = currency_unit(currency)
     if nx * ny <= 80:
         for (i, j), v in np.ndenumerate(z.filled(np.nan)):
             if np.isfinite(v):
-                text = cd.format_money(v, currency) if money else cd.number_text(v)
-                _note(ax, (j, i), text, ha="center", color=_ink(cmap(norm(v))))
+                text = format_money(v, currency, compact=True) if money else number_text(v)
+                note(ax, (j, i), text, ha="center", color=ink_for(cmap(norm(v))))
     if nx >= 2 and ny >= 2 and z.count() and z.min() < 0 < z.max():
         ax.contour(np.arange(nx), np.arange(ny), z, levels=[0], colors="black", linewidths=2.5)
     ax.set_xticks(range(nx), [cd.param_value_text(x, v, currency) for v in grid.columns])
@@ -178,7 +179,7 @@ def break_even_map(
     cheaper = metric.endswith("cost")
     bar = ax.figure.colorbar(mesh, ax=ax, fraction=0.05, pad=0.03)
     if money:
-        _money_axis(bar.ax.yaxis, currency)
+        money_axis(bar.ax.yaxis, currency)
     what = f"Flat-rate minus break-fix: {cd.metric_label(metric)}"
     bar.set_label(what + (f" ({unit})" if money else ""))
     words = ("flat-rate\ncheaper", "break-fix\ncheaper")
@@ -186,10 +187,10 @@ def break_even_map(
         words = ("lower under\nflat-rate", "lower under\nbreak-fix")
     for yb, va, word, c in ((-0.02, "top", words[0], "flat_rate"),
                             (1.02, "bottom", words[1], "break_fix")):  # fmt: skip
-        _note(bar.ax, (0.5, yb), word, xycoords="axes fraction", ha="center", va=va,
+        note(bar.ax, (0.5, yb), word, xycoords="axes fraction", ha="center", va=va,
               color=CONTRACT_COLORS[c])  # fmt: skip
     title = "Which contract costs the client less"
     if not cheaper:
         title = f"Flat-rate versus break-fix: {cd.metric_label(metric)}"
-    _titles(ax, title, tk.map_takeaway(grid, cheaper))
+    set_titles(ax, title, tk.map_takeaway(grid, cheaper))
     return ax

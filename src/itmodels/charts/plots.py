@@ -27,19 +27,20 @@ from itmodels.charts.style import (
     CONTRACT_COLORS,
     FALLBACK_COLORS,
     PART_COLORS,
-    _apart,
-    _boxes,
-    _contract_ticks,
-    _contracts,
-    _ink,
-    _money_axis,
-    _new_axes,
-    _new_figure,
-    _note,
-    _style,
-    _titles,
     contract_colors,
+    contract_ticks,
+    contracts_of,
+    draw_boxes,
+    ink_for,
+    money_axis,
+    new_axes,
+    new_figure,
+    note,
+    set_titles,
+    spread_apart,
+    style_axes,
 )
+from itmodels.money.formatting import currency_unit, format_money, percent_text
 
 if TYPE_CHECKING:
     from itmodels.experiments.result import ExperimentResult
@@ -91,8 +92,8 @@ def cumulative_cost(
     >>> res = itm.run_experiment(itm.load_scenario("small-office"), 10, progress=False)
     >>> ax = itm.plots.cumulative_cost(res)  # the same as res.plot.cumulative_cost()
     """
-    ax = ax if ax is not None else _new_axes()
-    currency, names = res.scenario.currency, _contracts(res)
+    ax = ax if ax is not None else new_axes()
+    currency, names = res.scenario.currency, contracts_of(res)
     colors = contract_colors(names)
     data = cd.cumulative_bands(res.monthly, band=band, include_downtime=include_downtime)
     means: dict[str, np.ndarray] = {}
@@ -108,21 +109,30 @@ def cumulative_cost(
     ax.set_xlim(0, months[-1])
     ax.set_ylim(bottom=0)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 3, 6, 10]))
-    _money_axis(ax.yaxis, currency)
+    money_axis(ax.yaxis, currency)
     lost = cd.downtime_words(res.scenario.client.revenue_per_hour_down)
     what = f"bills + {lost}" if include_downtime else "IT bills"
     ax.set_xlabel("Months from the start of the contract")
-    ax.set_ylabel(f"Cost so far: {what} ({cd.currency_unit(currency)})")
-    _style(ax)
+    ax.set_ylabel(f"Cost so far: {what} ({currency_unit(currency)})")
+    style_axes(ax)
     handles = [Line2D([], [], color=colors[c], lw=2.6, label=f"{cd.display_name(c)}, average")
                for c in names]  # fmt: skip
-    spread = f"Range of {cd.percent_text(band)} of simulated futures"
+    spread = f"Range of {percent_text(band)} of simulated futures"
     handles.append(Line2D([], [], color="0.4", lw=0.8, ls="--", label=spread))
     low, high = ax.get_ylim()
     finals = [float(means[c][-1]) for c in names]
-    for c, y in zip(names, _apart(finals, 0.045 * (high - low)), strict=True):
-        _note(ax, (months[-1], y), cd.format_money(means[c][-1], currency), 5, color=colors[c],
-              fontsize=10, fontweight="bold", annotation_clip=False)  # fmt: skip
+    for c, y in zip(names, spread_apart(finals, 0.045 * (high - low)), strict=True):
+        final = format_money(means[c][-1], currency, compact=True)
+        note(
+            ax,
+            (months[-1], y),
+            final,
+            5,
+            color=colors[c],
+            fontsize=10,
+            fontweight="bold",
+            annotation_clip=False,
+        )
     takeaway = None
     if pair := cd.main_pair(names):
         a, b = pair
@@ -134,7 +144,7 @@ def cumulative_cost(
             after = a if means[a][-1] < means[b][-1] else b
             right = x > 0.3 * months[-1]
             text = f"{cd.display_name(after)} is cheaper\nfrom month {math.ceil(x)} on"
-            _note(ax, (x, y), text, -20 if right else 20, 50, ha="right" if right else "left",
+            note(ax, (x, y), text, -20 if right else 20, 50, ha="right" if right else "left",
                   fontsize=10, gid="crossing-label", va="bottom", multialignment="left",
                   bbox={"boxstyle": "round", "fc": "white", "ec": "0.7"},
                   arrowprops={"arrowstyle": "-", "color": "0.3"})  # fmt: skip
@@ -147,7 +157,7 @@ def cumulative_cost(
     title = "What the client pays for IT support over time"
     if include_downtime:
         title = "What IT support costs the client over time"
-    _titles(ax, title, takeaway)
+    set_titles(ax, title, takeaway)
     return ax
 
 
@@ -173,13 +183,13 @@ def monthly_spend(res: ExperimentResult, *, ax: Axes | None = None) -> Axes:
     --------
     >>> ax = res.plot.monthly_spend()  # doctest: +SKIP
     """
-    ax = ax if ax is not None else _new_axes()
-    currency, names = res.scenario.currency, _contracts(res)
+    ax = ax if ax is not None else new_axes()
+    currency, names = res.scenario.currency, contracts_of(res)
     colors = contract_colors(names)
     spread = cd.monthly_spread(res.monthly).loc[names]
     cash = res.monthly["client_cash"].to_numpy()
     kind = res.monthly["contract"].astype(str).to_numpy()
-    pos = _boxes(ax, [cash[kind == c] for c in names], names)
+    pos = draw_boxes(ax, [cash[kind == c] for c in names], names)
     marks = [colors[c] for c in names]
     ax.scatter(pos, spread["worst"], marker="^", s=70, c=marks, zorder=3, gid="worst-month")
     ax.set_ylim(min(0.0, float(spread["p5"].min())), float(spread["worst"].max()) * 1.08 or 1.0)
@@ -187,18 +197,18 @@ def monthly_spend(res: ExperimentResult, *, ax: Axes | None = None) -> Axes:
     for p, c in zip(pos, names, strict=True):
         s = spread.loc[c]
         texts = [
-            f"Typical month {cd.format_money(s['p50'], currency)}",
-            f"1 month in 20 above {cd.format_money(s['p95'], currency)}",
-            f"Worst month {cd.format_money(s['worst'], currency)}",
+            f"Typical month {format_money(s['p50'], currency, compact=True)}",
+            f"1 month in 20 above {format_money(s['p95'], currency, compact=True)}",
+            f"Worst month {format_money(s['worst'], currency, compact=True)}",
         ]
-        ys = _apart([s["p50"], s["p95"], s["worst"]], 0.06 * (high - low))
+        ys = spread_apart([s["p50"], s["p95"], s["worst"]], 0.06 * (high - low))
         for text, y in zip(texts, ys, strict=True):
-            _note(ax, (p + 0.27, y), text, color="0.15")
+            note(ax, (p + 0.27, y), text, color="0.15")
     ax.set_xlim(0.5, len(names) + 1.1)
-    _money_axis(ax.yaxis, currency)
-    ax.set_ylabel(f"IT bill for one month ({cd.currency_unit(currency)})")
-    _style(ax)
-    _titles(ax, "How much the monthly IT bill varies", tk.spend_takeaway(spread, currency))
+    money_axis(ax.yaxis, currency)
+    ax.set_ylabel(f"IT bill for one month ({currency_unit(currency)})")
+    style_axes(ax)
+    set_titles(ax, "How much the monthly IT bill varies", tk.spend_takeaway(spread, currency))
     return ax
 
 
@@ -228,8 +238,8 @@ def cost_breakdown(res: ExperimentResult, *, ax: Axes | None = None) -> Axes:
     --------
     >>> ax = res.plot.cost_breakdown()  # doctest: +SKIP
     """
-    ax = ax if ax is not None else _new_axes((8.5, 5.0))
-    currency, names = res.scenario.currency, _contracts(res)
+    ax = ax if ax is not None else new_axes((8.5, 5.0))
+    currency, names = res.scenario.currency, contracts_of(res)
     comps = cd.cost_components(res.monthly).loc[names]
     pos = np.arange(1, len(names) + 1)
     up, down = np.zeros(len(names)), np.zeros(len(names))
@@ -246,26 +256,37 @@ def cost_breakdown(res: ExperimentResult, *, ax: Axes | None = None) -> Axes:
                edgecolor=edge, linewidth=0.6)  # fmt: skip
         for x, b, v in zip(pos, base, h, strict=True):
             if abs(v) >= 0.07 * top:
-                ink = _ink(PART_COLORS[part])
-                _note(ax, (float(x), float(b + v / 2)), cd.format_money(v, currency), ha="center",
-                      color=ink)  # fmt: skip
+                ink = ink_for(PART_COLORS[part])
+                part_text = format_money(v, currency, compact=True)
+                note(ax, (float(x), float(b + v / 2)), part_text, ha="center", color=ink)
         up, down = np.where(h >= 0, up + h, up), np.where(h < 0, down + h, down)
     for x, u, t in zip(pos, up, comps.sum(axis=1), strict=True):
-        _note(ax, (float(x), float(u)), f"Total {cd.format_money(t, currency)}", 0, 3, ha="center",
-              va="bottom", fontsize=11, fontweight="bold", gid="total")  # fmt: skip
+        total = f"Total {format_money(t, currency, compact=True)}"
+        note(
+            ax,
+            (float(x), float(u)),
+            total,
+            0,
+            3,
+            ha="center",
+            va="bottom",
+            fontsize=11,
+            fontweight="bold",
+            gid="total",
+        )
     ax.axhline(0, color="0.3", lw=0.8)
     ax.set_ylim(top=top * 1.1)
     ax.set_xlim(0.4, len(names) + 0.6)
-    _contract_ticks(ax, pos, names)
-    _money_axis(ax.yaxis, currency)
+    contract_ticks(ax, pos, names)
+    money_axis(ax.yaxis, currency)
     horizon = cd.horizon_text(res.scenario.horizon)
-    ax.set_ylabel(f"Average cost over {horizon} ({cd.currency_unit(currency)})")
-    _style(ax)
+    ax.set_ylabel(f"Average cost over {horizon} ({currency_unit(currency)})")
+    style_axes(ax)
     handles, labels = ax.get_legend_handles_labels()
     ax.legend(handles[::-1], labels[::-1], loc="upper left", bbox_to_anchor=(1.01, 1),
               frameon=False)  # fmt: skip
     takeaway = tk.breakdown_takeaway(res.metrics, comps, currency, horizon)
-    _titles(ax, f"Total cost to the client over {horizon}", takeaway)
+    set_titles(ax, f"Total cost to the client over {horizon}", takeaway)
     return ax
 
 
@@ -290,23 +311,23 @@ def downtime(res: ExperimentResult, *, ax: Axes | None = None) -> Axes:
     --------
     >>> ax = res.plot.downtime()  # doctest: +SKIP
     """
-    ax = ax if ax is not None else _new_axes()
-    names = _contracts(res)
+    ax = ax if ax is not None else new_axes()
+    names = contracts_of(res)
     colors = contract_colors(names)
     wide = cd.downtime_per_year(res.metrics, res.scenario.horizon)
     groups = [wide[c].dropna().to_numpy() for c in names]
-    pos = _boxes(ax, groups, names)
+    pos = draw_boxes(ax, groups, names)
     jitter = np.random.default_rng(0)
     for p, g, c in zip(pos, groups, names, strict=True):
         x = p + jitter.uniform(-0.12, 0.12, len(g))
         ax.scatter(x, g, s=14, color=colors[c], alpha=0.6, linewidths=0, zorder=3)
         median = float(np.median(g)) if len(g) else 0.0
-        _note(ax, (p + 0.3, median), f"Typical year\n{median:,.0f} hours", color="0.15")
+        note(ax, (p + 0.3, median), f"Typical year\n{median:,.0f} hours", color="0.15")
     ax.set_xlim(0.5, len(names) + 0.9)
     ax.set_ylim(bottom=0)
     ax.set_ylabel("Staff hours lost per year (hours)")
-    _style(ax)
-    _titles(ax, "Working time staff lose to IT problems", tk.downtime_takeaway(wide[names]))
+    style_axes(ax)
+    set_titles(ax, "Working time staff lose to IT problems", tk.downtime_takeaway(wide[names]))
     return ax
 
 
@@ -332,11 +353,11 @@ def provider_view(res: ExperimentResult, *, fig: Figure | None = None) -> Figure
     --------
     >>> fig = res.plot.provider_view()  # doctest: +SKIP
     """
-    fig = fig if fig is not None else _new_figure((13.0, 5.5))
+    fig = fig if fig is not None else new_figure((13.0, 5.5))
     ax_bar, ax_dot = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.15]})
-    currency, names = res.scenario.currency, _contracts(res)
+    currency, names = res.scenario.currency, contracts_of(res)
     colors = contract_colors(names)
-    horizon, unit = cd.horizon_text(res.scenario.horizon), cd.currency_unit(currency)
+    horizon, unit = cd.horizon_text(res.scenario.horizon), currency_unit(currency)
     means = cd.provider_means(res.metrics).loc[names]
     width = 0.8 / max(len(names), 1)
     top = float(means[["revenue", "cost", "margin"]].abs().to_numpy().max()) or 1.0
@@ -344,21 +365,23 @@ def provider_view(res: ExperimentResult, *, fig: Figure | None = None) -> Figure
         x = np.arange(3) + (i - (len(names) - 1) / 2) * width
         h = means.loc[c, ["revenue", "cost", "margin"]].to_numpy(dtype=float)
         ax_bar.bar(x, h, width * 0.92, color=colors[c], label=cd.display_name(c))
-        labels = [cd.format_money(v, currency) for v in h]
+        labels = [format_money(v, currency, compact=True) for v in h]
         if np.isfinite(share := means.loc[c, "margin_share"]):
-            labels[2] += f"\n({cd.percent_text(share)})"
+            labels[2] += f"\n({percent_text(share)})"
         for xi, hi, text in zip(x, h, labels, strict=True):
             va = "bottom" if hi >= 0 else "top"
-            _note(ax_bar, (xi, hi), text, 0, math.copysign(3, hi), ha="center", va=va)
+            note(ax_bar, (xi, hi), text, 0, math.copysign(3, hi), ha="center", va=va)
     ax_bar.axhline(0, color="0.3", lw=0.8)
     ax_bar.set_xticks(range(3), ["Revenue", "Cost", "Margin"])
     ax_bar.set_ylim(top=top * 1.18)
-    _money_axis(ax_bar.yaxis, currency)
+    money_axis(ax_bar.yaxis, currency)
     ax_bar.set_xlabel("What the provider earns and spends")
     ax_bar.set_ylabel(f"Average over {horizon} ({unit})")
     ax_bar.legend(loc="upper right", frameon=False)
-    _style(ax_bar)
-    _titles(ax_bar, "The provider's revenue, cost and margin", tk.margin_takeaway(means, currency))
+    style_axes(ax_bar)
+    set_titles(
+        ax_bar, "The provider's revenue, cost and margin", tk.margin_takeaway(means, currency)
+    )
     phrases = {}
     for c in names:
         part = res.metrics[res.metrics["contract"] == c]
@@ -371,18 +394,20 @@ def provider_view(res: ExperimentResult, *, fig: Figure | None = None) -> Figure
             xs = np.array([x.min(), x.max()])
             ax_dot.plot(xs, fit.intercept + fit.slope * xs, color=colors[c], lw=2.2, gid=c)
             sign = "+" if fit.slope >= 0 else ""
-            label += f": {sign}{cd.format_money(fit.slope, currency)} revenue per hour lost"
+            label += (
+                f": {sign}{format_money(fit.slope, currency, compact=True)} revenue per hour lost"
+            )
         ax_dot.scatter([], [], color=colors[c], label=label)
     ax_dot.set_ylim(bottom=0)
     ax_dot.set_xlim(left=0)
-    _money_axis(ax_dot.yaxis, currency)
+    money_axis(ax_dot.yaxis, currency)
     ax_dot.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax_dot.set_xlabel(f"Staff hours lost over {horizon} (hours)")
     ax_dot.set_ylabel(f"Provider revenue over {horizon} ({unit})")
     ax_dot.legend(loc="best", frameon=False)
-    _style(ax_dot)
+    style_axes(ax_dot)
     question = "Does the provider earn more when you lose time?"
-    _titles(ax_dot, question, tk.incentive_takeaway(phrases))
+    set_titles(ax_dot, question, tk.incentive_takeaway(phrases))
     fig.suptitle("The provider's side of each contract", fontsize=15, fontweight="bold")
     return fig
 

@@ -13,27 +13,43 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from itmodels.charts import data as cd
+from itmodels.money.formatting import format_money
+from itmodels.money.ledger import BILL_CATEGORIES
 
 if TYPE_CHECKING:
     from itmodels.experiments.result import ExperimentResult
 
-__all__ = ["CONTRACT_COLORS", "FALLBACK_COLORS", "PART_COLORS", "contract_colors"]
+__all__ = [
+    "CONTRACT_COLORS",
+    "FALLBACK_COLORS",
+    "HIGH",
+    "LOW",
+    "PART_COLORS",
+    "contract_colors",
+    "contract_ticks",
+    "contracts_of",
+    "draw_boxes",
+    "ink_for",
+    "money_axis",
+    "new_axes",
+    "new_figure",
+    "note",
+    "set_titles",
+    "spread_apart",
+    "style_axes",
+]
 
 #: One fixed colour per contract on every chart (Okabe-Ito vermillion and blue).
 CONTRACT_COLORS: dict[str, str] = {"break_fix": "#d55e00", "flat_rate": "#0072b2"}
 #: Colours for other contracts, in order of their sorted names (Okabe-Ito).
 FALLBACK_COLORS: tuple[str, ...] = ("#009e73", "#e69f00", "#cc79a7", "#56b4e9", "#000000")
 #: Colours of the parts of the client's cost (Paul Tol's muted scheme; downtime is hatched).
+_MUTED = ("#332288", "#88CCEE", "#44AA99", "#DDCC77", "#999933", "#AA4499", "#117733", "#CC6677")
 PART_COLORS: dict[str, str] = {
-    "fee": "#332288",
-    "labour": "#88CCEE",
-    "trip": "#44AA99",
-    "parts": "#DDCC77",
-    "hardware": "#999933",
-    "sla_credit": "#AA4499",
+    **dict(zip(BILL_CATEGORIES, _MUTED * 2, strict=False)),
     "downtime_cost": "#DDDDDD",
 }
-_LOW, _HIGH = "#BBBBBB", "#555555"  # tornado: parameter lowered / raised
+LOW, HIGH = "#BBBBBB", "#555555"  # tornado: parameter lowered / raised
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -50,26 +66,28 @@ def contract_colors(contracts: Sequence[str]) -> dict[str, str]:
     return {c: CONTRACT_COLORS.get(c) or extra[c] for c in contracts}
 
 
-def _new_figure(figsize: tuple[float, float]) -> Figure:
+def new_figure(figsize: tuple[float, float]) -> Figure:
     import matplotlib.pyplot as plt
 
     return plt.figure(figsize=figsize, layout="constrained")
 
 
-def _new_axes(figsize: tuple[float, float] = (8.0, 5.0)) -> Axes:
-    return _new_figure(figsize).add_subplot()
+def new_axes(figsize: tuple[float, float] = (8.0, 5.0)) -> Axes:
+    return new_figure(figsize).add_subplot()
 
 
-def _contracts(res: ExperimentResult) -> list[str]:
+def contracts_of(res: ExperimentResult) -> list[str]:
     present = set(res.metrics["contract"].astype(str))
     return [c for c in res.contracts if c in present]
 
 
-def _money_axis(axis: Any, currency: str) -> None:
-    axis.set_major_formatter(FuncFormatter(lambda v, _: cd.format_money(v, currency, sig=3)))
+def money_axis(axis: Any, currency: str) -> None:
+    axis.set_major_formatter(
+        FuncFormatter(lambda v, _: format_money(v, currency, compact=True, sig=3))
+    )
 
 
-def _titles(ax: Axes, title: str, takeaway: str | None) -> None:
+def set_titles(ax: Axes, title: str, takeaway: str | None) -> None:
     """A bold title and, under it, the takeaway (gid ``"takeaway"``) wrapped to the axes."""
     lines = 0
     if takeaway:
@@ -77,19 +95,19 @@ def _titles(ax: Axes, title: str, takeaway: str | None) -> None:
         # money comes as "CHF\u00a012k": textwrap breaks only at ASCII spaces, so it stays whole
         text = textwrap.fill(takeaway, max(40, int(width / 5.2)), break_on_hyphens=False)
         lines = text.count("\n") + 1
-        _note(ax, (0, 1), text.replace("\u00a0", " "), 0, 8, xycoords="axes fraction",
+        note(ax, (0, 1), text.replace("\u00a0", " "), 0, 8, xycoords="axes fraction",
               va="bottom", fontsize=10, color="0.2", gid="takeaway")  # fmt: skip
     ax.set_title(title, loc="left", fontsize=13, fontweight="bold", pad=12 + 12.5 * lines)
 
 
-def _note(ax: Axes, xy: tuple[float, float], text: str, dx: float = 0, dy: float = 0,
+def note(ax: Axes, xy: tuple[float, float], text: str, dx: float = 0, dy: float = 0,
           **kw: Any) -> Any:  # fmt: skip
     """Text at ``xy`` (data coordinates unless ``xycoords``), shifted ``(dx, dy)`` points."""
     kw = {"fontsize": 9, "va": "center", "textcoords": "offset points", **kw}
     return ax.annotate(text, xy, xytext=(dx, dy), parse_math=False, **kw)
 
 
-def _apart(values: Sequence[float], gap: float) -> list[float]:
+def spread_apart(values: Sequence[float], gap: float) -> list[float]:
     """Label positions at ``values``, pushed up to be at least ``gap`` apart."""
     out = np.asarray(values, dtype=float).copy()
     order = np.argsort(out, kind="stable")
@@ -98,19 +116,19 @@ def _apart(values: Sequence[float], gap: float) -> list[float]:
     return list(out)
 
 
-def _ink(color: Any) -> str:
+def ink_for(color: Any) -> str:
     """Black or white, whichever reads better on ``color``."""
     r, g, b = to_rgb(color)
     return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white"
 
 
-def _style(ax: Axes, grid: Literal["both", "x", "y"] = "y") -> None:
+def style_axes(ax: Axes, grid: Literal["both", "x", "y"] = "y") -> None:
     ax.spines[["top", "right"]].set_visible(False)
     ax.grid(axis=grid, color="0.9", linewidth=0.8)
     ax.set_axisbelow(True)
 
 
-def _boxes(ax: Axes, groups: list[np.ndarray], names: list[str]) -> np.ndarray:
+def draw_boxes(ax: Axes, groups: list[np.ndarray], names: list[str]) -> np.ndarray:
     """Boxes (middle half) with whiskers from the 5th to the 95th percentile, per contract."""
     colors = contract_colors(names)
     pos = np.arange(1, len(groups) + 1)
@@ -121,11 +139,11 @@ def _boxes(ax: Axes, groups: list[np.ndarray], names: list[str]) -> np.ndarray:
         parts["boxes"][i].set(facecolor=(*to_rgb(colors[c]), 0.35), edgecolor=colors[c], lw=1.5)
         for line in parts["whiskers"][2 * i : 2 * i + 2] + parts["caps"][2 * i : 2 * i + 2]:
             line.set(color=colors[c], linewidth=1.5)
-    _contract_ticks(ax, pos, names)
+    contract_ticks(ax, pos, names)
     return pos
 
 
-def _contract_ticks(ax: Axes, pos: np.ndarray, names: list[str]) -> None:
+def contract_ticks(ax: Axes, pos: np.ndarray, names: list[str]) -> None:
     """Contract names under ``pos``, each in its contract's colour."""
     colors = contract_colors(names)
     ax.set_xticks(pos, [cd.display_name(c) for c in names])

@@ -12,16 +12,18 @@ import pandas as pd
 from itmodels.charts.data import (
     Fit,
     display_name,
-    format_money,
     main_pair,
-    money_range,
-    money_step,
     param_label,
     param_value_text,
+    verdict,
+)
+from itmodels.money.formatting import (
+    format_money,
+    money_range,
+    money_step,
     percent_text,
     signed_money,
     split_rounded,
-    verdict,
 )
 
 __all__ = [
@@ -107,8 +109,8 @@ def spend_takeaway(spread: pd.DataFrame, currency: str) -> str | None:
     if mean[steady] > 1.05 * mean[other]:
         text += (
             f"; {display_name(other).lower()} is lower on average"
-            f" ({format_money(mean[other], currency)} a month against"
-            f" {format_money(mean[steady], currency)})"
+            f" ({format_money(mean[other], currency, compact=True)} a month against"
+            f" {format_money(mean[steady], currency, compact=True)})"
         )
     return text
 
@@ -144,9 +146,8 @@ def margin_takeaway(means: pd.DataFrame, currency: str) -> str:
         share = (
             f" ({percent_text(row['margin_share'])})" if np.isfinite(row["margin_share"]) else ""
         )
-        parts.append(
-            f"{display_name(str(contract)).lower()} {format_money(row['margin'], currency)}{share}"
-        )
+        margin = format_money(row["margin"], currency, compact=True)
+        parts.append(f"{display_name(str(contract)).lower()} {margin}{share}")
     return "Provider margin over the contract: " + ", ".join(parts)
 
 
@@ -162,7 +163,7 @@ def incentive_phrase(fit: Fit | None, x: np.ndarray, y: np.ndarray, currency: st
     if not fit.p_value < 0.05 or moves < 0.02 * abs(float(np.mean(y))):
         return "barely changes"
     verb = "rises" if fit.slope > 0 else "falls"
-    return f"{verb} {format_money(abs(fit.slope), currency)}"
+    return f"{verb} {format_money(abs(fit.slope), currency, compact=True)}"
 
 
 def incentive_takeaway(phrases: dict[str, str]) -> str:
@@ -177,7 +178,7 @@ def _saves(diff: float, currency: str) -> str:
     if diff == 0:
         return "both cost the same"
     who = "flat-rate" if diff < 0 else "break-fix"
-    return f"{who} saves {format_money(abs(diff), currency)}"
+    return f"{who} saves {format_money(abs(diff), currency, compact=True)}"
 
 
 def tornado_takeaway(table: pd.DataFrame, currency: str, difference: bool = True) -> str | None:
@@ -199,7 +200,8 @@ def tornado_takeaway(table: pd.DataFrame, currency: str, difference: bool = True
     if not difference:
         return (
             f"{name} matters most: from {lo} to {hi} the result goes from"
-            f" {format_money(top['low'], currency)} to {format_money(top['high'], currency)}"
+            f" {format_money(top['low'], currency, compact=True)}"
+            f" to {format_money(top['high'], currency, compact=True)}"
         )
     base = _saves(float(top["base"]), currency)
     return (

@@ -19,7 +19,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from itmodels.engine.draws import Draws, ppf_or_zero
-from itmodels.engine.model import PRIORITY_LEVEL, Job, Model, Proc
+from itmodels.engine.flow import ServiceFlow
+from itmodels.engine.jobs import PRIORITY_LEVEL, Job, Proc
 from itmodels.scenario import DeviceClass
 
 __all__ = ["start"]
@@ -31,7 +32,7 @@ BEYOND_U, REPL_LEAD, TRAVEL1, TRAVEL2, DEFER = 9, 10, 11, 12, slice(13, 17)
 NAN = math.nan
 
 
-def start(model: Model) -> None:
+def start(model: ServiceFlow) -> None:
     """Start one process per device."""
     travel = model.scn.provider.travel
     for cls in model.scn.fleet:
@@ -84,7 +85,7 @@ def _job(cls: DeviceClass, row: Sequence[float], installed_for: float) -> Job:
     return job
 
 
-def _detection(model: Model, monitored: bool) -> float:
+def _detection(model: ServiceFlow, monitored: bool) -> float:
     mon = model.contract.monitoring
     return mon.detection_probability if mon is not None and monitored else 0.0
 
@@ -111,7 +112,9 @@ def _plain(cls: DeviceClass, detection: float, u: np.ndarray, out: np.ndarray) -
     return plain.tolist()
 
 
-def _device(model: Model, cls: DeviceClass, origin: int, draws: Draws, monitored: bool) -> Proc:
+def _device(
+    model: ServiceFlow, cls: DeviceClass, origin: int, draws: Draws, monitored: bool
+) -> Proc:
     env = model.env
     horizon = model.horizon
     techs = model.techs
@@ -172,7 +175,7 @@ def _device(model: Model, cls: DeviceClass, origin: int, draws: Draws, monitored
                     return
                 age, installed_at = after
                 continue
-            # ---- the plain life, inline (same steps as _life -> Model.fix -> Model.visit)
+            # ---- the plain life, inline (as _life -> ServiceFlow.fix -> ServiceFlow.visit)
             life = lives[j]
             if env.now + life >= horizon:
                 return
@@ -210,7 +213,7 @@ def _device(model: Model, cls: DeviceClass, origin: int, draws: Draws, monitored
 
 
 def _life(
-    model: Model,
+    model: ServiceFlow,
     cls: DeviceClass,
     origin: int,
     monitored: bool,
@@ -255,7 +258,7 @@ def _life(
 
 
 def _preventive(
-    model: Model,
+    model: ServiceFlow,
     cls: DeviceClass,
     origin: int,
     job: Job,
@@ -304,7 +307,7 @@ def _preventive(
     return ident
 
 
-def _fail(model: Model, ident: int, t_fail: float) -> None:
+def _fail(model: ServiceFlow, ident: int, t_fail: float) -> None:
     """The warned device failed before the fix was done."""
     tab = model.incidents
     tab.kind[ident] = "hardware"

@@ -11,7 +11,8 @@ a subset of the same incidents a neglected one sees (common random numbers).
 from __future__ import annotations
 
 from itmodels.engine.draws import exp1, ppf_or_zero
-from itmodels.engine.model import Job, Model, Proc
+from itmodels.engine.flow import ServiceFlow
+from itmodels.engine.jobs import Job, Proc
 from itmodels.scenario import IncidentStream, Neglect
 from itmodels.scenario.sections import Priority
 from itmodels.scenario.units import HOURS_PER_MONTH
@@ -23,7 +24,7 @@ DEFER = slice(8, 12)
 ORDER: tuple[Priority, ...] = ("P1", "P2", "P3", "P4")
 
 
-def neglect_multiplier(model: Model, neglect: Neglect | None, t: float) -> float:
+def neglect_multiplier(model: ServiceFlow, neglect: Neglect | None, t: float) -> float:
     """The rate multiplier at time ``t``: ``min(1 + growth * months, max_multiplier)``.
 
     ``months`` counts from the latest maintenance that resets the stream, or, if none has
@@ -40,14 +41,14 @@ def neglect_multiplier(model: Model, neglect: Neglect | None, t: float) -> float
     return min(1.0 + neglect.growth_per_month * months, neglect.max_multiplier)
 
 
-def start(model: Model) -> None:
+def start(model: ServiceFlow) -> None:
     """Start one arrival process per incident stream."""
     for stream in model.scn.incident_streams:
         if stream.rate > 0:
             model.env.process(_arrivals(model, stream))
 
 
-def _arrivals(model: Model, stream: IncidentStream) -> Proc:
+def _arrivals(model: ServiceFlow, stream: IncidentStream) -> Proc:
     env = model.env
     scn = model.scn
     per = {"user": scn.client.users, "device": scn.device_count, "office": 1}[stream.per]
@@ -115,7 +116,7 @@ def _pick(shares: list[tuple[Priority, float]], u: float) -> Priority:
 
 
 def _serve(
-    model: Model, ident: int, job: Job, defer_row: list[float], stream: IncidentStream
+    model: ServiceFlow, ident: int, job: Job, defer_row: list[float], stream: IncidentStream
 ) -> Proc:
     tab = model.incidents
     if model.reports_at_once(tab.priority[ident]):

@@ -7,7 +7,8 @@ from __future__ import annotations
 import math
 
 from itmodels.engine.draws import exp1
-from itmodels.engine.model import MAINTENANCE_LEVEL, PRIORITY_LEVEL, Model, Proc
+from itmodels.engine.flow import ServiceFlow
+from itmodels.engine.jobs import MAINTENANCE_LEVEL, PRIORITY_LEVEL, Proc
 from itmodels.scenario import MaintenanceTask
 from itmodels.scenario.units import HOURS_PER_MONTH
 
@@ -19,7 +20,7 @@ def months(horizon: float) -> int:
     return max(math.ceil(horizon / HOURS_PER_MONTH - 1e-9), 1)
 
 
-def start(model: Model) -> None:
+def start(model: ServiceFlow) -> None:
     """Start maintenance, false-alarm and background-load processes as the scenario says."""
     maint = model.contract.maintenance
     if maint is not None:
@@ -34,7 +35,7 @@ def start(model: Model) -> None:
         model.env.process(_background(model))
 
 
-def _maintenance(model: Model, name: str, task: MaintenanceTask) -> Proc:
+def _maintenance(model: ServiceFlow, name: str, task: MaintenanceTask) -> Proc:
     """Every ``task.every`` hours from the start, one remote session after hours."""
     env = model.env
     work = model.streams.draws(f"maintenance/{name}", [task.work.ppf])
@@ -49,7 +50,7 @@ def _maintenance(model: Model, name: str, task: MaintenanceTask) -> Proc:
         k += 1
 
 
-def _maintenance_session(model: Model, name: str, work: float, k: int) -> Proc:
+def _maintenance_session(model: ServiceFlow, name: str, work: float, k: int) -> Proc:
     env = model.env
     client = model.client_hours
     window = env.now if client.always_open else client.next_closed(env.now)
@@ -60,7 +61,7 @@ def _maintenance_session(model: Model, name: str, work: float, k: int) -> Proc:
     model.last_maintenance[name] = env.now
 
 
-def _false_alarms(model: Model) -> Proc:
+def _false_alarms(model: ServiceFlow) -> Proc:
     """Alerts with nothing wrong: a remote check in working hours, no downtime."""
     env = model.env
     mon = model.contract.monitoring
@@ -79,11 +80,11 @@ def _false_alarms(model: Model) -> Proc:
         k += 1
 
 
-def _remote_check(model: Model, key: tuple, work: float) -> Proc:
+def _remote_check(model: ServiceFlow, key: tuple, work: float) -> Proc:
     yield from model.visit(-1, "false_alarm", key, False, work, None)
 
 
-def _background(model: Model) -> Proc:
+def _background(model: ServiceFlow) -> Proc:
     """Other clients' jobs: they take technician time and are not recorded."""
     env = model.env
     bg = model.scn.provider.background_load
@@ -102,14 +103,14 @@ def _background(model: Model) -> Proc:
         k += 1
 
 
-def _other_job(model: Model, key: tuple, work: float) -> Proc:
+def _other_job(model: ServiceFlow, key: tuple, work: float) -> Proc:
     env = model.env
     req = yield from model.acquire(key, False)
     yield env.timeout(work)
     model.techs.release(req)
 
 
-def settle(model: Model) -> None:
+def settle(model: ServiceFlow) -> None:
     """Bill fees and tools at each month's start, judge SLA responses, pay credits."""
     scn = model.scn
     contract = model.contract

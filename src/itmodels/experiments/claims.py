@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from itmodels.charts.data import format_money, number_text, percent_text
 from itmodels.experiments.analysis import mean_ci
 from itmodels.experiments.result import ExperimentResult
+from itmodels.money.formatting import format_money, number_text, percent_text
 
 __all__ = ["CLAIMS", "claims"]
 
@@ -109,7 +109,7 @@ def claims(
     rows.append((0, "mean paired difference of client_total_cost, flat-rate − break-fix",
                  d["mean"], d["ci_low"], d["ci_high"], verdict,
                  f"flat-rate is cheaper in {percent_text(d['share_lower'])} of replications"
-                 f" (mean difference {format_money(d['mean'], cur)})"))  # fmt: skip
+                 f" (mean difference {format_money(d['mean'], cur, compact=True)})"))  # fmt: skip
 
     d = diff.loc["mean_time_to_restore_hours"]
     p90 = bf["p90_time_to_restore_hours"].median(), fr["p90_time_to_restore_hours"].median()

@@ -26,7 +26,14 @@ from itmodels.experiments.experiment import run_experiment
 from itmodels.experiments.result import ExperimentResult
 from itmodels.scenario import Scenario
 
-__all__ = ["FeeEstimate", "break_even_fee", "sensitivity", "sweep", "target_margin_fee"]
+__all__ = [
+    "FeeEstimate",
+    "Per",
+    "break_even_fee",
+    "sensitivity",
+    "sweep",
+    "target_margin_fee",
+]
 
 Per = Literal["device", "user", "server"]
 

@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from itmodels.engine.records import Records, floats
-from itmodels.money.ledger import sequential_sum
+from itmodels.money.ledger import BILL_CATEGORIES, sequential_sum
 from itmodels.scenario import Scenario
 from itmodels.scenario.calendar import BusinessHours
 from itmodels.scenario.units import HOURS_PER_MONTH, HOURS_PER_WEEK
@@ -53,12 +53,7 @@ PLANNED_WORK = ("maintenance", "preventive")
 
 #: Ledger sums per month: client-paid categories, credits, and the totals.
 MONTHLY_MONEY = (
-    "fee",
-    "labour",
-    "trip",
-    "parts",
-    "hardware",
-    "sla_credit",
+    *BILL_CATEGORIES,
     "client_cash",
     "provider_revenue",
     "provider_cost",

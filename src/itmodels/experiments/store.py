@@ -35,6 +35,7 @@ import numpy as np
 from itmodels.scenario import Scenario
 
 __all__ = [
+    "FORMAT_VERSION",
     "ChunkStore",
     "DamagedChunkWarning",
     "StoreError",

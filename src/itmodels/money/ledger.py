@@ -30,19 +30,55 @@ import pandas as pd
 
 from itmodels.scenario.units import HOURS_PER_MONTH
 
-__all__ = ["CATEGORIES", "LEDGER_COLUMNS", "Ledger", "LedgerTotals", "sequential_sum"]
+__all__ = [
+    "BILL_CATEGORIES",
+    "CATEGORIES",
+    "CATEGORY_TABLE",
+    "LEDGER_COLUMNS",
+    "Category",
+    "Ledger",
+    "LedgerTotals",
+    "sequential_sum",
+]
 
-CATEGORIES: tuple[str, ...] = (
-    "fee",
-    "labour",
-    "trip",
-    "parts",
-    "hardware",
-    "sla_credit",
-    "wages",
-    "travel",
-    "tools",
+
+@dataclass(frozen=True)
+class Category:
+    """A kind of money movement in the ledger.
+
+    Attributes
+    ----------
+    name : str
+        The category as written in ledger rows.
+    label : str
+        Plain words for charts and reports.
+    on_bill : bool
+        Whether it appears on the client's bill (a service credit does, as a refund);
+        the others are costs of the provider only.
+    """
+
+    name: str
+    label: str
+    on_bill: bool
+
+
+#: Every ledger category, once, in the order charts and tables show them.  All other
+#: lists of categories (monthly sums, cost parts, their colours) derive from this one.
+CATEGORY_TABLE: tuple[Category, ...] = (
+    Category("fee", "Monthly fees", on_bill=True),
+    Category("labour", "Labour", on_bill=True),
+    Category("trip", "Call-out charges", on_bill=True),
+    Category("parts", "Parts", on_bill=True),
+    Category("hardware", "Replacement hardware", on_bill=True),
+    Category("sla_credit", "Service credits (refunds)", on_bill=True),
+    Category("wages", "Technician wages", on_bill=False),
+    Category("travel", "Travel costs", on_bill=False),
+    Category("tools", "Tools and licences", on_bill=False),
 )
+#: The category names.
+CATEGORIES: tuple[str, ...] = tuple(c.name for c in CATEGORY_TABLE)
+#: The categories on the client's bill.
+BILL_CATEGORIES: tuple[str, ...] = tuple(c.name for c in CATEGORY_TABLE if c.on_bill)
 LEDGER_COLUMNS = ("time", "month", "payer", "payee", "category", "amount", "incident_id")
 _KNOWN = frozenset(CATEGORIES)
 CLIENT = "client"

@@ -26,21 +26,25 @@ from itmodels.experiments.decisions import FeeEstimate
 from itmodels.experiments.result import ExperimentResult
 from itmodels.experiments.store import atomic_write
 from itmodels.reports.text import (
-    _PAPER,
-    _assumptions,
-    _break_even_text,
-    _date_text,
-    _key_rows,
-    _lost,
-    _Names,
-    _names,
-    _offer,
-    _pair,
-    _takeaway,
+    PAPER_SIZES,
+    SheetNames,
+    assumptions_text,
+    break_even_text,
+    compared_pair,
+    date_text,
+    key_figure_rows,
+    lost_words,
+    offer_text,
+    sheet_names,
+    takeaway_text,
 )
 from itmodels.scenario import Branding
 
-__all__ = ["proposal_pdf"]
+__all__ = [
+    "proposal_figure",
+    "proposal_pdf",
+    "save_pdf",
+]
 
 
 # ---------------------------------------------------------------------------- measured text
@@ -151,9 +155,9 @@ class _Sheet:
 
 
 # ---------------------------------------------------------------------------- proposal sheet
-def _proposal_figure(
+def proposal_figure(
     res: ExperimentResult,
-    names: _Names,
+    names: SheetNames,
     break_even: FeeEstimate | None,
     paper: str | None = None,
 ) -> Figure:
@@ -179,7 +183,7 @@ def _logo(sheet: _Sheet, path: str, top: float) -> tuple[float, float]:
 
 def _key_table(sheet: _Sheet, res: ExperimentResult, pair: tuple[str, str]) -> None:
     """Label column, then one column per contract; widths measured from the cells."""
-    rows = _key_rows(res, pair)
+    rows = key_figure_rows(res, pair)
     value_size, range_size, label_size = 12.0, 8.0, 10.0
     need = max(
         max(_width(c[2 * k], value_size, "bold"), _width(c[2 * k + 1], range_size))
@@ -230,10 +234,10 @@ def _key_table(sheet: _Sheet, res: ExperimentResult, pair: tuple[str, str]) -> N
 
 
 def _draw_proposal(
-    res: ExperimentResult, names: _Names, break_even: FeeEstimate | None, paper: str
+    res: ExperimentResult, names: SheetNames, break_even: FeeEstimate | None, paper: str
 ) -> Figure:
-    scn, pair = res.scenario, _pair(res)
-    width, height = _PAPER[paper]
+    scn, pair = res.scenario, compared_pair(res)
+    width, height = PAPER_SIZES[paper]
     fig = Figure(figsize=(width, height), layout="constrained")
     sheet = _Sheet(fig, width, height)
     sheet.rect(0, 0, width, 0.28, names.accent)
@@ -252,28 +256,28 @@ def _draw_proposal(
         color="0.3",
         gap=0.04,
     )
-    meta = _date_text(names.date) if names.date else ""
+    meta = date_text(names.date) if names.date else ""
     if names.contact:
         meta = f"{meta}  ·  {names.contact}" if meta else names.contact
     if meta:
         sheet.block(meta, 9.5, "contact", width=beside, color="0.3", gap=0.04)
     sheet.y = max(sheet.y, logo_bottom) + 0.14
     top = sheet.y
-    sheet.block(_takeaway(res, pair), 11.5, "takeaway", x=_MARGIN + 0.2, weight="bold", gap=0.0)
+    sheet.block(takeaway_text(res, pair), 11.5, "takeaway", x=_MARGIN + 0.2, weight="bold", gap=0.0)
     sheet.rect(_MARGIN, top, 0.06, sheet.y - top, names.accent)
     sheet.y += 0.2
     _key_table(sheet, res, pair)
-    offer = _offer(scn)
+    offer = offer_text(scn)
     if offer is not None:
         sheet.y += 0.04
         price, includes = offer
         sheet.block(price, 10, "offer", weight="bold", gap=0.02)
         sheet.block(includes, 9, "includes", gap=0.06)
     if break_even is not None:
-        text = _break_even_text(break_even, scn.currency, _lost(scn))
+        text = break_even_text(break_even, scn.currency, lost_words(scn))
         sheet.block(text, 9, "break-even", gap=0.06)
     head = sheet.y + 0.05
-    foot_lines = _wrap(_assumptions(res, names.disclaimer), 7, sheet.inner)
+    foot_lines = _wrap(assumptions_text(res, names.disclaimer), 7, sheet.inner)
     foot = len(foot_lines) * 7 * _LEAD / 72 + 0.35
     sheet.text(_MARGIN, height - foot + 0.12, foot_lines, 7, "assumptions", color="0.3")
     rest = height - head - foot
@@ -339,13 +343,13 @@ def proposal_pdf(
     >>> proposal_pdf(res, "proposal.pdf")  # doctest: +SKIP
     PosixPath('proposal.pdf')
     """
-    path, names = Path(path), _names(res.scenario, branding)
-    fig = _proposal_figure(res, names, break_even, paper)
-    atomic_write(path, lambda tmp: _save_pdf(fig, tmp, names))
+    path, names = Path(path), sheet_names(res.scenario, branding)
+    fig = proposal_figure(res, names, break_even, paper)
+    atomic_write(path, lambda tmp: save_pdf(fig, tmp, names))
     return path
 
 
-def _save_pdf(fig: Figure, path: Path, names: _Names) -> None:
+def save_pdf(fig: Figure, path: Path, names: SheetNames) -> None:
     meta = {
         "Title": f"IT support for {names.prospect}",
         "Author": names.provider,

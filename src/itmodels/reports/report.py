@@ -33,19 +33,19 @@ from itmodels.experiments.result import ExperimentResult
 from itmodels.experiments.store import atomic_write
 from itmodels.money.formatting import MINUS, format_money
 from itmodels.reports.bundle import write_folder
-from itmodels.reports.proposal import _proposal_figure, _save_pdf, proposal_pdf
+from itmodels.reports.proposal import proposal_figure, proposal_pdf, save_pdf
 from itmodels.reports.text import (
     CHARTS,
-    _break_even_text,
-    _chart,
-    _dist_text,
-    _key_rows,
-    _lost,
-    _Names,
-    _names,
-    _pair,
-    _svg,
-    _takeaway,
+    SheetNames,
+    break_even_text,
+    chart_figure,
+    compared_pair,
+    dist_text,
+    key_figure_rows,
+    lost_words,
+    sheet_names,
+    svg_text,
+    takeaway_text,
 )
 from itmodels.scenario import Branding
 from itmodels.scenario.distributions import BaseDistribution
@@ -95,13 +95,13 @@ def _is_internal(metric: str) -> bool:
 
 def _context(
     res: ExperimentResult,
-    names: _Names,
+    names: SheetNames,
     break_even: FeeEstimate | None,
     claims: pd.DataFrame | None,
     svgs: Mapping[str, str],
     audience: Audience = "provider",
 ) -> dict[str, Any]:
-    scn, pair = res.scenario, _pair(res)
+    scn, pair = res.scenario, compared_pair(res)
     internal = audience == "provider"
     a, b = pair
     cur = scn.currency
@@ -123,7 +123,7 @@ def _context(
                 ci = shown = "n/a"
         label = cd.metric_label(m)
         if m == "downtime_cost":
-            label = f"cost of downtime ({_lost(scn)})"
+            label = f"cost of downtime ({lost_words(scn)})"
         compare_rows.append([label[:1].upper() + label[1:], m, *cells[:3], ci, shown])
     shown_rows = {row[1] for row in compare_rows}
     claim_rows = []
@@ -152,15 +152,15 @@ def _context(
         "scenario": scn,
         "contracts": [cd.display_name(c) for c in pair],
         "colors": [plots.contract_colors(list(pair))[c] for c in pair],
-        "takeaway": _takeaway(res, pair),
-        "key_rows": _key_rows(res, pair),
+        "takeaway": takeaway_text(res, pair),
+        "key_rows": key_figure_rows(res, pair),
         "break_even": (
-            _break_even_text(break_even, cur, _lost(scn)) if break_even is not None else None
+            break_even_text(break_even, cur, lost_words(scn)) if break_even is not None else None
         ),
         "better_note": ", ".join(
             cd.metric_label(m) for m in comp.index if m in _MORE_IS_BETTER and m in shown_rows
         ),
-        "dist": _dist_text,
+        "dist": dist_text,
         "compare_rows": compare_rows,
         "claim_rows": claim_rows,
         "budget_cols": ["Contract", *(k.replace("_", " ") for k in budget.columns)],
@@ -224,7 +224,7 @@ def _value(name: str, value: Any, parse: set[Callable[..., Any]], currency: str)
     if isinstance(value, list):
         return ", ".join(map(str, value))
     if isinstance(value, BaseDistribution):
-        return _dist_text(value)
+        return dist_text(value)
     if isinstance(value, float) and parse_duration in parse:
         return format_duration(value)
     if isinstance(value, float) and parse_money in parse:
@@ -264,7 +264,7 @@ def _default_claims(res: ExperimentResult) -> pd.DataFrame | None:
 
 def _html(
     res: ExperimentResult,
-    names: _Names,
+    names: SheetNames,
     break_even: FeeEstimate | None,
     claims: pd.DataFrame | None,
     svgs: Mapping[str, str] | None = None,
@@ -272,7 +272,7 @@ def _html(
 ) -> str:
     if svgs is None:
         wanted = [n for n in CHARTS if audience == "provider" or n not in _INTERNAL_CHARTS]
-        svgs = {n: _svg(_chart(res, n), n) for n in wanted}
+        svgs = {n: svg_text(chart_figure(res, n), n) for n in wanted}
     if claims is None:
         claims = _default_claims(res)
     return _render_html(_context(res, names, break_even, claims, svgs, audience))
@@ -328,14 +328,14 @@ def html_report(
     path = Path(path)
     if audience not in ("client", "provider"):
         raise ValueError(f"audience must be 'client' or 'provider', got {audience!r}")
-    text = _html(res, _names(res.scenario, branding), break_even, claims, audience=audience)
+    text = _html(res, sheet_names(res.scenario, branding), break_even, claims, audience=audience)
     atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return path
 
 
 # ---------------------------------------------------------------------------- bundle
 def _tables(res: ExperimentResult, claims: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
-    pair = _pair(res)
+    pair = compared_pair(res)
     return {
         "metrics": res.metrics,
         "monthly": res.monthly,
@@ -423,7 +423,7 @@ def write_bundle(
     PosixPath('out/client-report.html')
     """
     out_dir = Path(out_dir)
-    names = _names(res.scenario, branding)
+    names = sheet_names(res.scenario, branding)
     written: list[str] = []
 
     def fill(tmp: Path) -> None:
@@ -434,12 +434,12 @@ def write_bundle(
         (tmp / "charts").mkdir()
         svgs = {}
         for name in CHARTS:
-            fig = _chart(res, name)
+            fig = chart_figure(res, name)
             fig.savefig(tmp / "charts" / f"{name}.png", dpi=150)
-            svgs[name] = _svg(fig, name)
+            svgs[name] = svg_text(fig, name)
             (tmp / "charts" / f"{name}.svg").write_text(svgs[name], encoding="utf-8")
             written.extend([f"charts/{name}.png", f"charts/{name}.svg"])
-        _save_pdf(_proposal_figure(res, names, break_even), tmp / "proposal.pdf", names)
+        save_pdf(proposal_figure(res, names, break_even), tmp / "proposal.pdf", names)
         written.append("proposal.pdf")
         for audience in ("client", "provider"):
             html = _html(res, names, break_even, claims, svgs, audience)

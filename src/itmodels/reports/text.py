@@ -29,7 +29,23 @@ from itmodels.money.formatting import format_money
 from itmodels.scenario import Branding, FlatRateTerms, Scenario
 from itmodels.scenario.units import HOURS_PER_YEAR, format_duration
 
-__all__ = ["CHARTS"]
+__all__ = [
+    "CHARTS",
+    "PAPER_SIZES",
+    "SheetNames",
+    "assumptions_text",
+    "break_even_text",
+    "chart_figure",
+    "compared_pair",
+    "date_text",
+    "dist_text",
+    "key_figure_rows",
+    "lost_words",
+    "offer_text",
+    "sheet_names",
+    "svg_text",
+    "takeaway_text",
+]
 
 #: The charts of an experiment in the report and the bundle, by file name.
 CHARTS: tuple[str, ...] = (
@@ -40,14 +56,14 @@ CHARTS: tuple[str, ...] = (
     "provider_view",
 )
 _SIZES = {"provider_view": (13.0, 5.5), "cost_breakdown": (9.0, 5.0)}
-_PAPER = {"a4": (8.27, 11.69), "letter": (8.5, 11.0)}
+PAPER_SIZES = {"a4": (8.27, 11.69), "letter": (8.5, 11.0)}
 _NEUTRAL_BLUE = "#2F5D8A"
 _SVG_META = ("Date", "Creator", "Format", "Type")  # left out: no dates, no links
 
 
 # ---------------------------------------------------------------------------- shared pieces
 @dataclass(frozen=True)
-class _Names:
+class SheetNames:
     provider: str
     prospect: str
     accent: str
@@ -58,7 +74,7 @@ class _Names:
     disclaimer: str | None = None
 
 
-def _names(scn: Scenario, branding: Branding | None) -> _Names:
+def sheet_names(scn: Scenario, branding: Branding | None) -> SheetNames:
     """Branding given, else the scenario's, else the provider and client names, else defaults."""
     given = [b for b in (branding, scn.branding) if b is not None]
 
@@ -70,7 +86,7 @@ def _names(scn: Scenario, branding: Branding | None) -> _Names:
         accent = to_hex(accent) if accent else _NEUTRAL_BLUE
     except ValueError as exc:
         raise ValueError(f"branding.accent must be a colour, got {accent!r}") from exc
-    return _Names(
+    return SheetNames(
         first("provider") or scn.provider.name or "Your IT provider",
         first("prospect") or scn.client.name or scn.name,
         accent,
@@ -82,12 +98,12 @@ def _names(scn: Scenario, branding: Branding | None) -> _Names:
     )
 
 
-def _date_text(day: datetime.date) -> str:
+def date_text(day: datetime.date) -> str:
     """``3 December 2026``: the date as written in English whatever the locale."""
     return str(format_date(day, "d MMMM y", locale="en"))
 
 
-def _lost(scn: Scenario) -> str:
+def lost_words(scn: Scenario) -> str:
     """What downtime costs the client, in words: staff time, and revenue when it is counted."""
     return "staff time and revenue lost" if scn.client.revenue_per_hour_down else "staff time lost"
 
@@ -101,7 +117,7 @@ def _duration_words(hours: float) -> str:
     return format_duration(hours)
 
 
-def _dist_text(dist: object) -> str:
+def dist_text(dist: object) -> str:
     """A distribution in words: ``Weibull: shape 1.44, scale 7.9 years`` (not 69251.4h)."""
     fields = getattr(type(dist), "model_fields", None)
     if fields is None:
@@ -121,7 +137,7 @@ def _dist_text(dist: object) -> str:
     return f"{type(dist).__name__}: {', '.join(parts)}"
 
 
-def _pair(res: ExperimentResult) -> tuple[str, str]:
+def compared_pair(res: ExperimentResult) -> tuple[str, str]:
     pair = cd.main_pair(res.contracts)
     if pair is None:
         raise ValueError(f"a report compares two contracts; this result has {res.contracts}")
@@ -149,10 +165,10 @@ def _per_year(res: ExperimentResult, metric: str) -> pd.DataFrame:
     return out
 
 
-def _key_rows(res: ExperimentResult, pair: tuple[str, str]) -> list[tuple[str, list[str]]]:
+def key_figure_rows(res: ExperimentResult, pair: tuple[str, str]) -> list[tuple[str, list[str]]]:
     """The headline numbers per contract: label, then ``[mean, 90 % range]`` per contract."""
     cur = res.scenario.currency
-    lost = _lost(res.scenario)
+    lost = lost_words(res.scenario)
     rows = []
     for metric, label, fmt in (
         ("client_total_cost", f"Expected cost per year (IT bills + {lost})", format_money),
@@ -169,7 +185,7 @@ def _key_rows(res: ExperimentResult, pair: tuple[str, str]) -> list[tuple[str, l
     return rows
 
 
-def _takeaway(res: ExperimentResult, pair: tuple[str, str]) -> str:
+def takeaway_text(res: ExperimentResult, pair: tuple[str, str]) -> str:
     """One honest line: which contract costs the client less per year, by how much, with CI."""
     a, b = pair
     d = res.compare(a, b).loc["client_total_cost"]
@@ -185,7 +201,7 @@ def _takeaway(res: ExperimentResult, pair: tuple[str, str]) -> str:
     if math.isfinite(lo) and lo > 0:
         return (
             f"{B} is cheaper: about {format_money(gap, cur)} a year less than {W} ({ci}),"
-            f" counting IT bills and {_lost(res.scenario)}."
+            f" counting IT bills and {lost_words(res.scenario)}."
         )
     return (
         f"No clear winner: {B} is cheaper on average, by {format_money(gap, cur)} a year ({ci}),"
@@ -193,7 +209,7 @@ def _takeaway(res: ExperimentResult, pair: tuple[str, str]) -> str:
     )
 
 
-def _break_even_text(fee: FeeEstimate, currency: str, lost: str = "staff time lost") -> str:
+def break_even_text(fee: FeeEstimate, currency: str, lost: str = "staff time lost") -> str:
     per = fee.key.rsplit("_", 1)[-1]
     basis = f"IT bills and {lost}" if fee.basis == "total" else "IT bills only"
     return (
@@ -230,23 +246,23 @@ def _fees(scn: Scenario) -> list[str]:
     return out
 
 
-def _fee_words(fr: FlatRateTerms, currency: str, sig: int | None = 3) -> list[str]:
+def _fee_words(fr: FlatRateTerms, currency: str, exact: bool = False) -> list[str]:
     """The flat-rate fees that are set, in words: ``["$65 per device", "$20 per user"]``."""
     fees = ((fr.fee_per_device, "device"), (fr.fee_per_user, "user"), (fr.fee_per_server, "server"))
-    return [f"{format_money(v, currency, sig=sig)} per {what}" for v, what in fees if v]
+    return [f"{format_money(v, currency, exact=exact)} per {what}" for v, what in fees if v]
 
 
-def _offer(scn: Scenario) -> tuple[str, str] | None:
+def offer_text(scn: Scenario) -> tuple[str, str] | None:
     """The flat-rate offer in two lines: the price, then what it includes and leaves out."""
     fr = scn.contracts.flat_rate
     if fr is None:
         return None
     cur = scn.currency
-    prices = _fee_words(fr, cur, sig=None)
+    prices = _fee_words(fr, cur, exact=True)
     monthly = make_contract(scn, "flat_rate").monthly_fee()
     price = (
         f"Our offer: {' + '.join(prices) or 'no fee'} a month"
-        f" ({format_money(monthly, cur, sig=None)} a month for {scn.client.users}"
+        f" ({format_money(monthly, cur, exact=True)} a month for {scn.client.users}"
         f" {_plural(scn.client.users, 'user')} and {scn.device_count}"
         f" {_plural(scn.device_count, 'device')})."
     )
@@ -255,7 +271,7 @@ def _offer(scn: Scenario) -> tuple[str, str] | None:
     if fr.onsite_included:
         yes.append("on-site visits")
     else:
-        rate = format_money(fr.onsite_hourly_rate or 0.0, cur, sig=None)
+        rate = format_money(fr.onsite_hourly_rate or 0.0, cur, exact=True)
         no.append(f"on-site work ({rate}/h)")
     if fr.monitoring is not None:
         yes.append("remote monitoring")
@@ -292,7 +308,7 @@ def _plural(count: float, word: str) -> str:
     return f"{word}s"
 
 
-def _assumptions(res: ExperimentResult, disclaimer: str | None = None) -> str:
+def assumptions_text(res: ExperimentResult, disclaimer: str | None = None) -> str:
     scn = res.scenario
     fleet = ", ".join(f"{d.count} {_plural(d.count, d.name)}" for d in scn.fleet)
     text = (
@@ -308,7 +324,7 @@ def _assumptions(res: ExperimentResult, disclaimer: str | None = None) -> str:
 
 
 # ---------------------------------------------------------------------------- charts
-def _chart(res: ExperimentResult, name: str) -> Figure:
+def chart_figure(res: ExperimentResult, name: str) -> Figure:
     """One chart of :data:`CHARTS` on its own figure (looked up in :mod:`plots` when called)."""
     draw = getattr(plots, name)
     with mpl.rc_context({"text.parse_math": False}):
@@ -320,7 +336,7 @@ def _chart(res: ExperimentResult, name: str) -> Figure:
     return fig
 
 
-def _svg(fig: Figure, name: str) -> str:
+def svg_text(fig: Figure, name: str) -> str:
     """The figure as an SVG element to inline: text as text, ids unique to this chart."""
     buf = io.StringIO()
     with mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": f"itmodels-{name}"}):

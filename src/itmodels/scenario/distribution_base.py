@@ -13,7 +13,14 @@ from scipy import integrate
 
 from itmodels.scenario.units import format_duration
 
-__all__ = ["ArrayLike", "BaseDistribution", "Size", "residual_problem"]
+__all__ = [
+    "ArrayLike",
+    "BaseDistribution",
+    "NonNegativeReal",
+    "PositiveReal",
+    "Size",
+    "residual_problem",
+]
 
 ArrayLike = float | np.ndarray
 Size = int | tuple[int, ...] | None
@@ -25,8 +32,8 @@ def _reject_bool(value: object) -> object:
     return value
 
 
-_PositiveReal = Annotated[float, BeforeValidator(_reject_bool), Field(gt=0, allow_inf_nan=False)]
-_NonNegativeReal = Annotated[float, BeforeValidator(_reject_bool), Field(ge=0, allow_inf_nan=False)]
+PositiveReal = Annotated[float, BeforeValidator(_reject_bool), Field(gt=0, allow_inf_nan=False)]
+NonNegativeReal = Annotated[float, BeforeValidator(_reject_bool), Field(ge=0, allow_inf_nan=False)]
 
 
 class BaseDistribution(BaseModel):

@@ -23,11 +23,11 @@ from scipy import special
 
 from itmodels.scenario.distribution_base import (
     BaseDistribution,
-    _NonNegativeReal,
-    _PositiveReal,
+    NonNegativeReal,
+    PositiveReal,
     residual_problem,
 )
-from itmodels.scenario.units import Duration, PositiveDuration, _is_real_number
+from itmodels.scenario.units import Duration, PositiveDuration, is_real_number
 
 __all__ = [
     "BaseDistribution",
@@ -86,7 +86,7 @@ class Weibull(BaseDistribution):
     """
 
     dist: Literal["weibull"] = "weibull"
-    shape: Annotated[_PositiveReal, Field(ge=0.05, le=50)]
+    shape: Annotated[PositiveReal, Field(ge=0.05, le=50)]
     scale: PositiveDuration
 
     def _ppf(self, u: np.ndarray) -> np.ndarray:
@@ -130,7 +130,7 @@ class Lognormal(BaseDistribution):
 
     dist: Literal["lognormal"] = "lognormal"
     median: PositiveDuration
-    sigma: Annotated[_NonNegativeReal, Field(le=10)]
+    sigma: Annotated[NonNegativeReal, Field(le=10)]
 
     def _z(self, x: np.ndarray) -> np.ndarray:
         d = np.log(np.where(x > 0, x, 1.0)) - math.log(self.median)
@@ -183,7 +183,7 @@ class Gamma(BaseDistribution):
     """
 
     dist: Literal["gamma"] = "gamma"
-    shape: Annotated[_PositiveReal, Field(ge=0.001, le=1e6)]
+    shape: Annotated[PositiveReal, Field(ge=0.001, le=1e6)]
     scale: PositiveDuration
 
     def _ppf(self, u: np.ndarray) -> np.ndarray:
@@ -333,7 +333,7 @@ _DIST_NAMES = ("exponential", "weibull", "lognormal", "gamma", "constant", "empi
 
 def _shorthand(value: object) -> object:
     """Turn a bare number or duration string into ``{dist: constant, value: X}``."""
-    if isinstance(value, str) or _is_real_number(value):
+    if isinstance(value, str) or is_real_number(value):
         return {"dist": "constant", "value": value}
     if isinstance(value, Mapping) and "dist" not in value:
         raise ValueError(

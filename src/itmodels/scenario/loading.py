@@ -10,9 +10,11 @@ simulated.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import yaml
 from pydantic import Field, ValidationError, model_validator
@@ -45,11 +47,12 @@ from itmodels.scenario.sections import (
     Neglect,
     Priority,
     Provider,
+    SectionModel,
     Sla,
     WarningPhase,
-    _Model,
 )
 from itmodels.scenario.units import PositiveDuration
+from itmodels.scenario.yaml_io import MAX_FILE_BYTES, parse_yaml
 
 __all__ = [
     "PRIORITIES",
@@ -78,10 +81,12 @@ __all__ = [
     "WarningPhase",
     "load_scenario",
     "scenario_from_mapping",
+    "scenario_yaml",
+    "write_yaml",
 ]
 
 
-class Scenario(_Model):
+class Scenario(SectionModel):
     """A complete, validated simulation scenario.
 
     Build one with :func:`load_scenario` or ``Scenario.model_validate(mapping)``.
@@ -255,8 +260,6 @@ class Scenario(_Model):
         >>> scn.override({"client.users": 25}).to_yaml("bigger.yaml")  # doctest: +SKIP
         PosixPath('bigger.yaml')
         """
-        from itmodels.scenario.yaml_io import write_yaml
-
         return write_yaml(self, path)
 
     def value_at(self, key: str) -> Any:
@@ -282,110 +285,6 @@ class Scenario(_Model):
             else:
                 raise KeyError(f"no key {where!r} in scenario {self.name!r}")
         return node
-
-
-#: The largest scenario file read, in bytes.
-MAX_FILE_BYTES = 1_000_000
-#: The most nested a scenario may be (mappings and lists within each other).
-MAX_DEPTH = 40
-#: The most YAML aliases (``*name``) a file may use.
-MAX_ALIASES = 200
-#: The most values a file may hold once its aliases are expanded.
-MAX_NODES = 200_000
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A safe YAML loader that refuses a key written twice in one mapping, keys that are
-    not plain values, deep nesting and alias bombs (limits above)."""
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._depth = 0
-        self._aliases = 0
-
-    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
-        if self.check_event(yaml.AliasEvent):
-            self._aliases += 1
-            if self._aliases > MAX_ALIASES:
-                self._refuse(f"more than {MAX_ALIASES} aliases (*name)")
-            return super().compose_node(parent, index)
-        self._depth += 1
-        try:
-            if self._depth > MAX_DEPTH:
-                self._refuse(f"nested more than {MAX_DEPTH} levels deep")
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-
-    def _refuse(self, problem: str) -> NoReturn:
-        """Stop composing with ``problem``, at the line of the next event."""
-        raise yaml.composer.ComposerError(None, None, problem, self.peek_event().start_mark)
-
-    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
-        try:
-            return super().construct_yaml_int(node)
-        except ValueError:  # more digits than Python converts (sys.get_int_max_str_digits)
-            raise yaml.constructor.ConstructorError(
-                None, None, f"a number with far too many digits ({len(node.value):,})",
-                node.start_mark,
-            ) from None  # fmt: skip
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
-        seen: set[object] = set()
-        for key_node, _ in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                kind = "list" if isinstance(key_node, yaml.SequenceNode) else "mapping"
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"a key must be a plain value such as a name, not a {kind}",
-                    key_node.start_mark,
-                )  # fmt: skip
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                mark = key_node.start_mark
-                raise yaml.constructor.ConstructorError(
-                    None,
-                    None,
-                    f"key {short_repr(key)} is written twice in the same mapping",
-                    mark,
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:int", _UniqueKeyLoader.construct_yaml_int)
-
-
-def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
-    """Values in ``node`` once every alias is expanded (shared nodes counted each time)."""
-    known = memo.get(id(node))
-    if known is not None:
-        return known
-    memo[id(node)] = 1  # a node within itself (a recursive alias) counts once
-    if isinstance(node, yaml.SequenceNode):
-        size = 1 + sum(_expanded_size(child, memo) for child in node.value)
-    elif isinstance(node, yaml.MappingNode):
-        size = 1 + sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
-    else:
-        size = 1
-    memo[id(node)] = size = min(size, MAX_NODES + 1)
-    return size
-
-
-def _parse_yaml(text: str) -> object:
-    """Parse scenario YAML within the limits above (raises ``yaml.YAMLError``)."""
-    loader = _UniqueKeyLoader(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None
-        if _expanded_size(node, {}) > MAX_NODES:
-            raise yaml.composer.ComposerError(
-                None, None, f"holds more than {MAX_NODES:,} values once its aliases are"
-                " expanded (an alias bomb?)", node.start_mark,
-            )  # fmt: skip
-        return loader.construct_document(node)
-    finally:
-        loader.dispose()
 
 
 def scenario_from_mapping(data: object, *, source: str = "<dict>") -> Scenario:
@@ -468,7 +367,7 @@ def load_scenario(path: str | Path) -> Scenario:
             [(f"line {line}", f"not UTF-8 text (byte {exc.start}); save the file as UTF-8")],
         ) from None
     try:
-        data = _parse_yaml(text)  # a SafeLoader subclass
+        data = parse_yaml(text)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
@@ -477,3 +376,57 @@ def load_scenario(path: str | Path) -> Scenario:
     except (RecursionError, OverflowError, ValueError, TypeError) as exc:
         raise ScenarioError(source, [("(file)", f"not valid YAML: {short_repr(exc)}")]) from None
     return scenario_from_mapping(data, source=source)
+
+
+def scenario_yaml(scenario: Scenario) -> str:
+    """The scenario as YAML text (durations in hours), which loads to an equal scenario."""
+    data = scenario.model_dump(mode="json", exclude_none=True)
+    header = f"# Scenario {scenario.name!r}, written by itmodels (durations in hours).\n"
+    return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def write_yaml(scenario: Scenario, path: str | Path) -> Path:
+    """Write ``scenario`` to a new YAML file at ``path``, atomically.
+
+    The file appears whole or not at all, and an existing file is never replaced.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    path : str or pathlib.Path
+        The new file.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Raises
+    ------
+    FileExistsError
+        If ``path`` exists (a file, folder or link).
+    """
+    target = Path(path)
+    if target.exists() or target.is_symlink():
+        raise FileExistsError(f"{target}: already exists; choose a new file name")
+    text = scenario_yaml(scenario)
+    folder = target.parent if str(target.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.link(tmp, target)  # fails if the target appeared meanwhile: never overwrites
+    except FileExistsError:
+        raise FileExistsError(f"{target}: already exists; choose a new file name") from None
+    finally:
+        os.unlink(tmp)
+    return target
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

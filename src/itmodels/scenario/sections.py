@@ -49,6 +49,7 @@ __all__ = [
     "Neglect",
     "Priority",
     "Provider",
+    "SectionModel",
     "Sla",
     "WarningPhase",
 ]
@@ -103,13 +104,13 @@ def _users_affected(value: object) -> int | Literal["all"]:
 UsersAffected = Annotated[int | Literal["all"], BeforeValidator(_users_affected)]
 
 
-class _Model(BaseModel):
+class SectionModel(BaseModel):
     model_config = ConfigDict(
         extra="forbid", frozen=True, arbitrary_types_allowed=True, allow_inf_nan=False
     )
 
 
-class Client(_Model):
+class Client(SectionModel):
     """The client business.
 
     Attributes
@@ -133,14 +134,14 @@ class Client(_Model):
     revenue_per_hour_down: Money = 0.0
 
 
-class WarningPhase(_Model):
+class WarningPhase(SectionModel):
     """A detectable warning phase before a hardware failure (the P-F interval)."""
 
     probability: Probability
     lead_time: Distribution
 
 
-class DeviceClass(_Model):
+class DeviceClass(SectionModel):
     """A class of identical devices in the client's fleet.
 
     Only ``name``, ``count``, ``age``, ``lifetime``, ``users_affected`` and ``repair`` are
@@ -189,7 +190,7 @@ class DeviceClass(_Model):
         return self
 
 
-class Neglect(_Model):
+class Neglect(SectionModel):
     """Drift of an incident rate with time since the last maintenance.
 
     The rate is multiplied by ``min(1 + growth_per_month * months, max_multiplier)`` where
@@ -202,7 +203,7 @@ class Neglect(_Model):
     reset_by: list[Literal["patching", "preventive"]] = Field(default_factory=_reset_by_patching)
 
 
-class IncidentStream(_Model):
+class IncidentStream(SectionModel):
     """Incidents beside hardware failures: user/software problems, security incidents."""
 
     name: str = Field(min_length=1)
@@ -243,7 +244,7 @@ class IncidentStream(_Model):
         return self
 
 
-class BackgroundLoad(_Model):
+class BackgroundLoad(SectionModel):
     """Other clients' jobs that compete for the same technicians."""
 
     jobs_per_month: float = Field(ge=0)
@@ -252,7 +253,7 @@ class BackgroundLoad(_Model):
     contract_share: Probability = 1.0
 
 
-class Provider(_Model):
+class Provider(SectionModel):
     """The IT provider: technicians, their cost, travel and other clients' work."""
 
     name: str | None = None
@@ -266,7 +267,7 @@ class Provider(_Model):
     monitoring_tools_cost: Money = 0.0
 
 
-class DeferralTerms(_Model):
+class DeferralTerms(SectionModel):
     """How a break-fix client puts off minor problems to save the bill."""
 
     priorities: list[Priority]
@@ -284,14 +285,14 @@ def _hourly_rate(value: object) -> object:
     return {"remote": value, "onsite": value}
 
 
-class HourlyRate(_Model):
+class HourlyRate(SectionModel):
     """Hourly labour rate, possibly different for remote and on-site work."""
 
     remote: Money
     onsite: Money
 
 
-class BreakFixTerms(_Model):
+class BreakFixTerms(SectionModel):
     """Pay per incident.  Unwritten terms are not applied (exact time at the rate)."""
 
     hourly_rate: Annotated[HourlyRate, BeforeValidator(_hourly_rate)]
@@ -305,7 +306,7 @@ class BreakFixTerms(_Model):
     deferral: DeferralTerms | None = None
 
 
-class Monitoring(_Model):
+class Monitoring(SectionModel):
     """Remote monitoring under a flat-rate contract."""
 
     detection_probability: Probability
@@ -322,7 +323,7 @@ class Monitoring(_Model):
         return self
 
 
-class MaintenanceTask(_Model):
+class MaintenanceTask(SectionModel):
     """A recurring remote task done after the client's business hours."""
 
     every: PositiveDuration
@@ -336,21 +337,21 @@ class MaintenanceTask(_Model):
         return every
 
 
-class Maintenance(_Model):
+class Maintenance(SectionModel):
     """Monthly patching and periodic preventive work (flat-rate)."""
 
     patching: MaintenanceTask | None = None
     preventive: MaintenanceTask | None = None
 
 
-class CreditBand(_Model):
+class CreditBand(SectionModel):
     """Service credit: ``share`` of the month's fee once breaches reach ``breaches``."""
 
     breaches: int = Field(ge=1, le=MAX_COUNT, strict=True)
     share: Probability
 
 
-class Sla(_Model):
+class Sla(SectionModel):
     """Response targets by priority, measured in business hours unless around the clock."""
 
     response: dict[Priority, PositiveDuration]
@@ -359,7 +360,7 @@ class Sla(_Model):
     credit_cap: Probability = 1.0
 
 
-class FlatRateTerms(_Model):
+class FlatRateTerms(SectionModel):
     """A monthly managed-services fee and the services it buys."""
 
     fee_per_device: Money = 0.0
@@ -383,7 +384,7 @@ class FlatRateTerms(_Model):
         return self
 
 
-class Contracts(_Model):
+class Contracts(SectionModel):
     """The pricing models to compare; at least one."""
 
     break_fix: BreakFixTerms | None = None
@@ -400,7 +401,7 @@ class Contracts(_Model):
         return tuple(n for n in ("break_fix", "flat_rate") if getattr(self, n) is not None)
 
 
-class Branding(_Model):
+class Branding(SectionModel):
     """Names, colour, logo and wording for sales material (the proposal sheet, the reports).
 
     Attributes

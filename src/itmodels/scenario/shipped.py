@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["shipped_dir", "shipped_names", "shipped_path"]
+__all__ = [
+    "DEFAULT_SCENARIO",
+    "shipped_dir",
+    "shipped_names",
+    "shipped_path",
+]
 
 DEFAULT_SCENARIO = "small-office"
 

@@ -38,6 +38,7 @@ __all__ = [
     "PositiveDuration",
     "Probability",
     "format_duration",
+    "is_real_number",
     "parse_duration",
     "parse_money",
 ]
@@ -75,7 +76,7 @@ _DURATION_EXPECTED = "expected a duration such as 30min, 4h, 3d, 2w, 6mo, 5y or 
 _MONEY_EXPECTED = "expected an amount of money such as 1200, 1200.50, '$1,200.50' or '€300'"
 
 
-def _is_real_number(value: object) -> bool:
+def is_real_number(value: object) -> bool:
     """Return True for int/float (and numpy equivalents) but not bool."""
     if isinstance(value, bool | np.bool_):
         return False
@@ -132,7 +133,7 @@ def parse_duration(value: object) -> float:
     >>> parse_duration(12)
     12.0
     """
-    if _is_real_number(value):
+    if is_real_number(value):
         return _check_duration(_as_float(value, _DURATION_EXPECTED), value)
     if not isinstance(value, str):
         raise ValueError(
@@ -253,7 +254,7 @@ def parse_money(value: object) -> float:
     >>> parse_money(95)
     95.0
     """
-    if _is_real_number(value):
+    if is_real_number(value):
         x = _as_float(value, _MONEY_EXPECTED)
         return _check_non_negative_finite(x, value, _MONEY_EXPECTED, MAX_MONEY)
     if not isinstance(value, str):
