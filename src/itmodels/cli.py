@@ -24,7 +24,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from itmodels.experiments.decisions import FeeEstimate, Per, break_even_fee
+from itmodels.contracts import default_baseline, make_contract, offer_label
+from itmodels.experiments.decisions import FeeEstimate, break_even_fee
 from itmodels.experiments.experiment import local_pool, run_experiment
 from itmodels.experiments.result import ExperimentResult
 from itmodels.money.formatting import format_money
@@ -93,11 +94,21 @@ def _parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--paper", choices=("a4", "letter"), help="proposal page size (default a4)")
     cmp_.add_argument("--logo", metavar="PATH", help="PNG or JPEG logo for the proposal")
     cmp_.add_argument("--contact", metavar="TEXT", help="contact details for the proposal")
-    be = sub.add_parser("break-even", help="the flat-rate fee at which both cost the same")
+    cmp_.add_argument("--baseline", metavar="OFFER", help="the offer the others are"
+                      " compared with (default: the first pay-per-incident offer, else the"
+                      " first)")  # fmt: skip
+    be = sub.add_parser("break-even", help="the price of an offer at which it costs the client"
+                        " the same as the baseline")  # fmt: skip
     run_options(be, 200)
+    be.add_argument("--baseline", metavar="OFFER", help="the offer to break even with"
+                    " (default: the first pay-per-incident offer, else the first)")  # fmt: skip
+    be.add_argument("--offer", metavar="OFFER", help="the offer to price (default: the first"
+                    " other offer with a price)")  # fmt: skip
+    be.add_argument("--term", metavar="TERM", help="the price term to solve for, e.g."
+                    " fee_per_user (default: per --per)")  # fmt: skip
     be.add_argument("--basis", choices=("total", "cash"), default="total",
                     help="compare cash plus downtime (total) or cash only")  # fmt: skip
-    be.add_argument("--per", choices=("device", "user", "server"), default="device")
+    be.add_argument("--per", choices=("device", "user", "server"), default=None)
     val = sub.add_parser("validate", help="check a scenario file and describe it")
     val.add_argument("scenario")
     set_option(val)
@@ -147,8 +158,36 @@ def _money(value: float, currency: str) -> str:
     return format_money(round(value), currency, exact=True).replace("\xa0", " ")
 
 
-def summary_text(res: ExperimentResult, fee: FeeEstimate | None = None) -> str:
-    """The table ``compare`` prints: mean and 95 % interval per contract, and the verdict."""
+def ranking_text(res: ExperimentResult, label: dict[str, str], years: float) -> str:
+    """Offers ranked by the client's total cost: ``Cheapest for this client: complete;
+    2nd: prepaid-10h, $1,200 a year more (a clear difference); ...``."""
+    rank = res.ranking("client_total_cost")
+    cur = res.scenario.currency
+    parts = []
+    for i, (name, row) in enumerate(rank.iterrows()):
+        if i == 0:
+            parts.append(f"Cheapest for this client (cash plus downtime): {label[str(name)]}")
+            continue
+        gap = _money(row["gap"] / years, cur)
+        sure = "a clear difference" if row["clear"] else "not told apart from the one above"
+        parts.append(f"{_ordinal(i + 1)}: {label[str(name)]}, {gap} a year more ({sure})")
+    return "; ".join(parts) + "."
+
+
+def _ordinal(n: int) -> str:
+    """``1st``, ``2nd``, ``3rd``, ``4th``, ... ``11th``, ``12th``, ``13th``, ``21st``."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def summary_text(
+    res: ExperimentResult, fee: FeeEstimate | None = None, *, baseline: str | None = None
+) -> str:
+    """The table ``compare`` prints: mean and 95 % interval per offer, and the verdict.
+
+    With two offers the verdict compares them; with more, it ranks them by the client's
+    total cost and says which neighbours the replications cannot tell apart.
+    """
     scn = res.scenario
     years = scn.horizon / 8766.0
     table = res.summary()
@@ -164,7 +203,7 @@ def summary_text(res: ExperimentResult, fee: FeeEstimate | None = None) -> str:
             else:
                 cells.append(f"{row['mean']:,.1f} ({row['ci_low']:,.1f} to {row['ci_high']:,.1f})")
         rows.append((label, cells))
-    heads = [n.replace("_", "-") for n in names]
+    heads = [offer_label(scn.contracts, n) for n in names]
     width = max(len(label) for label, _ in rows)
     # each column as wide as its widest cell, two spaces apart: cells never run together
     cols = [max(28, len(h), *(len(c[i]) for _, c in rows)) for i, h in enumerate(heads)]
@@ -179,17 +218,22 @@ def summary_text(res: ExperimentResult, fee: FeeEstimate | None = None) -> str:
         lines.append(
             f"{label:<{width}}" + "".join(f"  {c:>{w}}" for c, w in zip(cells, cols, strict=True))
         )
-    if {"break_fix", "flat_rate"} <= set(names):
-        d = res.compare().loc["client_total_cost"]
-        cheaper, gap = ("Flat-rate", -d["mean"]) if d["mean"] < 0 else ("Break-fix", d["mean"])
+    base = res.baseline if baseline is None else baseline
+    shown = {n: offer_label(scn.contracts, n) for n in names}
+    if len(names) == 2:
+        other = next(n for n in names if n != base)
+        d = res.compare(base, other).loc["client_total_cost"]
+        cheaper, gap = (other, -d["mean"]) if d["mean"] < 0 else (base, d["mean"])
         sure = d["ci_high"] < 0 or d["ci_low"] > 0
         lines.append("")
         lines.append(
-            f"{cheaper} costs the client {_money(gap / years, scn.currency)} a year less"
+            f"{shown[cheaper]} costs the client {_money(gap / years, scn.currency)} a year less"
             f" (cash plus downtime), {'a clear difference' if sure else 'but the 95 % interval'}"
-            f"{'' if sure else ' includes no difference'}; flat-rate is cheaper in"
+            f"{'' if sure else ' includes no difference'}; {shown[other]} is cheaper in"
             f" {d['share_lower'] * 100:.0f} % of the futures simulated."
         )
+    elif len(names) > 2:
+        lines += ["", ranking_text(res, shown, years)]
     if fee is not None:
         lines.append(
             f"Break-even {fee.key.rsplit('.', 1)[-1].replace('_', ' ')}:"
@@ -282,13 +326,17 @@ def _compare(args: argparse.Namespace) -> None:
     scn = _scenario(args)
     branding = _branding(scn, args)
     dest = _destination(scn, args)  # before simulating: a refusal costs nothing
+    baseline = _baseline(scn, args)
     with _executor(args) as executor:
         res = run_experiment(
             scn, args.replications, args.seed, executor=executor, progress=not args.no_progress
         )
-    per = _fee_basis(scn)
-    fee = break_even_fee(scn, per=per, result=res) if per is not None else None
-    _say(summary_text(res, fee))
+    priced = _fee_basis(scn, baseline)
+    fee = None
+    if priced is not None:
+        offer, term = priced
+        fee = break_even_fee(scn, result=res, baseline=baseline, offer=offer, term=term)
+    _say(summary_text(res, fee, baseline=baseline))
     from itmodels.reports.report import write_bundle
 
     written = write_bundle(res, dest.path, branding=branding, break_even=fee, force=args.force)
@@ -297,14 +345,30 @@ def _compare(args: argparse.Namespace) -> None:
          " scenario.yaml to run it again.")  # fmt: skip
 
 
-def _fee_basis(scn: Scenario) -> Per | None:
-    """The fee a break-even is reported for: per device, else per user (None: no fee)."""
-    flat = scn.contracts.flat_rate
-    if flat is None or scn.contracts.break_fix is None:
-        return None
-    if flat.fee_per_device > 0:
-        return "device"
-    return "user" if flat.fee_per_user > 0 else None
+def _baseline(scn: Scenario, args: argparse.Namespace) -> str:
+    """The offer named by ``--baseline``, else the default baseline; refused if unknown."""
+    name = getattr(args, "baseline", None)
+    if name is None:
+        return default_baseline(scn.contracts)
+    if name not in scn.contracts:
+        raise ValueError(
+            f"--baseline {name}: {scn.source} has no such offer; its offers are"
+            f" {', '.join(scn.contracts)}"
+        )
+    return str(name)
+
+
+def _fee_basis(scn: Scenario, baseline: str) -> tuple[str, str] | None:
+    """The offer and price term a break-even is reported for: the first offer other than
+    the baseline with a price term that is set (None: no such offer)."""
+    for name in scn.contracts:
+        if name == baseline:
+            continue
+        contract = make_contract(scn, name)
+        for term in contract.price_terms:
+            if getattr(contract.terms, term, None) and contract.price_units(term) > 0:
+                return name, term
+    return None
 
 
 def _break_even(args: argparse.Namespace) -> None:
@@ -312,7 +376,8 @@ def _break_even(args: argparse.Namespace) -> None:
     with _executor(args) as executor:
         fee = break_even_fee(
             scn, args.replications, args.seed, basis=args.basis, per=args.per,
-            executor=executor, progress=not args.no_progress,
+            executor=executor, progress=not args.no_progress, baseline=_baseline(scn, args),
+            offer=args.offer, term=args.term,
         )  # fmt: skip
     what = "cash plus downtime" if args.basis == "total" else "cash only"
     _say(
@@ -356,7 +421,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             _say(
                 f"{scn.source}: valid. {scn.client.users} users, {scn.device_count} devices in"
                 f" {len(scn.fleet)} classes, {len(scn.incident_streams)} incident streams,"
-                f" {scn.horizon / 8766.0:g} years; contracts: {', '.join(scn.contracts.names())};"
+                f" {scn.horizon / 8766.0:g} years; offers: {', '.join(scn.contracts)};"
                 f" about {events:,.0f} simulation events a replication (limit {event_limit():,})"
             )
         elif args.command == "break-even":

@@ -1,23 +1,76 @@
-"""The policy interface every pricing model implements.
+"""The interface every pricing model implements, and the table of known models.
+
+A pricing model is one module in :mod:`itmodels.contracts` that defines a subclass of
+:class:`Contract` with its ``type_name``, its terms (a subclass of :class:`OfferTerms`,
+the keys a scenario writes under ``contracts.<offer>``), its display metadata and its
+billing.  Defining the class registers it (:data:`CONTRACT_TYPES`); the scenario format,
+the engine, the charts and the reports take everything from there.
 
 The engine asks a contract what to bill and when, which services run, how the client
 reports problems, where the client stands in the technicians' queue and what the SLA
-promises.  It never tests a contract's name: a third model (block hours, tiers) is a
-new subclass of :class:`Contract`, not an engine change.
+promises.  It never tests a contract's name.
 """
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, NamedTuple
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, ClassVar, NamedTuple, Protocol
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from itmodels.scenario import DeferralTerms, Maintenance, Monitoring, Scenario, Sla
+from itmodels.scenario.sections import SectionModel
 
-__all__ = ["Charges", "Contract", "Visit"]
+if TYPE_CHECKING:
+    from itmodels.scenario.sections import (
+        Client,
+        DeferralTerms,
+        DeviceClass,
+        Maintenance,
+        Monitoring,
+        Sla,
+    )
+
+__all__ = [
+    "CONTRACT_TYPES",
+    "ON_NEW_TYPE",
+    "Charges",
+    "Contract",
+    "OfferTerms",
+    "Prospect",
+    "Visit",
+]
+
+#: Every pricing model, by ``type_name``, in the order their classes were defined.
+CONTRACT_TYPES: dict[str, type[Contract]] = {}
+#: Called with no arguments after a pricing model is added (the scenario format rebuilds).
+ON_NEW_TYPE: list[Callable[[], None]] = []
+_TYPE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+class OfferTerms(SectionModel):
+    """The terms of one offer: the base of every pricing model's terms.
+
+    A subclass adds its own keys and declares ``type`` as a ``Literal`` of its
+    contract's ``type_name``; the scenario tells offers apart by ``type``.
+    """
+
+    type: str
+
+
+class Prospect(Protocol):
+    """What a pricing model may read of the scenario besides its own terms."""
+
+    @property
+    def client(self) -> Client: ...
+
+    @property
+    def fleet(self) -> Sequence[DeviceClass]: ...
+
+    @property
+    def source(self) -> str: ...
+
 
 #: ``(visit, category, amount)`` arrays: one ledger charge per entry, ordered by visit
 #: index and, within a visit, as :meth:`Contract.visit_charges` lists them.
@@ -55,13 +108,34 @@ class Visit(NamedTuple):
 
 
 class Contract(ABC):
-    """A pricing model: a policy object consulted by the engine.
+    """A pricing model: a policy object consulted by the engine, one per offer.
 
-    Subclasses set the class attributes and implement the billing methods.
+    A subclass sets the class attributes below and implements the billing methods;
+    defining it adds it to :data:`CONTRACT_TYPES`.
+
+    Parameters
+    ----------
+    name : str
+        The offer's name in the scenario (``"essentials"``), shown as written.
+    terms : OfferTerms
+        The offer's terms, an instance of the subclass's ``terms_model``.
+    scenario : Prospect
+        The scenario (client and fleet), for fees per user or per device.
     """
 
-    #: Key of the contract in the scenario's ``contracts`` section.
-    key: str = ""
+    #: The ``type:`` that selects this model in a scenario (``"block_hours"``).
+    type_name: ClassVar[str] = ""
+    #: The pydantic model of the terms.
+    terms_model: ClassVar[type[OfferTerms]] = OfferTerms
+    #: The model's name in words (``"Block hours"``) and its colour on charts.
+    label: ClassVar[str] = ""
+    color: ClassVar[str] = "#000000"
+    #: Terms the bill is linear in and that change nothing else ("the price"): a
+    #: break-even or target-margin search solves for one of them without re-simulating.
+    price_terms: ClassVar[tuple[str, ...]] = ()
+    #: Whether an offer of this model is what the others are compared against when no
+    #: baseline is named (paying per incident is what a client without a contract does).
+    reference: ClassVar[bool] = False
     #: Queue class: lower is served first (contract clients before pay-per-call).
     queue_class: int = 1
     #: Monitoring, maintenance, SLA and deferral terms, ``None`` when not offered.
@@ -69,11 +143,67 @@ class Contract(ABC):
     maintenance: Maintenance | None = None
     sla: Sla | None = None
     deferral: DeferralTerms | None = None
-    #: True when the monthly fee changes nothing but the bill (cash cost linear in it).
-    fee_is_linear: bool = False
 
-    def __init__(self, scenario: Scenario) -> None:
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if not cls.type_name:
+            return  # an abstract helper class, not a pricing model
+        if not _TYPE_NAME.match(cls.type_name):
+            raise ValueError(
+                f"{cls.__name__}.type_name {cls.type_name!r}: expected lower-case letters,"
+                " digits and _ (at most 40), starting with a letter"
+            )
+        known = CONTRACT_TYPES.get(cls.type_name)
+        if known is not None and known.__qualname__ != cls.__qualname__:
+            raise ValueError(
+                f"{cls.__name__}.type_name {cls.type_name!r} is taken by {known.__name__}"
+            )
+        fields = cls.terms_model.model_fields
+        if "type" not in fields or fields["type"].default != cls.type_name:
+            raise ValueError(
+                f"{cls.__name__}.terms_model must declare"
+                f' type: Literal["{cls.type_name}"] = "{cls.type_name}"'
+            )
+        missing = [t for t in cls.price_terms if t not in fields]
+        if missing:
+            raise ValueError(f"{cls.__name__}.price_terms {missing} are not terms")
+        CONTRACT_TYPES[cls.type_name] = cls
+        for listener in ON_NEW_TYPE:
+            listener()
+
+    def __init__(self, name: str, terms: OfferTerms, scenario: Prospect) -> None:
+        if not isinstance(terms, self.terms_model):
+            raise TypeError(
+                f"{type(self).__name__} needs {self.terms_model.__name__} terms,"
+                f" got {type(terms).__name__}"
+            )
+        self.name = name
+        self.terms = terms
         self.scenario = scenario
+
+    @property
+    def key(self) -> str:
+        """The offer's name (as in ``contracts.<name>``)."""
+        return self.name
+
+    @abstractmethod
+    def price_words(self, currency: str, exact: bool = False) -> str:
+        """The price in a few words (``$65 per device a month``, ``$150/h, minimum 1 h``).
+
+        ``exact`` writes amounts to the cent, as on an offer; otherwise to 3 digits.
+        """
+
+    def inclusions(self, currency: str) -> tuple[list[str], list[str]]:
+        """What the price includes, and what is billed separately, as short phrases."""
+        return [], []
+
+    def price_units(self, term: str) -> float:
+        """How many of ``term`` one month's bill holds (e.g. devices for a fee per device).
+
+        The monthly bill grows by ``price_units(term)`` for each 1 added to ``term``,
+        before any service credit.  Only terms in :attr:`price_terms` are asked.
+        """
+        raise NotImplementedError(f"{type(self).__name__} declares no price terms")
 
     @abstractmethod
     def monthly_fee(self) -> float:
@@ -146,4 +276,4 @@ class Contract(ABC):
         return min(share, self.sla.credit_cap) * fee
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(key={self.key!r})"
+        return f"{type(self).__name__}(name={self.name!r})"

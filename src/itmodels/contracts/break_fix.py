@@ -4,13 +4,72 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import Literal
 
 import numpy as np
+from pydantic import Field
 
-from itmodels.contracts.base import Charges, Contract, Visit
-from itmodels.scenario import BreakFixTerms, Scenario
+from itmodels.contracts.base import Charges, Contract, OfferTerms, Prospect, Visit
+from itmodels.money.formatting import format_money
+from itmodels.scenario.sections import (
+    MAX_FACTOR,
+    DeferralTerms,
+    HourlyRateField,
+    Priority,
+)
+from itmodels.scenario.units import Duration, Money, format_duration
 
-__all__ = ["BreakFix", "billed_hours"]
+__all__ = ["BreakFix", "BreakFixTerms", "billed_hours"]
+
+
+_P1: tuple[Priority, ...] = ("P1",)
+
+
+class BreakFixTerms(OfferTerms):
+    """Pay per incident.  Unwritten terms are not applied (exact time at the rate)."""
+
+    type: Literal["break_fix"] = "break_fix"
+    hourly_rate: HourlyRateField
+    minimum_billed: Duration = 0.0
+    billing_increment: Duration = 0.0
+    trip_charge: Money = 0.0
+    after_hours_multiplier: float | None = Field(default=None, ge=1.0, le=MAX_FACTOR)
+    after_hours_priorities: list[Priority] = Field(default_factory=lambda: list(_P1))
+    parts_markup: float = Field(default=0.0, ge=0, le=MAX_FACTOR)
+    hardware_markup: float = Field(default=0.0, ge=0, le=MAX_FACTOR)
+    deferral: DeferralTerms | None = None
+
+
+def rate_card_words(terms: BreakFixTerms, currency: str) -> str:
+    """A rate card in words: ``$95/h remote, $150/h on site, minimum 1 h then per 15 min``.
+
+    Parameters
+    ----------
+    terms : BreakFixTerms
+        The rate card (any terms with the same keys).
+    currency : str
+        ISO 4217 code.
+
+    Returns
+    -------
+    str
+    """
+    rate = terms.hourly_rate
+    text = (
+        f"{format_money(rate.remote, currency)}/h remote,"
+        f" {format_money(rate.onsite, currency)}/h on site"
+        if rate.remote != rate.onsite
+        else f"{format_money(rate.onsite, currency)}/h"
+    )
+    if terms.minimum_billed:
+        text += f", minimum {format_duration(terms.minimum_billed)}"
+    if terms.billing_increment:
+        text += f" then per {format_duration(terms.billing_increment)}"
+    if terms.trip_charge:
+        text += f", trip charge {format_money(terms.trip_charge, currency)}"
+    if terms.after_hours_multiplier:
+        text += f", after hours ×{terms.after_hours_multiplier:g}"
+    return text
 
 
 def billed_hours(work: float, minimum: float, increment: float) -> float:
@@ -49,16 +108,26 @@ class BreakFix(Contract):
     business hours; minor ones may be deferred (see ``deferral``).
     """
 
-    key = "break_fix"
+    type_name = "break_fix"
+    terms_model = BreakFixTerms
+    label = "Break-fix"
+    color = "#d55e00"  # Okabe-Ito vermillion
+    reference = True
     queue_class = 1
 
-    def __init__(self, scenario: Scenario) -> None:
-        super().__init__(scenario)
-        terms = scenario.contracts.break_fix
-        if terms is None:
-            raise ValueError(f"{scenario.source}: contracts.break_fix is not defined")
+    def __init__(self, name: str, terms: OfferTerms, scenario: Prospect) -> None:
+        super().__init__(name, terms, scenario)
+        assert isinstance(terms, BreakFixTerms)
         self.terms: BreakFixTerms = terms
         self.deferral = terms.deferral
+
+    def price_words(self, currency: str, exact: bool = False) -> str:
+        """The rate card in words (``$150/h, minimum 1 h, trip charge $75``)."""
+        return rate_card_words(self.terms, currency)
+
+    def inclusions(self, currency: str) -> tuple[list[str], list[str]]:
+        """Nothing is included; labour, parts and hardware are billed."""
+        return [], ["labour", "parts", "replacement hardware"]
 
     def monthly_fee(self) -> float:
         """Break-fix has no fee."""

@@ -3,13 +3,48 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Literal
 
 import numpy as np
+from pydantic import Field, model_validator
 
-from itmodels.contracts.base import Charges, Contract, Visit
-from itmodels.scenario import FlatRateTerms, Scenario
+from itmodels.contracts.base import Charges, Contract, OfferTerms, Prospect, Visit
+from itmodels.money.formatting import format_money
+from itmodels.scenario.errors import FieldProblem
+from itmodels.scenario.sections import MAX_FACTOR, Maintenance, Monitoring, Priority, Sla
+from itmodels.scenario.units import Money, format_duration
 
-__all__ = ["FlatRate"]
+__all__ = ["FlatRate", "FlatRateTerms"]
+
+
+class FlatRateTerms(OfferTerms):
+    """A monthly managed-services fee and the services it buys.
+
+    Tiers are offers of this type with different inclusions: remote only
+    (``onsite_included: false`` with an ``onsite_hourly_rate``), parts in or out, with or
+    without monitoring, maintenance and SLA targets; priced per device, per user, or both.
+    """
+
+    type: Literal["flat_rate"] = "flat_rate"
+    fee_per_device: Money = 0.0
+    fee_per_user: Money = 0.0
+    fee_per_server: Money | None = None
+    onsite_included: bool = True
+    onsite_hourly_rate: Money | None = None
+    parts_included: bool = False
+    parts_markup: float = Field(default=0.0, ge=0, le=MAX_FACTOR)
+    hardware_included: bool = False
+    hardware_markup: float = Field(default=0.0, ge=0, le=MAX_FACTOR)
+    after_hours_priorities: list[Priority] = Field(default_factory=list)
+    monitoring: Monitoring | None = None
+    maintenance: Maintenance | None = None
+    sla: Sla | None = None
+
+    @model_validator(mode="after")
+    def _needs(self) -> FlatRateTerms:
+        if not self.onsite_included and self.onsite_hourly_rate is None:
+            raise FieldProblem("onsite_hourly_rate", "required when onsite_included is false")
+        return self
 
 
 class FlatRate(Contract):
@@ -19,19 +54,71 @@ class FlatRate(Contract):
     at once, around the clock; the client never defers a problem (it is paid for).
     """
 
-    key = "flat_rate"
+    type_name = "flat_rate"
+    terms_model = FlatRateTerms
+    label = "Flat-rate"
+    color = "#0072b2"  # Okabe-Ito blue
+    price_terms = ("fee_per_device", "fee_per_user", "fee_per_server")
     queue_class = 0
-    fee_is_linear = True
 
-    def __init__(self, scenario: Scenario) -> None:
-        super().__init__(scenario)
-        terms = scenario.contracts.flat_rate
-        if terms is None:
-            raise ValueError(f"{scenario.source}: contracts.flat_rate is not defined")
+    def __init__(self, name: str, terms: OfferTerms, scenario: Prospect) -> None:
+        super().__init__(name, terms, scenario)
+        assert isinstance(terms, FlatRateTerms)
         self.terms: FlatRateTerms = terms
         self.monitoring = terms.monitoring
         self.maintenance = terms.maintenance
         self.sla = terms.sla
+
+    def price_units(self, term: str) -> float:
+        """Devices (servers apart when they have their own fee), users or servers."""
+        servers_apart = self.terms.fee_per_server is not None
+        fleet = self.scenario.fleet
+        if term == "fee_per_device":
+            return float(sum(d.count for d in fleet if not (servers_apart and d.server)))
+        if term == "fee_per_user":
+            return float(self.scenario.client.users)
+        if term == "fee_per_server":
+            return float(sum(d.count for d in fleet if d.server)) if servers_apart else 0.0
+        raise ValueError(f"{term!r} is not a price term of {self.label}; {self.price_terms}")
+
+    def fee_words(self, currency: str, exact: bool = False) -> list[str]:
+        """The fees that are set, in words: ``["$65 per device", "$20 per user"]``."""
+        t = self.terms
+        fees = (
+            (t.fee_per_device, "device"),
+            (t.fee_per_user, "user"),
+            (t.fee_per_server, "server"),
+        )
+        return [f"{format_money(v, currency, exact=exact)} per {what}" for v, what in fees if v]
+
+    def price_words(self, currency: str, exact: bool = False) -> str:
+        """The monthly fee in words (``$65 per device + $20 per user a month``)."""
+        return f"{' + '.join(self.fee_words(currency, exact)) or 'no fee'} a month"
+
+    def inclusions(self, currency: str) -> tuple[list[str], list[str]]:
+        """What the fee includes and what is billed separately."""
+        t = self.terms
+        yes, no = ["remote support"], []
+        if t.onsite_included:
+            yes.append("on-site visits")
+        else:
+            rate = format_money(t.onsite_hourly_rate or 0.0, currency, exact=True)
+            no.append(f"on-site work ({rate}/h)")
+        if t.monitoring is not None:
+            yes.append("remote monitoring")
+        if t.maintenance is not None:
+            if t.maintenance.patching is not None:
+                yes.append("patching")
+            if t.maintenance.preventive is not None:
+                yes.append("preventive maintenance")
+        if t.sla is not None:
+            targets = ", ".join(f"{p} {format_duration(h)}" for p, h in t.sla.response.items())
+            yes.append(f"response targets ({targets})")
+        if t.after_hours_priorities:
+            yes.append(f"after-hours work on {'/'.join(t.after_hours_priorities)}")
+        (yes if t.parts_included else no).append("parts")
+        (yes if t.hardware_included else no).append("replacement hardware")
+        return yes, no
 
     def monthly_fee(self) -> float:
         """``fee_per_user`` x users + per-device fees (servers at ``fee_per_server``)."""

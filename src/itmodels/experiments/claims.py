@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from itmodels.contracts import contract_class
 from itmodels.experiments.analysis import mean_ci
 from itmodels.experiments.result import ExperimentResult
 from itmodels.money.formatting import format_money, number_text, percent_text
@@ -69,16 +70,19 @@ def correlation_ci(x: np.ndarray, y: np.ndarray, level: float = 0.95) -> tuple[f
 
 
 def claims(
-    res: ExperimentResult, *, baseline: str = "break_fix", other: str = "flat_rate"
+    res: ExperimentResult, *, baseline: str | None = None, other: str | None = None
 ) -> pd.DataFrame:
     """Test the seed article's claims on an experiment's replications.
 
     Parameters
     ----------
     res : ExperimentResult
-        An experiment with both contracts.
-    baseline, other : str
-        The break-fix and the flat-rate contract.
+        An experiment with two offers or more.
+    baseline : str, optional
+        The pay-per-incident offer (default: the result's :attr:`~ExperimentResult.baseline`).
+    other : str, optional
+        The managed offer the claims are about (default: the first offer whose model is
+        not pay-per-incident, else the first other offer).
 
     Returns
     -------
@@ -94,6 +98,13 @@ def claims(
     >>> list(itm.claims(res)["verdict"].unique())  # doctest: +SKIP
     ['supported', ...]
     """
+    baseline = res.baseline if baseline is None else baseline
+    if other is None:
+        rest = [c for c in res.contracts if c != baseline]
+        managed = [c for c in rest if not contract_class(res.scenario.contracts[c].type).reference]
+        if not rest:
+            raise ValueError(f"claims compare two offers; this result has only {res.contracts}")
+        other = (managed or rest)[0]
     for name in (baseline, other):
         if name not in res.contracts:
             raise ValueError(f"claims need both contracts; {name!r} is not in {res.contracts}")

@@ -1,27 +1,28 @@
-"""Decisions: break-even and target-margin fees, parameter sweeps, sensitivity (tornado).
+"""Decisions: break-even and target-margin prices, parameter sweeps, sensitivity (tornado).
 
-The flat fee changes nothing in the simulation but the bill: the client's cash cost is
-``A + fee * K`` in every replication, where ``K`` counts the fee-months billed less the
-share refunded as SLA credits.  So one experiment on common random numbers gives the
-break-even fee exactly, with a delta-method interval, instead of blind root-finding.  A
-contract that does not declare its fee linear falls back to a bracketing solver
-(``scipy.optimize.brentq``) on the same replications.
+A price term (a term in the offer's model's ``price_terms``: a fee per device, per user,
+a block price) changes nothing in the simulation but the bill: the client's cash cost is
+``A + price * K`` in every replication, where ``K`` counts the units billed each month less
+the share refunded as SLA credits.  So one experiment on common random numbers gives the
+break-even price exactly, with a delta-method interval, instead of blind root-finding.  A
+term that is not a price term falls back to a bracketing solver (``scipy.optimize.brentq``)
+on the same replications.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import stats
 
-from itmodels.contracts import CONTRACT_TYPES
+from itmodels.contracts import default_baseline, make_contract
 from itmodels.experiments.experiment import run_experiment
 from itmodels.experiments.result import ExperimentResult
 from itmodels.scenario import Scenario
@@ -40,9 +41,10 @@ Per = Literal["device", "user", "server"]
 
 @dataclass(frozen=True)
 class FeeEstimate:
-    """A flat-rate fee found by :func:`break_even_fee` or :func:`target_margin_fee`.
+    """A price found by :func:`break_even_fee` or :func:`target_margin_fee`.
 
-    ``float(estimate)`` is the fee.
+    ``float(estimate)`` is the price; ``key`` is its scenario key
+    (``contracts.<offer>.<term>``).
     """
 
     fee: float
@@ -58,6 +60,16 @@ class FeeEstimate:
     def __float__(self) -> float:
         return self.fee
 
+    @property
+    def offer(self) -> str:
+        """The offer whose price was found."""
+        return self.key.split(".")[1]
+
+    @property
+    def term(self) -> str:
+        """The price term solved for (``fee_per_device``)."""
+        return self.key.rsplit(".", 1)[-1]
+
     def __repr__(self) -> str:
         return (
             f"<FeeEstimate {self.key} = {self.fee:,.2f} per month"
@@ -66,29 +78,46 @@ class FeeEstimate:
         )
 
 
-def _fee_key(scenario: Scenario, per: Per) -> tuple[str, float]:
-    flat = scenario.contracts.flat_rate
-    if flat is None:
-        raise ValueError(f"scenario {scenario.name!r} defines no flat_rate contract")
-    if per not in ("device", "user", "server"):
-        raise ValueError(f"per must be 'device', 'user' or 'server', got {per!r}")
-    if per == "device":
-        servers_apart = flat.fee_per_server is not None
-        units = sum(d.count for d in scenario.fleet if not (servers_apart and d.server))
-    elif per == "user":
-        units = scenario.client.users
-    else:
-        units = sum(d.count for d in scenario.fleet if d.server)
-        if flat.fee_per_server is None:
-            raise ValueError("per='server' needs contracts.flat_rate.fee_per_server")
+def _priced_offer(scenario: Scenario, offer: str | None, baseline: str | None) -> str:
+    """The offer to price: ``offer``, else the first one with price terms that is not the
+    baseline."""
+    if offer is not None:
+        make_contract(scenario, offer)  # refuses an offer the scenario does not define
+        return offer
+    for name in scenario.contracts:
+        if name != baseline and make_contract(scenario, name).price_terms:
+            return name
+    raise ValueError(
+        f"scenario {scenario.name!r} has no offer with a price term to solve for"
+        f" (other than the baseline {baseline!r}); its offers are {list(scenario.contracts)}"
+    )
+
+
+def _price_key(
+    scenario: Scenario, offer: str, per: str | None, term: str | None
+) -> tuple[str, float]:
+    """The scenario key of the price to solve for and the units billed at it each month."""
+    contract = make_contract(scenario, offer)
+    terms = contract.price_terms
+    if term is None:
+        if per is not None and per not in ("device", "user", "server"):
+            raise ValueError(f"per must be 'device', 'user' or 'server', got {per!r}")
+        wanted = f"fee_per_{per or 'device'}"
+        term = wanted if wanted in terms or per is not None else (terms[0] if terms else wanted)
+    if term not in terms:
+        raise ValueError(
+            f"contracts.{offer}.{term} is not a price term of {contract.label}"
+            f" (its price terms are {list(terms)})"
+        )
+    units = contract.price_units(term)
     if units == 0:
-        raise ValueError(f"no {per}s are billed at fee_per_{per}: the fee cannot move the cost")
-    return f"contracts.flat_rate.fee_per_{per}", float(units)
+        raise ValueError(f"nothing is billed at contracts.{offer}.{term}: it cannot move the cost")
+    return f"contracts.{offer}.{term}", float(units)
 
 
-def _slopes(res: ExperimentResult, units: float) -> np.ndarray:
-    """Per replication, d(client cash)/d(fee): billed fee-months less credited shares."""
-    mo = res.monthly[res.monthly["contract"] == "flat_rate"]
+def _slopes(res: ExperimentResult, units: float, offer: str) -> np.ndarray:
+    """Per replication, d(client cash)/d(price): billed units less credited shares."""
+    mo = res.monthly[res.monthly["contract"] == offer]
     fee = mo["fee"].to_numpy()
     credited = np.divide(mo["sla_credit"].to_numpy(), fee, out=np.zeros_like(fee), where=fee > 0)
     kept = pd.Series(1.0 - credited).groupby(mo["replication"].to_numpy()).sum()
@@ -120,25 +149,29 @@ def break_even_fee(
     seed: int = 0,
     *,
     basis: Literal["total", "cash"] = "total",
-    per: Per = "device",
+    per: Per | None = None,
     level: float = 0.95,
     executor: Executor | None = None,
     progress: bool = False,
     result: ExperimentResult | None = None,
+    offer: str | None = None,
+    baseline: str | None = None,
+    term: str | None = None,
 ) -> FeeEstimate:
-    """The flat-rate fee at which the client's expected cost equals break-fix.
+    """The price of an offer at which the client's expected cost equals the baseline's.
 
     Parameters
     ----------
     scenario : Scenario
-        Must define both contracts.
+        Must define the offer and the baseline.
     replications, seed : int
         The replications used: the same as ``run_experiment(scenario, replications, seed)``,
         so at the returned fee the mean paired difference of the cost over them is zero.
     basis : {"total", "cash"}
         Compare ``client_total_cost`` (cash plus downtime) or ``client_cash_cost``.
-    per : {"device", "user", "server"}
-        Which fee to solve for; the other fees stay as the scenario writes them.
+    per : {"device", "user", "server"}, optional
+        Solve for ``fee_per_<per>`` (default: per device, or the offer's first price
+        term when it has no fee per device); the other terms stay as written.
     level : float
         Confidence level of the interval.
     executor : Executor, optional
@@ -146,13 +179,23 @@ def break_even_fee(
     progress : bool
         Show a progress bar.
     result : ExperimentResult, optional
-        An experiment already run on this scenario with both contracts, to reuse instead
+        An experiment already run on this scenario with both offers, to reuse instead
         of running the replications again (its replications and seed are used).
+    offer : str, optional
+        The offer to price (default: the first offer with a price term that is not the
+        baseline).
+    baseline : str, optional
+        The offer to break even with (default: the first pay-per-incident offer, else
+        the first offer).
+    term : str, optional
+        The price term to solve for, any of the offer's model's ``price_terms``
+        (overrides ``per``).
 
     Returns
     -------
     FeeEstimate
-        ``float(result)`` is the fee (negative if break-fix is cheaper even at no fee).
+        ``float(result)`` is the price (negative if the baseline is cheaper even at no
+        price).
 
     Examples
     --------
@@ -165,63 +208,36 @@ def break_even_fee(
     metric = {"total": "client_total_cost", "cash": "client_cash_cost"}.get(basis)
     if metric is None:
         raise ValueError(f"basis must be 'total' or 'cash', got {basis!r}")
-    if scenario.contracts.break_fix is None:
-        raise ValueError(f"scenario {scenario.name!r} defines no break_fix contract")
-    key, units = _fee_key(scenario, per)
+    baseline = default_baseline(scenario.contracts) if baseline is None else baseline
+    make_contract(scenario, baseline)
+    offer = _priced_offer(scenario, offer, baseline)
+    if offer == baseline:
+        raise ValueError(f"offer and baseline are both {offer!r}; name two different offers")
+    key, units = _price_key(scenario, offer, per, term)
     ref_scn, ref = _reference(scenario, key)
-
-    def run(s: Scenario) -> ExperimentResult:
-        return run_experiment(
-            s, replications, seed, executor=executor, progress=progress,
-            contracts=("break_fix", "flat_rate"),
-        )  # fmt: skip
-
-    if not CONTRACT_TYPES["flat_rate"].fee_is_linear:
-        return _bracket(scenario, key, metric, run, replications, seed, level, basis)
     reusable = (
         result is not None
         and result.scenario == ref_scn
-        and {"break_fix", "flat_rate"} <= set(result.contracts)
+        and {baseline, offer} <= set(result.contracts)
     )
     if result is not None and not reusable:
         raise ValueError(
             "result= must come from run_experiment on this same scenario, with both"
-            f" contracts and a non-zero {key}"
+            f" {baseline!r} and {offer!r} and a non-zero {key}"
         )
-    res = result if result is not None and reusable else run(ref_scn)
+    if result is not None and reusable:
+        res = result
+    else:
+        res = run_experiment(
+            ref_scn, replications, seed, executor=executor, progress=progress,
+            contracts=(baseline, offer),
+        )  # fmt: skip
     replications, seed = res.replications, res.seed
     m = res.metrics.set_index(["contract", "replication"])[metric]
-    x = (m["break_fix"] - m["flat_rate"]).sort_index().to_numpy()
-    ratio, lo, hi = _ratio(x, _slopes(res, units), level)
+    x = (m[baseline] - m[offer]).sort_index().to_numpy()
+    ratio, lo, hi = _ratio(x, _slopes(res, units, offer), level)
     return FeeEstimate(ref + ratio, ref + lo, ref + hi, level, key, basis, "linear",
                        replications, seed)  # fmt: skip
-
-
-def _bracket(
-    scenario: Scenario,
-    key: str,
-    metric: str,
-    run: Callable[[Scenario], ExperimentResult],
-    replications: int,
-    seed: int,
-    level: float,
-    basis: str,
-) -> FeeEstimate:
-    """Root of the mean paired difference by brentq, every evaluation on the same seeds."""
-
-    def gap(fee: float) -> float:
-        d = run(scenario.override({key: fee})).compare("break_fix", "flat_rate")
-        return float(d.loc[metric, "mean"])
-
-    lo, hi = 0.0, max(float(scenario.value_at(key) or 0.0), 10.0)
-    if gap(lo) > 0:
-        return FeeEstimate(lo, math.nan, math.nan, level, key, basis, "bracket", replications, seed)
-    while gap(hi) < 0:
-        hi *= 2
-        if hi > 1e9:
-            raise RuntimeError(f"no break-even {key} below 1e9")
-    fee = optimize.brentq(gap, lo, hi, xtol=1e-6)
-    return FeeEstimate(fee, math.nan, math.nan, level, key, basis, "bracket", replications, seed)
 
 
 def target_margin_fee(
@@ -230,20 +246,27 @@ def target_margin_fee(
     replications: int = 200,
     seed: int = 0,
     *,
-    per: Per = "device",
+    per: Per | None = None,
     level: float = 0.95,
     executor: Executor | None = None,
     progress: bool = False,
+    offer: str | None = None,
+    term: str | None = None,
 ) -> FeeEstimate:
-    """The flat-rate fee at which the provider's expected margin is ``target`` of revenue.
+    """The price of an offer at which the provider's expected margin is ``target`` of revenue.
 
-    Solves ``E[revenue] - E[cost] = target * E[revenue]`` under the flat-rate contract:
-    revenue is linear in the fee and the provider's cost does not depend on it.
+    Solves ``E[revenue] - E[cost] = target * E[revenue]`` under the offer: revenue is
+    linear in a price term and the provider's cost does not depend on it.
 
     Parameters
     ----------
     target : float
         Margin as a share of revenue, below 1 (e.g. 0.4 for a 40 % gross margin).
+    per, term : str, optional
+        The price term to solve for, as in :func:`break_even_fee`.
+    offer : str, optional
+        The offer to price (default: the first offer with a price term, skipping the
+        default baseline).
 
     Returns
     -------
@@ -258,15 +281,16 @@ def target_margin_fee(
     """
     if not -1 < target < 1:
         raise ValueError(f"target must be a margin share below 1, got {target!r}")
-    key, units = _fee_key(scenario, per)
+    offer = _priced_offer(scenario, offer, default_baseline(scenario.contracts))
+    key, units = _price_key(scenario, offer, per, term)
     ref_scn, ref = _reference(scenario, key)
     res = run_experiment(
-        ref_scn, replications, seed, contracts=("flat_rate",), executor=executor,
+        ref_scn, replications, seed, contracts=(offer,), executor=executor,
         progress=progress,
     )  # fmt: skip
     m = res.metrics.sort_values("replication")
     x = m["provider_cost"].to_numpy() / (1 - target) - m["provider_revenue"].to_numpy()
-    ratio, lo, hi = _ratio(x, _slopes(res, units), level)
+    ratio, lo, hi = _ratio(x, _slopes(res, units, offer), level)
     return FeeEstimate(ref + ratio, ref + lo, ref + hi, level, key, f"margin {target:.0%}",
                        "linear", replications, seed)  # fmt: skip
 
@@ -322,6 +346,8 @@ def sensitivity(
     contract: str | None = None,
     executor: Executor | None = None,
     progress: bool = False,
+    baseline: str | None = None,
+    other: str | None = None,
 ) -> pd.DataFrame:
     """One-at-a-time sensitivity: the metric with each parameter at -rel and +rel.
 
@@ -335,8 +361,11 @@ def sensitivity(
     metric : str
         The metric to watch.
     contract : str, optional
-        Watch the metric under this contract; by default the paired difference
-        ``flat_rate - break_fix`` (negative: flat-rate is lower).
+        Watch the metric under this offer; by default the paired difference
+        ``other - baseline`` (negative: ``other`` is lower).
+    baseline, other : str, optional
+        The offers of the paired difference (default: the first pay-per-incident offer,
+        else the first offer; and the first other offer).
 
     Returns
     -------
@@ -348,13 +377,24 @@ def sensitivity(
     if not 0 < rel < 1:
         raise ValueError(f"rel must be between 0 and 1, got {rel!r}")
 
+    base_offer = default_baseline(scenario.contracts) if baseline is None else baseline
+    if other is None:
+        others = [n for n in scenario.contracts if n != base_offer]
+        other = others[0] if others else None
+    if contract is None and other is None:
+        raise ValueError(
+            f"scenario {scenario.name!r} has one offer; name contract= to watch its metric"
+        )
+
     def outcome(s: Scenario) -> float:
         if contract is not None:
             res = run_experiment(s, replications, seed, contracts=(contract,),
                                  executor=executor, progress=progress)  # fmt: skip
             return float(res.metrics[metric].mean())
-        res = run_experiment(s, replications, seed, executor=executor, progress=progress)
-        return float(res.compare("break_fix", "flat_rate").loc[metric, "mean"])
+        assert other is not None
+        res = run_experiment(s, replications, seed, contracts=(base_offer, other),
+                             executor=executor, progress=progress)  # fmt: skip
+        return float(res.compare(base_offer, other).loc[metric, "mean"])
 
     base = outcome(scenario)
     rows = []

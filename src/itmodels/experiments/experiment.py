@@ -57,7 +57,7 @@ class Chunk:
         """The chunk's metrics and monthly rows as tidy DataFrames."""
         reps = np.arange(self.start, self.stop)
         n = len(reps)
-        kind = pd.CategoricalDtype(sorted(self.contracts))
+        kind = pd.CategoricalDtype(list(self.contracts))
         contract = pd.Categorical(np.repeat(np.array(self.contracts, dtype=object), n), dtype=kind)
         metrics = pd.DataFrame(self.metrics, columns=list(METRICS))
         metrics.insert(0, "replication", np.tile(reps, len(self.contracts)))
@@ -285,7 +285,8 @@ def run_experiment(
         Seed of the experiment; replication ``r`` equals ``simulate(scenario, c, seed,
         replication=r)``.
     contracts : sequence of str, optional
-        Contracts to run (default: every contract the scenario defines).
+        Offers to run, by name (default: every offer the scenario defines, in its order).
+        All run on the same common random numbers.
     executor : concurrent.futures.Executor, optional
         ``None`` runs serially; :func:`local_pool` (or any ``ProcessPoolExecutor``) uses
         local cores; a Dask ``distributed.Client(...).get_executor()`` runs on a cluster.
@@ -335,13 +336,15 @@ def run_experiment(
     """
     if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
         raise ValueError(f"replications must be a positive integer, got {replications!r}")
-    names = tuple(contracts) if contracts is not None else scenario.contracts.names()
+    names = tuple(contracts) if contracts is not None else tuple(scenario.contracts)
     for name in names:
-        if getattr(scenario.contracts, name, None) is None:
+        if not isinstance(name, str) or name not in scenario.contracts:
             raise ValueError(
                 f"contract {name!r} is not defined in scenario {scenario.name!r};"
-                f" it defines {list(scenario.contracts.names())}"
+                f" it defines {list(scenario.contracts)}"
             )
+    if len(set(names)) != len(names):
+        raise ValueError(f"contracts names an offer twice: {list(names)}")
     for name in names:
         check_size(scenario, name, max_events)
     size = default_chunk_size(replications) if chunk_size is None else chunk_size

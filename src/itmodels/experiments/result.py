@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from itmodels.contracts import default_baseline
 from itmodels.experiments.analysis import budget_table, paired_table, summary_table, unpaired_table
 from itmodels.experiments.metrics import METRICS
 from itmodels.experiments.store import FORMAT_VERSION, write_dir_atomically
@@ -66,13 +68,13 @@ class ExperimentResult:
         runs: dict[tuple[str, int], dict[str, pd.DataFrame]] | None = None,
     ) -> ExperimentResult:
         """Build a result, sorting rows into their documented order."""
-        metrics = metrics.sort_values(["contract", "replication"], ignore_index=True)
-        monthly = monthly.sort_values(["contract", "replication", "month"], ignore_index=True)
-        kind = pd.CategoricalDtype(sorted(set(contracts)))
+        kind = pd.CategoricalDtype(list(dict.fromkeys(contracts)))  # in the scenario's order
         for frame in (metrics, monthly):
-            frame["contract"] = frame["contract"].astype(kind)
+            frame["contract"] = frame["contract"].astype(str).astype(kind)
             frame["replication"] = frame["replication"].astype("int64")
         monthly["month"] = monthly["month"].astype("int64")
+        metrics = metrics.sort_values(["contract", "replication"], ignore_index=True)
+        monthly = monthly.sort_values(["contract", "replication", "month"], ignore_index=True)
         return cls(scenario, seed, contracts, metrics, monthly, runs)
 
     @property
@@ -84,6 +86,13 @@ class ExperimentResult:
     def summary(self, level: float = 0.95) -> pd.DataFrame:
         """Per contract and metric: mean, std, t-interval, P5/P50/P95 (see ``summary_table``)."""
         return summary_table(self.metrics, level)
+
+    @property
+    def baseline(self) -> str:
+        """The offer others are compared against by default: the scenario's first
+        pay-per-incident offer among those run, else the first offer run."""
+        offers = {n: t for n, t in self.scenario.contracts.items() if n in self.contracts}
+        return default_baseline(offers) if offers else self.contracts[0]
 
     def _other(self, baseline: str, other: str | None) -> str:
         for name in (baseline, other):
@@ -100,7 +109,7 @@ class ExperimentResult:
 
     def compare(
         self,
-        baseline: str = "break_fix",
+        baseline: str | None = None,
         other: str | None = None,
         *,
         level: float = 0.95,
@@ -110,10 +119,11 @@ class ExperimentResult:
 
         Parameters
         ----------
-        baseline : str
-            The contract subtracted (default ``"break_fix"``).
+        baseline : str, optional
+            The offer subtracted (default: :attr:`baseline`).
         other : str, optional
-            The other contract (default: the only other one).
+            The other offer (default: the only other one; with three or more offers,
+            name it, or see :meth:`compare_all`).
         level : float
             Confidence level.
         paired : bool
@@ -127,9 +137,80 @@ class ExperimentResult:
             which ``other`` is lower: for cost metrics, cheaper), ``mean_baseline`` and
             ``mean_other``.
         """
+        baseline = self.baseline if baseline is None else baseline
         other = self._other(baseline, other)
         table = paired_table if paired else unpaired_table
         return table(self.metrics, baseline, other, level)
+
+    def compare_all(self, metric: str = "client_total_cost", level: float = 0.95) -> pd.DataFrame:
+        """Every pair of offers: the paired difference ``other - baseline`` of ``metric``.
+
+        Returns
+        -------
+        DataFrame
+            One row per ordered pair of different offers, index ``(baseline, other)``,
+            columns as :meth:`compare` gives for ``metric``.
+        """
+        if metric not in METRICS:
+            raise ValueError(f"unknown metric {metric!r}; expected one of {list(METRICS)}")
+        rows = {
+            (a, b): paired_table(self.metrics, a, b, level).loc[metric]
+            for a in self.contracts
+            for b in self.contracts
+            if a != b
+        }
+        if not rows:
+            raise ValueError(
+                f"compare_all needs two offers or more; this result has {self.contracts}"
+            )
+        table = pd.DataFrame(rows).T
+        table.index = table.index.set_names(["baseline", "other"])
+        return table
+
+    def ranking(self, metric: str = "client_total_cost", level: float = 0.95) -> pd.DataFrame:
+        """The offers from the lowest mean ``metric`` to the highest.
+
+        Each offer is compared, paired, with the one ranked just above it: ``gap`` is how
+        much more it costs on average, with its interval, and ``clear`` says whether that
+        interval excludes zero (else the two are not told apart by this many
+        replications).
+
+        Returns
+        -------
+        DataFrame
+            Index: offer, in rank order.  Columns ``rank`` (1 is lowest), ``mean``,
+            ``ci_low``, ``ci_high`` of the metric, then ``gap``, ``gap_low``,
+            ``gap_high``, ``clear`` and ``share_lower`` (share of replications in which
+            the offer above is lower) against the offer above (NaN for the first).
+        """
+        if metric not in METRICS:
+            raise ValueError(f"unknown metric {metric!r}; expected one of {list(METRICS)}")
+        summary = self.summary(level).xs(metric, level="metric")
+        order = sorted(self.contracts, key=lambda c: (float(summary.loc[c, "mean"]), c))
+        rows = []
+        for i, name in enumerate(order):
+            row = {
+                "rank": i + 1,
+                "mean": float(summary.loc[name, "mean"]),
+                "ci_low": float(summary.loc[name, "ci_low"]),
+                "ci_high": float(summary.loc[name, "ci_high"]),
+                "gap": math.nan,
+                "gap_low": math.nan,
+                "gap_high": math.nan,
+                "clear": False,
+                "share_lower": math.nan,
+            }
+            if i > 0:
+                d = paired_table(self.metrics, order[i - 1], name, level).loc[metric]
+                row.update(
+                    gap=float(d["mean"]),
+                    gap_low=float(d["ci_low"]),
+                    gap_high=float(d["ci_high"]),
+                    clear=bool(d["ci_low"] > 0 or d["ci_high"] < 0),
+                    share_lower=1.0 - float(d["share_lower"]),
+                )
+            rows.append(row)
+        return pd.DataFrame(rows, index=pd.Index(order, name="contract"))
 
     def budget(self, column: str = "client_cash") -> pd.DataFrame:
         """Budget predictability per contract: spread of monthly spend (``budget_table``)."""

@@ -86,7 +86,7 @@ class Run:
 
 def simulate(
     scenario: Scenario,
-    contract: str = "break_fix",
+    contract: str | None = None,
     seed: int = 0,
     *,
     replication: int = 0,
@@ -98,8 +98,8 @@ def simulate(
     ----------
     scenario : Scenario
         A validated scenario (see :func:`itmodels.load_scenario`).
-    contract : str
-        A key of ``scenario.contracts``: ``"break_fix"`` or ``"flat_rate"``.
+    contract : str, optional
+        An offer named under ``scenario.contracts`` (default: the first one).
     seed : int
         Seed of the experiment; with ``replication`` it fixes every random stream.  The
         same seed and replication give the same luck under every contract (common random
@@ -134,6 +134,8 @@ def simulate(
             "scenario must be an itmodels.Scenario (see load_scenario),"
             f" got {type(scenario).__name__}"
         )
+    if contract is None:
+        contract = next(iter(scenario.contracts))
     make_contract(scenario, contract)  # an unknown contract is refused before the size
     check_size(scenario, contract, max_events)
     return run_replication(scenario, contract, seed, replication)

@@ -22,6 +22,7 @@ from matplotlib.patches import Rectangle
 
 from itmodels.charts import data as cd
 from itmodels.charts import plots
+from itmodels.contracts import offer_label
 from itmodels.experiments.decisions import FeeEstimate
 from itmodels.experiments.result import ExperimentResult
 from itmodels.experiments.store import atomic_write
@@ -274,7 +275,8 @@ def _draw_proposal(
         sheet.block(price, 10, "offer", weight="bold", gap=0.02)
         sheet.block(includes, 9, "includes", gap=0.06)
     if break_even is not None:
-        text = break_even_text(break_even, scn.currency, lost_words(scn))
+        shown = offer_label(scn.contracts, break_even.offer).lower()
+        text = break_even_text(break_even, scn.currency, lost_words(scn), shown)
         sheet.block(text, 9, "break-even", gap=0.06)
     head = sheet.y + 0.05
     foot_lines = _wrap(assumptions_text(res, names.disclaimer), 7, sheet.inner)

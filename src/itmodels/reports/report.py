@@ -27,6 +27,7 @@ from pydantic.fields import FieldInfo
 
 from itmodels.charts import data as cd
 from itmodels.charts import plots
+from itmodels.contracts import OfferTerms, offer_label
 from itmodels.experiments.claims import claims as claims_table
 from itmodels.experiments.decisions import FeeEstimate
 from itmodels.experiments.result import ExperimentResult
@@ -43,6 +44,7 @@ from itmodels.reports.text import (
     dist_text,
     key_figure_rows,
     lost_words,
+    offer_title,
     sheet_names,
     svg_text,
     takeaway_text,
@@ -140,13 +142,12 @@ def _context(
         [cd.display_name(str(c)), *(format_money(budget.loc[c, k], cur) for k in budget.columns)]
         for c in budget.index
     ]
-    bf, fr = scn.contracts.break_fix, scn.contracts.flat_rate
     terms = [
         row
-        for label, model in (("Break-fix:", bf), ("Flat-rate:", fr))
-        if model is not None
-        for row in _terms(label, model, cur)
+        for name, model in scn.contracts.items()
+        for row in _terms(f"{offer_title(scn, name)}:", model, cur)
     ]
+    fee_offer = "" if break_even is None else break_even.offer
     return {
         "names": names,
         "scenario": scn,
@@ -155,7 +156,14 @@ def _context(
         "takeaway": takeaway_text(res, pair),
         "key_rows": key_figure_rows(res, pair),
         "break_even": (
-            break_even_text(break_even, cur, lost_words(scn)) if break_even is not None else None
+            break_even_text(
+                break_even,
+                cur,
+                lost_words(scn),
+                offer_label(scn.contracts, fee_offer).lower(),
+            )
+            if break_even is not None
+            else None
         ),
         "better_note": ", ".join(
             cd.metric_label(m) for m in comp.index if m in _MORE_IS_BETTER and m in shown_rows
@@ -196,7 +204,7 @@ def _terms(label: str, model: BaseModel, currency: str) -> list[tuple[str, str]]
     for name, field in type(model).model_fields.items():
         value = getattr(model, name)
         key = f"{label} {name.replace('_', ' ')}"
-        if value is None or value == []:
+        if value is None or value == [] or (isinstance(model, OfferTerms) and name == "type"):
             continue
         parse = _parsers(field)
         if isinstance(value, BaseModel) and not isinstance(value, BaseDistribution):
@@ -256,8 +264,8 @@ def _template_source(name: str) -> str:
 
 
 def _default_claims(res: ExperimentResult) -> pd.DataFrame | None:
-    """The claims table when the experiment holds break-fix and flat-rate, else ``None``."""
-    if {"break_fix", "flat_rate"} <= set(res.contracts):
+    """The claims table when the experiment holds two offers or more, else ``None``."""
+    if len(res.contracts) >= 2:
         return claims_table(res)
     return None
 

@@ -22,11 +22,11 @@ from matplotlib.figure import Figure
 
 from itmodels.charts import data as cd
 from itmodels.charts import plots
-from itmodels.contracts import make_contract
+from itmodels.contracts import contract_class, make_contract, offer_label
 from itmodels.experiments.decisions import FeeEstimate
 from itmodels.experiments.result import ExperimentResult
 from itmodels.money.formatting import format_money
-from itmodels.scenario import Branding, FlatRateTerms, Scenario
+from itmodels.scenario import Branding, Scenario
 from itmodels.scenario.units import HOURS_PER_YEAR, format_duration
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "key_figure_rows",
     "lost_words",
     "offer_text",
+    "offer_title",
     "sheet_names",
     "svg_text",
     "takeaway_text",
@@ -209,88 +210,72 @@ def takeaway_text(res: ExperimentResult, pair: tuple[str, str]) -> str:
     )
 
 
-def break_even_text(fee: FeeEstimate, currency: str, lost: str = "staff time lost") -> str:
-    per = fee.key.rsplit("_", 1)[-1]
+def break_even_text(
+    fee: FeeEstimate, currency: str, lost: str = "staff time lost", offer: str | None = None
+) -> str:
+    """The break-even price in one sentence; ``offer`` is how the priced offer is shown
+    (default: its name as in the scenario key)."""
+    shown = fee.offer if offer is None else offer
+    term = fee.term.replace("_", " ")
+    price = (
+        f"{shown} fee: {format_money(fee.fee, currency)} per {fee.term[len('fee_per_') :]}"
+        if fee.term.startswith("fee_per_")
+        else f"{shown} {term}: {format_money(fee.fee, currency)}"
+    )
     basis = f"IT bills and {lost}" if fee.basis == "total" else "IT bills only"
     return (
-        f"Break-even flat-rate fee: {format_money(fee.fee, currency)} per {per} per month"
+        f"Break-even {price} per month"
         f" ({round(100 * fee.level)} % CI {format_money(fee.ci_low, currency)} to"
         f" {format_money(fee.ci_high, currency)}; {basis})."
-        " Below it flat-rate costs the client less."
+        f" Below it {shown} costs the client less."
     )
+
+
+def offer_title(scn: Scenario, name: str) -> str:
+    """An offer as headings show it: ``Break-fix`` for an offer named after its model,
+    else its name and model: ``essentials (Flat-rate)``."""
+    shown = offer_label(scn.contracts, name)
+    if shown != name:
+        return shown
+    return f"{name} ({contract_class(scn.contracts[name].type).label})"
 
 
 def _fees(scn: Scenario) -> list[str]:
-    """The contracts' prices in words."""
-    cur, out = scn.currency, []
-    bf, fr = scn.contracts.break_fix, scn.contracts.flat_rate
-    if bf is not None:
-        rate = bf.hourly_rate
-        text = (
-            f"break-fix {format_money(rate.remote, cur)}/h remote,"
-            f" {format_money(rate.onsite, cur)}/h on site"
-            if rate.remote != rate.onsite
-            else f"break-fix {format_money(rate.onsite, cur)}/h"
-        )
-        if bf.minimum_billed:
-            text += f", minimum {format_duration(bf.minimum_billed)}"
-        if bf.billing_increment:
-            text += f" then per {format_duration(bf.billing_increment)}"
-        if bf.trip_charge:
-            text += f", trip charge {format_money(bf.trip_charge, cur)}"
-        if bf.after_hours_multiplier:
-            text += f", after hours ×{bf.after_hours_multiplier:g}"
-        out.append(text)
-    if fr is not None:
-        out.append(f"flat-rate {' + '.join(_fee_words(fr, cur)) or 'no fee'} a month")
+    """Every offer's price in words (``break-fix $150/h, minimum 1 h``)."""
+    cur = scn.currency
+    out = []
+    for name in scn.contracts:
+        shown = offer_label(scn.contracts, name)
+        shown = shown.lower() if shown != name else name
+        out.append(f"{shown} {make_contract(scn, name).price_words(cur)}")
     return out
 
 
-def _fee_words(fr: FlatRateTerms, currency: str, exact: bool = False) -> list[str]:
-    """The flat-rate fees that are set, in words: ``["$65 per device", "$20 per user"]``."""
-    fees = ((fr.fee_per_device, "device"), (fr.fee_per_user, "user"), (fr.fee_per_server, "server"))
-    return [f"{format_money(v, currency, exact=exact)} per {what}" for v, what in fees if v]
+def offer_text(scn: Scenario, offer: str | None = None) -> tuple[str, str] | None:
+    """An offer in two lines: the price, then what it includes and leaves out.
 
-
-def offer_text(scn: Scenario) -> tuple[str, str] | None:
-    """The flat-rate offer in two lines: the price, then what it includes and leaves out."""
-    fr = scn.contracts.flat_rate
-    if fr is None:
-        return None
+    ``offer`` defaults to the first offer with a monthly fee; ``None`` when there is none.
+    """
+    if offer is None:
+        with_fee = [n for n in scn.contracts if make_contract(scn, n).monthly_fee() > 0]
+        if not with_fee:
+            return None
+        offer = with_fee[0]
     cur = scn.currency
-    prices = _fee_words(fr, cur, exact=True)
-    monthly = make_contract(scn, "flat_rate").monthly_fee()
-    price = (
-        f"Our offer: {' + '.join(prices) or 'no fee'} a month"
-        f" ({format_money(monthly, cur, exact=True)} a month for {scn.client.users}"
-        f" {_plural(scn.client.users, 'user')} and {scn.device_count}"
-        f" {_plural(scn.device_count, 'device')})."
-    )
-    yes = ["remote support"]
-    no = []
-    if fr.onsite_included:
-        yes.append("on-site visits")
-    else:
-        rate = format_money(fr.onsite_hourly_rate or 0.0, cur, exact=True)
-        no.append(f"on-site work ({rate}/h)")
-    if fr.monitoring is not None:
-        yes.append("remote monitoring")
-    if fr.maintenance is not None:
-        if fr.maintenance.patching is not None:
-            yes.append("patching")
-        if fr.maintenance.preventive is not None:
-            yes.append("preventive maintenance")
-    if fr.sla is not None:
-        targets = ", ".join(f"{p} {format_duration(h)}" for p, h in fr.sla.response.items())
-        yes.append(f"response targets ({targets})")
-    if fr.after_hours_priorities:
-        yes.append(f"after-hours work on {'/'.join(fr.after_hours_priorities)}")
-    (yes if fr.parts_included else no).append("parts")
-    (yes if fr.hardware_included else no).append("replacement hardware")
-    text = f"Includes: {', '.join(yes)}."
+    contract = make_contract(scn, offer)
+    price = f"Our offer: {contract.price_words(cur, exact=True)}"
+    monthly = contract.monthly_fee()
+    if monthly > 0:
+        price += (
+            f" ({format_money(monthly, cur, exact=True)} a month for {scn.client.users}"
+            f" {_plural(scn.client.users, 'user')} and {scn.device_count}"
+            f" {_plural(scn.device_count, 'device')})"
+        )
+    yes, no = contract.inclusions(cur)
+    text = f"Includes: {', '.join(yes)}." if yes else ""
     if no:
         text += f" Billed separately: {', '.join(no)}."
-    return price, text
+    return price + ".", text.strip()
 
 
 _ACRONYMS = frozenset({"nas", "san", "ups", "pc", "vm", "ap", "pos", "voip", "mfp"})

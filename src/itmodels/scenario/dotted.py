@@ -48,8 +48,6 @@ _SECTION_KEYS = {
     "neglect",
     "deferral",
     "background_load",
-    "flat_rate",
-    "break_fix",
 }
 
 

@@ -76,8 +76,8 @@ class FieldProblem(ValueError):
 def _format_loc(loc: tuple[int | str, ...], data: object) -> str:
     """Turn a pydantic error location into ``fleet[1].lifetime.shape``.
 
-    Discriminated-union tags (``weibull``) and validator names inserted by pydantic are
-    dropped so that the path matches the keys the user wrote.
+    Discriminated-union tags (``weibull``, an offer's ``flat_rate``) and validator names
+    inserted by pydantic are dropped so that the path matches the keys the user wrote.
     """
     path = ""
     node: object = data
@@ -87,6 +87,8 @@ def _format_loc(loc: tuple[int | str, ...], data: object) -> str:
                 path += f"[{part}]"
                 node = node[part]
             continue
+        if isinstance(node, Mapping) and part in (node.get("type"), node.get("dist")):
+            continue  # the tag of a discriminated union (an offer's type, a distribution)
         if isinstance(node, Mapping) and part in node:
             path += f".{part}" if path else part
             node = node[part]

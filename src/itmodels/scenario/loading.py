@@ -11,14 +11,17 @@ simulated.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Union
 
 import yaml
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, GetCoreSchemaHandler, ValidationError, field_validator, model_validator
 
+from itmodels.contracts import CONTRACT_TYPES, OfferTerms
+from itmodels.contracts.base import ON_NEW_TYPE
 from itmodels.scenario.calendar import BusinessHours
 from itmodels.scenario.dotted import list_index, set_dotted
 from itmodels.scenario.errors import (
@@ -31,14 +34,11 @@ from itmodels.scenario.sections import (
     PRIORITIES,
     BackgroundLoad,
     Branding,
-    BreakFixTerms,
     BusinessHoursField,
     Client,
-    Contracts,
     CreditBand,
     DeferralTerms,
     DeviceClass,
-    FlatRateTerms,
     HourlyRate,
     IncidentStream,
     Maintenance,
@@ -58,21 +58,19 @@ __all__ = [
     "PRIORITIES",
     "BackgroundLoad",
     "Branding",
-    "BreakFixTerms",
     "BusinessHoursField",
     "Client",
-    "Contracts",
     "CreditBand",
     "DeferralTerms",
     "DeviceClass",
     "FieldProblem",
-    "FlatRateTerms",
     "HourlyRate",
     "IncidentStream",
     "Maintenance",
     "MaintenanceTask",
     "Monitoring",
     "Neglect",
+    "Offers",
     "Priority",
     "Provider",
     "Scenario",
@@ -84,6 +82,68 @@ __all__ = [
     "scenario_yaml",
     "write_yaml",
 ]
+
+
+#: What an offer may be called: it is a key path part (``contracts.<offer>.fee``), a chart
+#: label and part of file names.
+OFFER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
+
+
+class Offers(dict[str, OfferTerms]):
+    """A scenario's offers: offer name to terms, in the order written.
+
+    A plain ``dict``; for scenarios written before named offers, ``contracts.flat_rate``
+    still reads the offer called ``flat_rate`` (``None`` when a known model has no offer
+    of that name) and :meth:`names` lists the offers.
+    """
+
+    def names(self) -> tuple[str, ...]:
+        """The offer names, in the order written."""
+        return tuple(self)
+
+    def __getattr__(self, name: str) -> OfferTerms | None:
+        if name in self:
+            return self[name]
+        if name in CONTRACT_TYPES:
+            return None
+        raise AttributeError(f"no offer {name!r}; the offers are {list(self)}")
+
+
+class OfferTable:
+    """The ``contracts:`` section: offer names to terms, ``type:`` choosing the model.
+
+    The schema is built from the pricing models known when it is built (see
+    :data:`itmodels.contracts.CONTRACT_TYPES`) and rebuilt when one is added.
+    """
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> Any:
+        models = tuple(c.terms_model for c in CONTRACT_TYPES.values())
+        if len(models) == 1:
+            return handler.generate_schema(dict[str, models[0]])  # type: ignore[valid-type]
+        one = Annotated[Union[models], Field(discriminator="type")]  # type: ignore[valid-type]  # noqa: UP007
+        return handler.generate_schema(dict[str, one])
+
+
+def with_offer_types(data: object) -> object:
+    """``data`` with ``type:`` added to offers written the old way.
+
+    An offer called ``break_fix`` or ``flat_rate`` (any registered model's name) with
+    no ``type:`` is an offer of that type, so every scenario file written before named
+    offers keeps working unchanged.
+    """
+    if not isinstance(data, Mapping):
+        return data
+    offers = data.get("contracts")
+    if not isinstance(offers, Mapping):
+        return data
+    fixed = {
+        name: {"type": name, **terms}
+        if isinstance(terms, Mapping) and "type" not in terms and name in CONTRACT_TYPES
+        else terms
+        for name, terms in offers.items()
+    }
+    return {**data, "contracts": fixed}
 
 
 class Scenario(SectionModel):
@@ -115,9 +175,30 @@ class Scenario(SectionModel):
     fleet: list[DeviceClass] = Field(min_length=1)
     incident_streams: list[IncidentStream] = Field(default_factory=list)
     provider: Provider
-    contracts: Contracts
+    contracts: Annotated[Offers, OfferTable]
     branding: Branding | None = None
     source: str = Field(default="<dict>", exclude=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _offer_types(cls, data: object) -> object:
+        return with_offer_types(data)
+
+    @field_validator("contracts")
+    @classmethod
+    def _offer_names(cls, offers: dict[str, OfferTerms]) -> Offers:
+        if not offers:
+            raise ValueError(
+                f"define at least one offer; the pricing models are {list(CONTRACT_TYPES)}"
+            )
+        for name in offers:
+            if not isinstance(name, str) or not OFFER_NAME.match(name):
+                raise FieldProblem(
+                    str(name),
+                    "an offer name is 1 to 40 letters, digits, - and _, starting with a letter"
+                    " or digit (it is part of key paths such as contracts.NAME.fee_per_device)",
+                )
+        return Offers(offers)
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Scenario:
@@ -146,12 +227,13 @@ class Scenario(SectionModel):
                 raise FieldProblem(
                     f"fleet[{i}].revenue_share", "needs client.revenue_per_hour_down > 0"
                 )
-        flat = self.contracts.flat_rate
-        if flat is not None and flat.monitoring is not None and flat.monitoring.classes:
-            unknown = sorted(set(flat.monitoring.classes) - set(names))
+        for offer, terms in self.contracts.items():
+            monitoring = getattr(terms, "monitoring", None)
+            classes = getattr(monitoring, "classes", None)
+            unknown = sorted(set(classes or ()) - set(names))
             if unknown:
                 raise FieldProblem(
-                    "contracts.flat_rate.monitoring.classes",
+                    f"contracts.{offer}.monitoring.classes",
                     f"names unknown fleet classes {unknown}; the fleet classes are {names}",
                 )
         return self
@@ -169,7 +251,8 @@ class Scenario(SectionModel):
             return super().model_validate(obj, **kwargs)
         except ValidationError as exc:
             source = obj.get("source", "<dict>") if isinstance(obj, Mapping) else "<dict>"
-            raise ScenarioError(str(source), validation_problems(exc, obj)) from None
+            problems = validation_problems(exc, with_offer_types(obj))
+            raise ScenarioError(str(source), problems) from None
 
     def __eq__(self, other: object) -> bool:
         """Scenarios are equal when their contents are, wherever they were loaded from."""
@@ -430,3 +513,10 @@ def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+def _rebuild() -> None:
+    Scenario.model_rebuild(force=True)
+
+
+ON_NEW_TYPE.append(_rebuild)

@@ -1,4 +1,5 @@
-"""The sections of a scenario: client, fleet, incident streams, provider, contracts.
+"""The sections of a scenario: client, fleet, incident streams, provider, and the
+building blocks of contract terms (rates, deferral, monitoring, maintenance, SLA).
 
 Every model forbids unknown keys, so a typo in a scenario file is an error, never
 silently ignored.  A mechanism the scenario does not write is not simulated: optional
@@ -33,15 +34,13 @@ __all__ = [
     "PRIORITIES",
     "BackgroundLoad",
     "Branding",
-    "BreakFixTerms",
     "BusinessHoursField",
     "Client",
-    "Contracts",
     "CreditBand",
     "DeferralTerms",
     "DeviceClass",
-    "FlatRateTerms",
     "HourlyRate",
+    "HourlyRateField",
     "IncidentStream",
     "Maintenance",
     "MaintenanceTask",
@@ -64,10 +63,6 @@ Priority = Literal["P1", "P2", "P3", "P4"]
 
 def _reset_by_patching() -> list[Literal["patching", "preventive"]]:
     return ["patching"]
-
-
-def _p1_only() -> list[Priority]:
-    return ["P1"]
 
 
 def _parse_business_hours(value: object) -> BusinessHours:
@@ -292,18 +287,8 @@ class HourlyRate(SectionModel):
     onsite: Money
 
 
-class BreakFixTerms(SectionModel):
-    """Pay per incident.  Unwritten terms are not applied (exact time at the rate)."""
-
-    hourly_rate: Annotated[HourlyRate, BeforeValidator(_hourly_rate)]
-    minimum_billed: Duration = 0.0
-    billing_increment: Duration = 0.0
-    trip_charge: Money = 0.0
-    after_hours_multiplier: float | None = Field(default=None, ge=1.0, le=MAX_FACTOR)
-    after_hours_priorities: list[Priority] = Field(default_factory=_p1_only)
-    parts_markup: float = Field(default=0.0, ge=0, le=MAX_FACTOR)
-    hardware_markup: float = Field(default=0.0, ge=0, le=MAX_FACTOR)
-    deferral: DeferralTerms | None = None
+#: An hourly rate written as one amount (remote and on-site alike) or as both.
+HourlyRateField = Annotated[HourlyRate, BeforeValidator(_hourly_rate)]
 
 
 class Monitoring(SectionModel):
@@ -358,47 +343,6 @@ class Sla(SectionModel):
     around_the_clock: list[Priority] = Field(default_factory=list)
     credits: list[CreditBand] = Field(default_factory=list)
     credit_cap: Probability = 1.0
-
-
-class FlatRateTerms(SectionModel):
-    """A monthly managed-services fee and the services it buys."""
-
-    fee_per_device: Money = 0.0
-    fee_per_user: Money = 0.0
-    fee_per_server: Money | None = None
-    onsite_included: bool = True
-    onsite_hourly_rate: Money | None = None
-    parts_included: bool = False
-    parts_markup: float = Field(default=0.0, ge=0, le=MAX_FACTOR)
-    hardware_included: bool = False
-    hardware_markup: float = Field(default=0.0, ge=0, le=MAX_FACTOR)
-    after_hours_priorities: list[Priority] = Field(default_factory=list)
-    monitoring: Monitoring | None = None
-    maintenance: Maintenance | None = None
-    sla: Sla | None = None
-
-    @model_validator(mode="after")
-    def _needs(self) -> FlatRateTerms:
-        if not self.onsite_included and self.onsite_hourly_rate is None:
-            raise FieldProblem("onsite_hourly_rate", "required when onsite_included is false")
-        return self
-
-
-class Contracts(SectionModel):
-    """The pricing models to compare; at least one."""
-
-    break_fix: BreakFixTerms | None = None
-    flat_rate: FlatRateTerms | None = None
-
-    @model_validator(mode="after")
-    def _at_least_one(self) -> Contracts:
-        if self.break_fix is None and self.flat_rate is None:
-            raise ValueError("define at least one contract: break_fix or flat_rate")
-        return self
-
-    def names(self) -> tuple[str, ...]:
-        """Names of the contracts defined, in a fixed order."""
-        return tuple(n for n in ("break_fix", "flat_rate") if getattr(self, n) is not None)
 
 
 class Branding(SectionModel):

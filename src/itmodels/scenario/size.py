@@ -132,18 +132,20 @@ def size_parts(scenario: Scenario, contract: str | None = None) -> dict[str, flo
     bg = scenario.provider.background_load
     if bg is not None:
         parts["background load"] = bg.jobs_per_month * months
-    flat = scenario.contracts.flat_rate if contract in (None, "flat_rate") else None
-    if flat is not None and flat.maintenance is not None:
+    offers = scenario.contracts if contract is None else {contract: scenario.contracts[contract]}
+    for offer, terms in offers.items():
+        where = "" if contract is not None else f" ({offer})"
+        maintenance = getattr(terms, "maintenance", None)
         for name in ("patching", "preventive"):
-            task = getattr(flat.maintenance, name)
+            task = getattr(maintenance, name, None)
             if task is not None:
-                parts[f"maintenance {name}"] = horizon / task.every
-    if flat is not None and flat.monitoring is not None:
-        mon = flat.monitoring
-        watched = sum(
-            d.count for d in scenario.fleet if mon.classes is None or d.name in mon.classes
-        )
-        parts["false alarms"] = mon.false_alarms_per_device_month * watched * months
+                parts[f"maintenance {name}{where}"] = horizon / task.every
+        mon = getattr(terms, "monitoring", None)
+        if mon is not None:
+            watched = sum(
+                d.count for d in scenario.fleet if mon.classes is None or d.name in mon.classes
+            )
+            parts[f"false alarms{where}"] = mon.false_alarms_per_device_month * watched * months
     return parts
 
 
