@@ -7,6 +7,8 @@ written atomically (:mod:`itmodels.experiments.store`).
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -20,9 +22,8 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
-from itmodels.charts import data as cd
 from itmodels.charts import plots
-from itmodels.contracts import offer_label
+from itmodels.contracts import contract_class, offer_label
 from itmodels.experiments.decisions import FeeEstimate
 from itmodels.experiments.result import ExperimentResult
 from itmodels.experiments.store import atomic_write
@@ -31,11 +32,15 @@ from itmodels.reports.text import (
     SheetNames,
     assumptions_text,
     break_even_text,
-    compared_pair,
     date_text,
     key_figure_rows,
     lost_words,
+    offer_colors,
+    offer_inline,
+    offer_names,
     offer_text,
+    question_text,
+    recommended_offer,
     sheet_names,
     takeaway_text,
 )
@@ -161,9 +166,11 @@ def proposal_figure(
     names: SheetNames,
     break_even: FeeEstimate | None,
     paper: str | None = None,
+    baseline: str | None = None,
 ) -> Figure:
+    """The proposal sheet as a figure (see :func:`proposal_pdf`)."""
     with mpl.rc_context({"text.parse_math": False}):
-        return _draw_proposal(res, names, break_even, paper or names.paper)
+        return _draw_proposal(res, names, break_even, paper or names.paper, baseline)
 
 
 def _logo(sheet: _Sheet, path: str, top: float) -> tuple[float, float]:
@@ -182,27 +189,62 @@ def _logo(sheet: _Sheet, path: str, top: float) -> tuple[float, float]:
     return w, h
 
 
-def _key_table(sheet: _Sheet, res: ExperimentResult, pair: tuple[str, str]) -> None:
-    """Label column, then one column per contract; widths measured from the cells."""
-    rows = key_figure_rows(res, pair)
-    value_size, range_size, label_size = 12.0, 8.0, 10.0
+def _name_lines(name: str, size: float, width: float, weight: str = "bold") -> list[str]:
+    """An offer name in lines no wider than ``width``: broken after ``-`` or ``_`` (names
+    have no spaces), a part still too wide cut by letters."""
+    lines: list[str] = []
+    for part in re.findall(r"[^-_]+[-_]*|[-_]+", name):
+        if lines and _width(lines[-1] + part, size, weight) <= width * _SLACK:
+            lines[-1] += part
+        else:
+            lines += _wrap(part, size, width, weight)
+    return lines or [name]
+
+
+#: Font sizes of the key-figures table by number of offers: value, range, label, header.
+_TABLE_SIZES = {2: (12.0, 8.0, 10.0, 12.0), 3: (11.0, 7.5, 9.5, 11.0), 4: (10.0, 7.0, 9.0, 10.0)}
+_SMALLEST = (9.0, 6.5, 8.5, 9.0)  # five or six offers
+
+
+def _key_table(sheet: _Sheet, res: ExperimentResult) -> None:
+    """Label column, then one column per offer; widths measured from the cells, names
+    wrapped after ``-`` or ``_``, smaller type the more offers there are."""
+    scn, offers = res.scenario, offer_names(res)
+    n = len(offers)
+    rows = key_figure_rows(res)
+    value_size, range_size, label_size, head_size = _TABLE_SIZES.get(max(n, 2), _SMALLEST)
     need = max(
-        max(_width(c[2 * k], value_size, "bold"), _width(c[2 * k + 1], range_size))
-        for _, c in rows
-        for k in range(2)
+        max(_width(mean, value_size, "bold"), _width(spread, range_size))
+        for _, cells in rows
+        for mean, spread in cells
     )
-    col = min(need / _SLACK + 0.25, (sheet.inner - 1.8) / 2)
-    xs = (_MARGIN, sheet.width - _MARGIN - 2 * col + 0.1, sheet.width - _MARGIN - col + 0.1)
-    label_w = xs[1] - xs[0] - 0.2
-    colors = plots.contract_colors(list(pair))
-    for x, c in zip(xs[1:], pair, strict=True):
-        sheet.text(
-            x, sheet.y, [cd.display_name(c)], 12, "contract", fontweight="bold", color=colors[c]
-        )
-    sheet.y += 12 * _LEAD / 72 + 0.04
+    label_min = 1.8 if n <= 2 else 1.45
+    col = min(need / _SLACK + 0.25, (sheet.inner - label_min) / n)
+    right = sheet.width - _MARGIN
+    xs = [right - (n - k) * col + 0.1 for k in range(n)]
+    label_w = xs[0] - _MARGIN - 0.2
+    width = col - 0.15
+    colors = offer_colors(res)
+    head = 0.0
+    for x, c in zip(xs, offers, strict=True):
+        shown = offer_label(scn.contracts, c)
+        lines = _name_lines(shown, head_size, width)
+        h = sheet.text(x, sheet.y, lines, head_size, "contract", fontweight="bold", color=colors[c])
+        if shown == c:  # a name of the user's: say which pricing model it is
+            model = contract_class(scn.contracts[c].type).label
+            h += sheet.text(
+                x,
+                sheet.y + h,
+                _wrap(model, range_size, width),
+                range_size,
+                "contract",
+                color="0.35",
+            )
+        head = max(head, h)
+    sheet.y += head + 0.04
     sheet.fig.add_artist(
         Line2D(
-            [_MARGIN, sheet.width - _MARGIN],
+            [_MARGIN, right],
             [sheet.height - sheet.y] * 2,
             color="0.75",
             lw=0.8,
@@ -211,33 +253,33 @@ def _key_table(sheet: _Sheet, res: ExperimentResult, pair: tuple[str, str]) -> N
     )
     sheet.y += 0.08
     for label, cells in rows:
-        used = sheet.text(xs[0], sheet.y, _wrap(label, label_size, label_w), label_size, "label")
-        for k, x in enumerate(xs[1:]):
-            width = col - 0.15
+        used = sheet.text(_MARGIN, sheet.y, _wrap(label, label_size, label_w), label_size, "label")
+        for x, (mean, spread) in zip(xs, cells, strict=True):
             h = sheet.text(
                 x,
                 sheet.y,
-                _wrap(cells[2 * k], value_size, width, "bold"),
+                _wrap(mean, value_size, width, "bold"),
                 value_size,
                 "value",
                 fontweight="bold",
             )
+            if _width(spread, range_size) > width * _SLACK:  # "90 % range" above the amounts
+                spread = spread.replace(" range ", " range\n", 1)
             h += sheet.text(
-                x,
-                sheet.y + h,
-                _wrap(cells[2 * k + 1], range_size, width),
-                range_size,
-                "range",
-                color="0.35",
+                x, sheet.y + h, _wrap(spread, range_size, width), range_size, "range", color="0.35"
             )
             used = max(used, h)
         sheet.y += used + 0.08
 
 
 def _draw_proposal(
-    res: ExperimentResult, names: SheetNames, break_even: FeeEstimate | None, paper: str
+    res: ExperimentResult,
+    names: SheetNames,
+    break_even: FeeEstimate | None,
+    paper: str,
+    baseline: str | None,
 ) -> Figure:
-    scn, pair = res.scenario, compared_pair(res)
+    scn = res.scenario
     width, height = PAPER_SIZES[paper]
     fig = Figure(figsize=(width, height), layout="constrained")
     sheet = _Sheet(fig, width, height)
@@ -250,7 +292,7 @@ def _draw_proposal(
     size = next((z for z in (19, 17, 15) if len(_wrap(title, z, beside, "bold")) <= 2), 15)
     sheet.block(title, size, "title", width=beside, weight="bold", max_lines=3, gap=0.06)
     sheet.block(
-        f"Break-fix or flat-rate? Prepared by {names.provider}",
+        f"{question_text(res)} Prepared by {names.provider}",
         11,
         "provider",
         width=beside,
@@ -264,18 +306,26 @@ def _draw_proposal(
         sheet.block(meta, 9.5, "contact", width=beside, color="0.3", gap=0.04)
     sheet.y = max(sheet.y, logo_bottom) + 0.14
     top = sheet.y
-    sheet.block(takeaway_text(res, pair), 11.5, "takeaway", x=_MARGIN + 0.2, weight="bold", gap=0.0)
+    verdict = takeaway_text(res, baseline)
+    sheet.block(
+        verdict,
+        11.5 if len(res.contracts) <= 3 else 10.5,
+        "takeaway",
+        x=_MARGIN + 0.2,
+        weight="bold",
+        gap=0.0,
+    )
     sheet.rect(_MARGIN, top, 0.06, sheet.y - top, names.accent)
     sheet.y += 0.2
-    _key_table(sheet, res, pair)
-    offer = offer_text(scn)
+    _key_table(sheet, res)
+    offer = recommended_offer(res, names.offer, baseline)
     if offer is not None:
         sheet.y += 0.04
-        price, includes = offer
+        price, includes = offer_text(scn, offer, named=len(res.contracts) > 2)
         sheet.block(price, 10, "offer", weight="bold", gap=0.02)
         sheet.block(includes, 9, "includes", gap=0.06)
     if break_even is not None:
-        shown = offer_label(scn.contracts, break_even.offer).lower()
+        shown = offer_inline(scn, break_even.offer)
         text = break_even_text(break_even, scn.currency, lost_words(scn), shown)
         sheet.block(text, 9, "break-even", gap=0.06)
     head = sheet.y + 0.05
@@ -308,20 +358,25 @@ def proposal_pdf(
     branding: Branding | None = None,
     break_even: FeeEstimate | None = None,
     paper: Literal["a4", "letter"] | None = None,
+    baseline: str | None = None,
+    offer: str | None = None,
 ) -> Path:
     """Write the one-page proposal sheet (PDF) for the prospect.
 
-    The page holds the prospect's and provider's names under an accent-coloured bar, a
-    one-line takeaway (which contract costs the client less per year, by how much, with a
-    95 % confidence interval; break-fix when break-fix is cheaper), the expected cost per
-    year under each contract with the 5th-95th percentile range over the simulated futures
-    (total and IT bills only), the staff hours lost per year, the break-even fee when given,
-    the cumulative cost and cost breakdown charts, and a footnote of the key assumptions.
+    The page holds the prospect's and provider's names under an accent-coloured bar, the
+    verdict (with two offers: which costs the client less per year, by how much, with a
+    95 % confidence interval; with more: the offers ranked from the cheapest, each with its
+    gap to the one above, saying which the simulated futures do not tell apart), the
+    expected cost per year under each offer with the 5th-95th percentile range over the
+    simulated futures (total and IT bills only), the staff hours lost per year, the offer
+    proposed (its price and inclusions), the break-even price when given, the cumulative
+    cost and cost breakdown charts, and a footnote of the key assumptions.  Up to six
+    offers fit: one column each, in smaller type the more there are.
 
     Parameters
     ----------
     res : ExperimentResult
-        An experiment with two contracts (break-fix and flat-rate).
+        An experiment with two offers or more.
     path : str or Path
         The PDF file; its folder is created if missing.
     branding : Branding, optional
@@ -331,11 +386,22 @@ def proposal_pdf(
         From :func:`itmodels.break_even_fee`; the line is left out when not given.
     paper : {"a4", "letter"}, optional
         Page size (portrait); default the branding's ``paper``, else A4.
+    baseline : str, optional
+        The offer the others are measured against (default: ``res.baseline``); with two
+        offers it orients the verdict, and it is never the offer proposed by default.
+    offer : str, optional
+        The offer proposed (its price and inclusions are spelled out); default the one
+        named by the branding, else the cheapest for the client other than the baseline.
 
     Returns
     -------
     pathlib.Path
         The file written.
+
+    Raises
+    ------
+    ValueError
+        If ``baseline`` or ``offer`` is not an offer of ``res``.
 
     Examples
     --------
@@ -346,16 +412,20 @@ def proposal_pdf(
     PosixPath('proposal.pdf')
     """
     path, names = Path(path), sheet_names(res.scenario, branding)
-    fig = proposal_figure(res, names, break_even, paper)
-    atomic_write(path, lambda tmp: save_pdf(fig, tmp, names))
+    if offer is not None:
+        names = dataclasses.replace(names, offer=offer)
+    recommended_offer(res, names.offer, baseline)  # checked before anything is drawn
+    fig = proposal_figure(res, names, break_even, paper, baseline)
+    atomic_write(path, lambda tmp: save_pdf(fig, tmp, names, question_text(res)))
     return path
 
 
-def save_pdf(fig: Figure, path: Path, names: SheetNames) -> None:
+def save_pdf(fig: Figure, path: Path, names: SheetNames, question: str) -> None:
+    """Save the sheet as PDF with its title, author and subject (``question``) set."""
     meta = {
         "Title": f"IT support for {names.prospect}",
         "Author": names.provider,
-        "Subject": "Break-fix versus flat-rate IT support (simulation)",
+        "Subject": f"{question.rstrip('?.')} (simulation)",
         "Creator": "itmodels",
         "CreationDate": None,
     }

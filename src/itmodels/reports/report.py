@@ -13,6 +13,7 @@ autoescaping, and the inline SVG charts are written by matplotlib, which escapes
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import typing
 from collections.abc import Callable, Iterable, Mapping
@@ -26,8 +27,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from itmodels.charts import data as cd
-from itmodels.charts import plots
-from itmodels.contracts import OfferTerms, offer_label
+from itmodels.contracts import OfferTerms, contract_class, make_contract, offer_label
 from itmodels.experiments.claims import claims as claims_table
 from itmodels.experiments.decisions import FeeEstimate
 from itmodels.experiments.result import ExperimentResult
@@ -40,11 +40,15 @@ from itmodels.reports.text import (
     SheetNames,
     break_even_text,
     chart_figure,
-    compared_pair,
     dist_text,
     key_figure_rows,
     lost_words,
+    offer_colors,
+    offer_inline,
+    offer_names,
     offer_title,
+    question_text,
+    recommended_offer,
     sheet_names,
     svg_text,
     takeaway_text,
@@ -95,20 +99,14 @@ def _is_internal(metric: str) -> bool:
     return metric.startswith(_INTERNAL_METRICS)
 
 
-def _context(
-    res: ExperimentResult,
-    names: SheetNames,
-    break_even: FeeEstimate | None,
-    claims: pd.DataFrame | None,
-    svgs: Mapping[str, str],
-    audience: Audience = "provider",
-) -> dict[str, Any]:
-    scn, pair = res.scenario, compared_pair(res)
-    internal = audience == "provider"
-    a, b = pair
-    cur = scn.currency
+def _compare_rows(
+    res: ExperimentResult, a: str, b: str, internal: bool
+) -> tuple[list[list[str]], str]:
+    """The paired comparison of every metric, ``b`` against ``a``: its rows and the metrics
+    where more is better (in words)."""
+    scn = res.scenario
     comp = res.compare(a, b)
-    compare_rows = []
+    rows = []
     higher = _share_higher(res, a, b)
     for m in comp.index:
         if not internal and _is_internal(str(m)):
@@ -117,8 +115,8 @@ def _context(
         ci = f"{_fmt(comp.loc[m, 'ci_low'])} to {_fmt(comp.loc[m, 'ci_high'])}"
         share = higher[m] if m in _MORE_IS_BETTER else comp.loc[m, "share_lower"]
         shown = "n/a" if math.isnan(share) else f"{share * 100:.0f} %"
-        if m in _NEEDS_SLA:  # a contract without response targets cannot breach one
-            has = [getattr(getattr(scn.contracts, c, None), "sla", None) is not None for c in pair]
+        if m in _NEEDS_SLA:  # an offer without response targets cannot breach one
+            has = [getattr(scn.contracts[c], "sla", None) is not None for c in (a, b)]
             if not all(has):
                 cells = [c if ok else "n/a" for c, ok in zip(cells, has, strict=False)]
                 cells.append("n/a")
@@ -126,8 +124,62 @@ def _context(
         label = cd.metric_label(m)
         if m == "downtime_cost":
             label = f"cost of downtime ({lost_words(scn)})"
-        compare_rows.append([label[:1].upper() + label[1:], m, *cells[:3], ci, shown])
-    shown_rows = {row[1] for row in compare_rows}
+        rows.append([label[:1].upper() + label[1:], m, *cells[:3], ci, shown])
+    listed = {row[1] for row in rows}
+    better = ", ".join(
+        cd.metric_label(m) for m in comp.index if m in _MORE_IS_BETTER and m in listed
+    )
+    return rows, better
+
+
+def _offer_rows(res: ExperimentResult) -> list[dict[str, Any]]:
+    """Every offer's terms in words: price, monthly fee for this client, inclusions."""
+    scn, cur = res.scenario, res.scenario.currency
+    colors = offer_colors(res)
+    out = []
+    for name in offer_names(res):
+        contract = make_contract(scn, name)
+        yes, no = contract.inclusions(cur)
+        monthly = contract.monthly_fee()
+        out.append(
+            {
+                "title": offer_title(scn, name),
+                "color": colors[name],
+                "price": contract.price_words(cur, exact=True),
+                "monthly": format_money(monthly, cur, exact=True) if monthly > 0 else "—",
+                "included": ", ".join(yes) or "—",
+                "separate": ", ".join(no) or "—",
+            }
+        )
+    return out
+
+
+def _context(
+    res: ExperimentResult,
+    names: SheetNames,
+    break_even: FeeEstimate | None,
+    claims: pd.DataFrame | None,
+    svgs: Mapping[str, str],
+    audience: Audience = "provider",
+    baseline: str | None = None,
+    claims_pair: tuple[str, str] | None = None,
+) -> dict[str, Any]:
+    scn = res.scenario
+    internal = audience == "provider"
+    base = res.baseline if baseline is None else baseline
+    cur = scn.currency
+    offers = offer_names(res)
+    comparisons = []
+    for other in (c for c in offers if c != base):
+        rows, better = _compare_rows(res, base, other, internal)
+        comparisons.append(
+            {
+                "base": offer_label(scn.contracts, base),
+                "other": offer_label(scn.contracts, other),
+                "rows": rows,
+                "better_note": better,
+            }
+        )
     claim_rows = []
     if claims is not None:
         for row in claims.itertuples():
@@ -139,39 +191,43 @@ def _context(
             )
     budget = res.budget()
     budget_rows = [
-        [cd.display_name(str(c)), *(format_money(budget.loc[c, k], cur) for k in budget.columns)]
+        [
+            offer_label(scn.contracts, str(c)),
+            *(format_money(budget.loc[c, k], cur) for k in budget.columns),
+        ]
         for c in budget.index
     ]
     terms = [
         row
-        for name, model in scn.contracts.items()
-        for row in _terms(f"{offer_title(scn, name)}:", model, cur)
+        for name in offers
+        for row in _terms(f"{offer_title(scn, name)}:", scn.contracts[name], cur)
     ]
-    fee_offer = "" if break_even is None else break_even.offer
+    colors = offer_colors(res)
     return {
         "names": names,
         "scenario": scn,
-        "contracts": [cd.display_name(c) for c in pair],
-        "colors": [plots.contract_colors(list(pair))[c] for c in pair],
-        "takeaway": takeaway_text(res, pair),
-        "key_rows": key_figure_rows(res, pair),
+        "question": question_text(res),
+        "contracts": [offer_label(scn.contracts, c) for c in offers],
+        "models": [
+            contract_class(scn.contracts[c].type).label
+            if offer_label(scn.contracts, c) == c
+            else ""
+            for c in offers
+        ],
+        "colors": [colors[c] for c in offers],
+        "takeaway": takeaway_text(res, base),
+        "key_rows": key_figure_rows(res),
+        "offers": _offer_rows(res),
         "break_even": (
-            break_even_text(
-                break_even,
-                cur,
-                lost_words(scn),
-                offer_label(scn.contracts, fee_offer).lower(),
-            )
+            break_even_text(break_even, cur, lost_words(scn), offer_inline(scn, break_even.offer))
             if break_even is not None
             else None
         ),
-        "better_note": ", ".join(
-            cd.metric_label(m) for m in comp.index if m in _MORE_IS_BETTER and m in shown_rows
-        ),
         "dist": dist_text,
-        "compare_rows": compare_rows,
+        "comparisons": comparisons,
         "claim_rows": claim_rows,
-        "budget_cols": ["Contract", *(k.replace("_", " ") for k in budget.columns)],
+        "claims_pair": claims_pair,
+        "budget_cols": ["Offer", *(k.replace("_", " ") for k in budget.columns)],
         "budget_rows": budget_rows,
         "charts": [(n, svgs[n]) for n in CHARTS if internal or n not in _INTERNAL_CHARTS],
         "internal": internal,
@@ -263,11 +319,21 @@ def _template_source(name: str) -> str:
     )
 
 
-def _default_claims(res: ExperimentResult) -> pd.DataFrame | None:
+def _claims_pair(res: ExperimentResult, baseline: str | None) -> tuple[str, str] | None:
+    """The two offers the claims compare: the baseline and the first managed offer (one
+    not paying per incident), else the first other offer; ``None`` for one offer."""
+    base = res.baseline if baseline is None else baseline
+    rest = [c for c in offer_names(res) if c != base]
+    managed = [c for c in rest if not contract_class(res.scenario.contracts[c].type).reference]
+    return (base, (managed or rest)[0]) if rest else None
+
+
+def _default_claims(res: ExperimentResult, baseline: str | None = None) -> pd.DataFrame | None:
     """The claims table when the experiment holds two offers or more, else ``None``."""
-    if len(res.contracts) >= 2:
-        return claims_table(res)
-    return None
+    pair = _claims_pair(res, baseline)
+    if pair is None:
+        return None
+    return claims_table(res, baseline=pair[0], other=pair[1])
 
 
 def _html(
@@ -277,13 +343,20 @@ def _html(
     claims: pd.DataFrame | None,
     svgs: Mapping[str, str] | None = None,
     audience: Audience = "client",
+    baseline: str | None = None,
 ) -> str:
     if svgs is None:
         wanted = [n for n in CHARTS if audience == "provider" or n not in _INTERNAL_CHARTS]
         svgs = {n: svg_text(chart_figure(res, n), n) for n in wanted}
+    pair = None
     if claims is None:
-        claims = _default_claims(res)
-    return _render_html(_context(res, names, break_even, claims, svgs, audience))
+        claims = _default_claims(res, baseline)
+        pair = _claims_pair(res, baseline)
+    shown = None
+    if pair is not None and len(res.contracts) > 2:
+        shown = (offer_inline(res.scenario, pair[0]), offer_inline(res.scenario, pair[1]))
+    context = _context(res, names, break_even, claims, svgs, audience, baseline, shown)
+    return _render_html(context)
 
 
 def html_report(
@@ -294,12 +367,15 @@ def html_report(
     break_even: FeeEstimate | None = None,
     claims: pd.DataFrame | None = None,
     audience: Audience = "client",
+    baseline: str | None = None,
 ) -> Path:
     """Write a self-contained HTML report of the experiment (charts inline as SVG).
 
-    Sections: summary (which contract is cheaper, by how much, with a confidence
-    interval), the paired comparison of every metric (``res.compare()``), the claims for
-    flat-rate IT with verdicts, budget predictability (``res.budget()``), the charts of
+    Sections: summary (the verdict: with two offers, which is cheaper, by how much, with a
+    confidence interval; with more, the offers ranked from the cheapest; then the key
+    figures, one column per offer), every offer's terms in words, the paired comparison of
+    every metric (``res.compare(baseline, other)`` for each other offer), the claims for
+    managed IT with verdicts, budget predictability (``res.budget()``), the charts of
     :data:`CHARTS` and the scenario's assumptions.  No external resources, no scripts;
     all scenario text is escaped.
 
@@ -311,7 +387,7 @@ def html_report(
     Parameters
     ----------
     res : ExperimentResult
-        An experiment with two contracts (break-fix and flat-rate).
+        An experiment with two offers or more (up to six read well).
     path : str or Path
         The HTML file; its folder is created if missing.
     branding : Branding, optional
@@ -322,6 +398,8 @@ def html_report(
         From :func:`itmodels.experiments.claims`; computed from ``res`` when not given.
     audience : {"client", "provider"}
         Who the report is for (see above).
+    baseline : str, optional
+        The offer every other is compared with (default: ``res.baseline``).
 
     Returns
     -------
@@ -336,19 +414,32 @@ def html_report(
     path = Path(path)
     if audience not in ("client", "provider"):
         raise ValueError(f"audience must be 'client' or 'provider', got {audience!r}")
-    text = _html(res, sheet_names(res.scenario, branding), break_even, claims, audience=audience)
+    if baseline is not None and baseline not in offer_names(res):
+        raise ValueError(
+            f"baseline={baseline!r} is not an offer of this result; expected one of"
+            f" {offer_names(res)}"
+        )
+    names = sheet_names(res.scenario, branding)
+    text = _html(res, names, break_even, claims, audience=audience, baseline=baseline)
     atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return path
 
 
 # ---------------------------------------------------------------------------- bundle
-def _tables(res: ExperimentResult, claims: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
-    pair = compared_pair(res)
+def _tables(
+    res: ExperimentResult, claims: pd.DataFrame | None, baseline: str | None = None
+) -> dict[str, pd.DataFrame]:
+    base = res.baseline if baseline is None else baseline
+    compare = [
+        res.compare(base, other).reset_index().assign(baseline=base, other=other)
+        for other in offer_names(res)
+        if other != base
+    ]
     return {
         "metrics": res.metrics,
         "monthly": res.monthly,
         "summary": res.summary().reset_index(),
-        "compare": res.compare(*pair).reset_index(),
+        "compare": pd.concat(compare, ignore_index=True) if compare else pd.DataFrame(),
         "claims": claims if claims is not None else pd.DataFrame(),
         "budget": res.budget().reset_index(),
     }
@@ -376,6 +467,8 @@ def write_bundle(
     break_even: FeeEstimate | None = None,
     overwrite: bool = True,
     force: bool = False,
+    baseline: str | None = None,
+    offer: str | None = None,
 ) -> dict[str, Path]:
     """Write every table, chart, the proposal sheet and both HTML reports into one folder.
 
@@ -394,7 +487,7 @@ def write_bundle(
     Parameters
     ----------
     res : ExperimentResult
-        An experiment with two contracts (break-fix and flat-rate).
+        An experiment with two offers or more (up to six read well).
     out_dir : str or Path
         The folder to write.
     branding : Branding, optional
@@ -408,6 +501,12 @@ def write_bundle(
         Write into a non-empty folder that is not a bundle: the bundle's files are added
         beside the ones there, file by file, and the manifest is marked complete last.  A
         file of the same name that itmodels did not write is still refused.
+    baseline : str, optional
+        The offer the others are compared with in the reports, ``compare.csv`` (one block
+        of rows per other offer, columns ``baseline`` and ``other``) and the claims;
+        default ``res.baseline``.
+    offer : str, optional
+        The offer the proposal sheet proposes (see :func:`proposal_pdf`).
 
     Returns
     -------
@@ -423,6 +522,8 @@ def write_bundle(
     ------
     itmodels.reports.bundle.OutputFolderError
         If ``out_dir`` may not be written (see above); nothing is written then.
+    ValueError
+        If ``baseline`` or ``offer`` is not an offer of ``res``; nothing is written then.
 
     Examples
     --------
@@ -432,11 +533,14 @@ def write_bundle(
     """
     out_dir = Path(out_dir)
     names = sheet_names(res.scenario, branding)
+    if offer is not None:
+        names = dataclasses.replace(names, offer=offer)
+    recommended_offer(res, names.offer, baseline)  # both names checked before any drawing
     written: list[str] = []
 
     def fill(tmp: Path) -> None:
-        claims = _default_claims(res)
-        for name, table in _tables(res, claims).items():
+        claims = _default_claims(res, baseline)
+        for name, table in _tables(res, claims, baseline).items():
             table.to_csv(tmp / f"{name}.csv", index=False)
             written.append(f"{name}.csv")
         (tmp / "charts").mkdir()
@@ -447,10 +551,12 @@ def write_bundle(
             svgs[name] = svg_text(fig, name)
             (tmp / "charts" / f"{name}.svg").write_text(svgs[name], encoding="utf-8")
             written.extend([f"charts/{name}.png", f"charts/{name}.svg"])
-        save_pdf(proposal_figure(res, names, break_even), tmp / "proposal.pdf", names)
+        sheet = proposal_figure(res, names, break_even, baseline=baseline)
+        save_pdf(sheet, tmp / "proposal.pdf", names, question_text(res))
         written.append("proposal.pdf")
         for audience in ("client", "provider"):
-            html = _html(res, names, break_even, claims, svgs, audience)
+            # claims=None: computed again (cheap) so the report says which offers they compare
+            html = _html(res, names, break_even, None, svgs, audience, baseline)
             (tmp / f"{audience}-report.html").write_text(html, encoding="utf-8")
             written.append(f"{audience}-report.html")
         res.scenario.to_yaml(tmp / "scenario.yaml")  # the inputs, to run again or edit

@@ -36,13 +36,18 @@ __all__ = [
     "assumptions_text",
     "break_even_text",
     "chart_figure",
-    "compared_pair",
     "date_text",
     "dist_text",
     "key_figure_rows",
     "lost_words",
+    "offer_colors",
+    "offer_inline",
+    "offer_names",
     "offer_text",
     "offer_title",
+    "ordinal",
+    "question_text",
+    "recommended_offer",
     "sheet_names",
     "svg_text",
     "takeaway_text",
@@ -73,6 +78,7 @@ class SheetNames:
     date: datetime.date | None = None
     paper: str = "a4"
     disclaimer: str | None = None
+    offer: str | None = None  # the offer to propose (default: the cheapest but the baseline)
 
 
 def sheet_names(scn: Scenario, branding: Branding | None) -> SheetNames:
@@ -80,7 +86,8 @@ def sheet_names(scn: Scenario, branding: Branding | None) -> SheetNames:
     given = [b for b in (branding, scn.branding) if b is not None]
 
     def first(key: str) -> Any:
-        return next((getattr(b, key) for b in given if getattr(b, key) is not None), None)
+        # getattr with a default: a key a Branding may gain later (``offer``) is simply unset
+        return next((v for b in given if (v := getattr(b, key, None)) is not None), None)
 
     accent = first("accent")
     try:  # normalised to #rrggbb: nothing but a colour reaches the CSS
@@ -96,6 +103,7 @@ def sheet_names(scn: Scenario, branding: Branding | None) -> SheetNames:
         date=first("date") or datetime.date.today(),
         paper=first("paper") or "a4",
         disclaimer=first("disclaimer"),
+        offer=first("offer"),
     )
 
 
@@ -138,13 +146,6 @@ def dist_text(dist: object) -> str:
     return f"{type(dist).__name__}: {', '.join(parts)}"
 
 
-def compared_pair(res: ExperimentResult) -> tuple[str, str]:
-    pair = cd.main_pair(res.contracts)
-    if pair is None:
-        raise ValueError(f"a report compares two contracts; this result has {res.contracts}")
-    return pair
-
-
 def _years(scn: Scenario) -> float:
     return scn.horizon / HOURS_PER_YEAR
 
@@ -166,8 +167,27 @@ def _per_year(res: ExperimentResult, metric: str) -> pd.DataFrame:
     return out
 
 
-def key_figure_rows(res: ExperimentResult, pair: tuple[str, str]) -> list[tuple[str, list[str]]]:
-    """The headline numbers per contract: label, then ``[mean, 90 % range]`` per contract."""
+def offer_names(res: ExperimentResult) -> list[str]:
+    """The offers of the experiment, in scenario order, as plain strings."""
+    return [str(c) for c in res.contracts]
+
+
+def offer_colors(res: ExperimentResult) -> dict[str, str]:
+    """The colour of every offer, as the charts draw it."""
+    names = offer_names(res)
+    return dict(plots.contract_colors(names, offers=res.scenario.contracts))  # type: ignore[call-arg,unused-ignore]
+
+
+def offer_inline(scn: Scenario, name: str) -> str:
+    """An offer as it reads inside a sentence: a model's label in lower case
+    (``flat-rate``), else the offer's name exactly as written."""
+    shown = offer_label(scn.contracts, name)
+    return shown.lower() if shown != name else name
+
+
+def key_figure_rows(res: ExperimentResult) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The headline numbers per offer: label, then ``(mean, 90 % range)`` per offer,
+    offers in the order of :func:`offer_names`."""
     cur = res.scenario.currency
     lost = lost_words(res.scenario)
     rows = []
@@ -178,17 +198,52 @@ def key_figure_rows(res: ExperimentResult, pair: tuple[str, str]) -> list[tuple[
     ):
         t = _per_year(res, metric)
         cells = []
-        for c in pair:
+        for c in offer_names(res):
             mean, lo, hi = t.loc[c, ["mean", "p5", "p95"]]
             f: Callable[[float], str] = (lambda v: format_money(v, cur)) if fmt else _hours
-            cells += [f(mean), f"90 % range {f(lo)}–{f(hi)}"]
+            cells.append((f(mean), f"90 % range {f(lo)}–{f(hi)}"))
         rows.append((label, cells))
     return rows
 
 
-def takeaway_text(res: ExperimentResult, pair: tuple[str, str]) -> str:
-    """One honest line: which contract costs the client less per year, by how much, with CI."""
-    a, b = pair
+def recommended_offer(
+    res: ExperimentResult, offer: str | None = None, baseline: str | None = None
+) -> str | None:
+    """The offer the sheet proposes: ``offer`` when given, else the cheapest for the client
+    (total cost) other than the baseline; ``None`` for a result of one offer.
+
+    Raises
+    ------
+    ValueError
+        If ``offer`` or ``baseline`` is not an offer of the result.
+    """
+    names = offer_names(res)
+    for given, what in ((offer, "offer"), (baseline, "baseline")):
+        if given is not None and given not in names:
+            raise ValueError(
+                f"{what}={given!r} is not an offer of this result; expected one of {names}"
+            )
+    if offer is not None:
+        return offer
+    base = res.baseline if baseline is None else baseline
+    rest = [c for c in (str(n) for n in res.ranking("client_total_cost").index) if c != base]
+    return rest[0] if rest else None
+
+
+def takeaway_text(res: ExperimentResult, baseline: str | None = None) -> str:
+    """The verdict in words: which offer costs the client less per year, by how much.
+
+    With two offers, one line comparing them with a 95 % confidence interval; with more, a
+    ranking from the cheapest, each offer's gap to the one above, and which neighbours
+    the simulated futures do not tell apart.
+    """
+    names = offer_names(res)
+    if len(names) < 2:
+        raise ValueError(f"a verdict compares two offers or more; this result has {names}")
+    if len(names) > 2:
+        return _ranking_text(res)
+    a = res.baseline if baseline is None else baseline
+    b = next(c for c in names if c != a)
     d = res.compare(a, b).loc["client_total_cost"]
     years = _years(res.scenario)
     if d["mean"] < 0:  # the savings of the cheaper one, per year: -(b - a) or (b - a)
@@ -197,7 +252,8 @@ def takeaway_text(res: ExperimentResult, pair: tuple[str, str]) -> str:
         better, worse, keys, sign = a, b, ("mean", "ci_low", "ci_high"), 1.0
     gap, lo, hi = (sign * d[k] / years for k in keys)
     cur = res.scenario.currency
-    B, W = cd.display_name(better), cd.display_name(worse).lower()
+    scn = res.scenario
+    B, W = offer_label(scn.contracts, better), offer_inline(scn, worse)
     ci = f"95\xa0% CI {format_money(lo, cur)} to {format_money(hi, cur)}"
     if math.isfinite(lo) and lo > 0:
         return (
@@ -208,6 +264,65 @@ def takeaway_text(res: ExperimentResult, pair: tuple[str, str]) -> str:
         f"No clear winner: {B} is cheaper on average, by {format_money(gap, cur)} a year ({ci}),"
         f" but {W} may well be cheaper for this client."
     )
+
+
+def ordinal(n: int) -> str:
+    """``1st``, ``2nd``, ``3rd``, ``4th``, ... ``11th``, ``12th``, ``13th``, ``21st``."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def question_text(res: ExperimentResult) -> str:
+    """The question the sheet answers: ``Break-fix or flat-rate?`` for two offers, else
+    ``Five offers compared``."""
+    names, scn = offer_names(res), res.scenario
+    if len(names) == 2:
+        return f"{offer_label(scn.contracts, names[0])} or {offer_inline(scn, names[1])}?"
+    count = _NUMBER_WORDS.get(len(names), str(len(names)))
+    return f"{count} offers compared."
+
+
+_NUMBER_WORDS = {1: "One", 3: "Three", 4: "Four", 5: "Five", 6: "Six", 7: "Seven", 8: "Eight"}
+
+
+def _ranking_text(res: ExperimentResult) -> str:
+    """``Cheapest for this client: complete; 2nd: prepaid-10h, $1,200 a year more; ...``
+
+    Each gap is to the offer ranked just above, paired future by future; a gap whose 95 %
+    interval holds zero is said to be not told apart.  When the first two are not told
+    apart, the sentence opens with "No clear winner".
+    """
+    scn, cur = res.scenario, res.scenario.currency
+    rank = res.ranking("client_total_cost")
+    years = _years(scn)
+    order = [str(c) for c in rank.index]
+    first, second = order[0], order[1]
+    row2 = rank.loc[second]
+    gap2 = format_money(row2["gap"] / years, cur)
+    ci2 = (
+        f"95\xa0% CI {format_money(row2['gap_low'] / years, cur)} to"
+        f" {format_money(row2['gap_high'] / years, cur)}"
+    )
+    lost = lost_words(scn)
+    if row2["clear"]:
+        parts = [
+            f"Cheapest for this client: {offer_inline(scn, first)}, counting IT bills and {lost}",
+            f"2nd: {offer_inline(scn, second)}, {gap2} a year more ({ci2})",
+        ]
+    else:
+        parts = [
+            f"No clear winner: {offer_inline(scn, first)} is cheapest on average, but"
+            f" {offer_inline(scn, second)} (2nd, {gap2} a year more, {ci2})"
+            f" may well be cheaper for this client",
+        ]
+    for i, name in enumerate(order[2:], start=3):
+        row, above = rank.loc[name], offer_inline(scn, order[i - 2])
+        gap = format_money(row["gap"] / years, cur)
+        told = "" if row["clear"] else ", not told apart"
+        parts.append(
+            f"{ordinal(i)}: {offer_inline(scn, name)}, {gap} a year more than {above}{told}"
+        )
+    return "; ".join(parts) + "."
 
 
 def break_even_text(
@@ -240,30 +355,24 @@ def offer_title(scn: Scenario, name: str) -> str:
     return f"{name} ({contract_class(scn.contracts[name].type).label})"
 
 
-def _fees(scn: Scenario) -> list[str]:
+def _prices(scn: Scenario) -> list[str]:
     """Every offer's price in words (``break-fix $150/h, minimum 1 h``)."""
-    cur = scn.currency
-    out = []
-    for name in scn.contracts:
-        shown = offer_label(scn.contracts, name)
-        shown = shown.lower() if shown != name else name
-        out.append(f"{shown} {make_contract(scn, name).price_words(cur)}")
-    return out
+    return [
+        f"{offer_inline(scn, name)} {make_contract(scn, name).price_words(scn.currency)}"
+        for name in scn.contracts
+    ]
 
 
-def offer_text(scn: Scenario, offer: str | None = None) -> tuple[str, str] | None:
+def offer_text(scn: Scenario, offer: str, named: bool = False) -> tuple[str, str]:
     """An offer in two lines: the price, then what it includes and leaves out.
 
-    ``offer`` defaults to the first offer with a monthly fee; ``None`` when there is none.
+    ``named``: say which offer it is (``Our offer, complete: ...``), for a sheet that
+    shows several.
     """
-    if offer is None:
-        with_fee = [n for n in scn.contracts if make_contract(scn, n).monthly_fee() > 0]
-        if not with_fee:
-            return None
-        offer = with_fee[0]
     cur = scn.currency
     contract = make_contract(scn, offer)
-    price = f"Our offer: {contract.price_words(cur, exact=True)}"
+    head = f"Our offer, {offer_inline(scn, offer)}" if named else "Our offer"
+    price = f"{head}: {contract.price_words(cur, exact=True)}"
     monthly = contract.monthly_fee()
     if monthly > 0:
         price += (
@@ -296,13 +405,14 @@ def _plural(count: float, word: str) -> str:
 def assumptions_text(res: ExperimentResult, disclaimer: str | None = None) -> str:
     scn = res.scenario
     fleet = ", ".join(f"{d.count} {_plural(d.count, d.name)}" for d in scn.fleet)
+    every = "both offers" if len(res.contracts) == 2 else "every offer"
     text = (
         f"Assumptions: scenario “{scn.name}”, {cd.horizon_text(scn.horizon)};"
-        f" {res.replications} simulated futures, the same ones for both contracts (run number"
+        f" {res.replications} simulated futures, the same ones for {every} (run number"
         f" {res.seed}, so anyone can repeat them); {scn.client.users} users,"
         f" {scn.device_count} devices ({fleet}); staff time"
         f" valued at {format_money(scn.client.user_hour_value, scn.currency)}/h; "
-        + "; ".join(_fees(scn))
+        + "; ".join(_prices(scn))
         + "."
     )
     return f"{text} {disclaimer}" if disclaimer else text
