@@ -201,6 +201,12 @@ def _name_lines(name: str, size: float, width: float, weight: str = "bold") -> l
     return lines or [name]
 
 
+def _split(spread: str, split: bool) -> list[str]:
+    """``90 % range $1–$2`` as one line, or as ``90 % range`` above ``$1–$2``."""
+    head, sep, amounts = spread.partition(" range ")
+    return [f"{head} range", amounts] if split and sep else [spread]
+
+
 #: Font sizes of the key-figures table by number of offers: value, range, label, header.
 _TABLE_SIZES = {2: (12.0, 8.0, 10.0, 12.0), 3: (11.0, 7.5, 9.5, 11.0), 4: (10.0, 7.0, 9.0, 10.0)}
 _SMALLEST = (9.0, 6.5, 8.5, 9.0)  # five or six offers
@@ -213,13 +219,23 @@ def _key_table(sheet: _Sheet, res: ExperimentResult) -> None:
     n = len(offers)
     rows = key_figure_rows(res)
     value_size, range_size, label_size, head_size = _TABLE_SIZES.get(max(n, 2), _SMALLEST)
-    need = max(
-        max(_width(mean, value_size, "bold"), _width(spread, range_size))
-        for _, cells in rows
-        for mean, spread in cells
-    )
-    label_min = 1.8 if n <= 2 else 1.45
-    col = min(need / _SLACK + 0.25, (sheet.inner - label_min) / n)
+    label_min = 1.8 if n <= 2 else 2.2
+
+    def need(split: bool) -> float:
+        """The widest cell, with the range on one line or "90 % range" above the amounts."""
+        parts = [
+            [
+                (mean, value_size, "bold"),
+                *((p, range_size, "normal") for p in _split(spread, split)),
+            ]
+            for _, cells in rows
+            for mean, spread in cells
+        ]
+        return max(_width(t, z, w) for cell in parts for t, z, w in cell) / _SLACK + 0.25
+
+    one_line = need(False)
+    wide = one_line if sheet.inner - n * one_line >= label_min else need(True)
+    col = min(wide, (sheet.inner - min(label_min, 1.45)) / n)
     right = sheet.width - _MARGIN
     xs = [right - (n - k) * col + 0.1 for k in range(n)]
     label_w = xs[0] - _MARGIN - 0.2
@@ -252,6 +268,8 @@ def _key_table(sheet: _Sheet, res: ExperimentResult) -> None:
         )
     )
     sheet.y += 0.08
+    spreads = [spread for _, cells in rows for _, spread in cells]
+    split = any(_width(t, range_size) > width * _SLACK for t in spreads)  # all alike
     for label, cells in rows:
         used = sheet.text(_MARGIN, sheet.y, _wrap(label, label_size, label_w), label_size, "label")
         for x, (mean, spread) in zip(xs, cells, strict=True):
@@ -263,11 +281,10 @@ def _key_table(sheet: _Sheet, res: ExperimentResult) -> None:
                 "value",
                 fontweight="bold",
             )
-            if _width(spread, range_size) > width * _SLACK:  # "90 % range" above the amounts
-                spread = spread.replace(" range ", " range\n", 1)
-            h += sheet.text(
-                x, sheet.y + h, _wrap(spread, range_size, width), range_size, "range", color="0.35"
-            )
+            lines = [
+                line for part in _split(spread, split) for line in _wrap(part, range_size, width)
+            ]
+            h += sheet.text(x, sheet.y + h, lines, range_size, "range", color="0.35")
             used = max(used, h)
         sheet.y += used + 0.08
 
