@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from html import escape
 from pathlib import Path
 
 import pandas as pd
@@ -18,10 +19,12 @@ from matplotlib.figure import Figure
 import conftest
 import itmodels as itm
 from itmodels.charts import plots
+from itmodels.contracts import make_contract, offer_label
 from itmodels.experiments.decisions import FeeEstimate
 from itmodels.experiments.result import ExperimentResult
 from itmodels.reports import report
 from itmodels.reports import text as report_text
+from itmodels.reports.text import offer_title
 from itmodels.scenario import Branding, Scenario
 
 SEED, REPS = 3, 6
@@ -361,3 +364,132 @@ def test_a_missing_tool_skips_with_a_hint_or_fails_under_ci(
     with pytest.raises(pytest.fail.Exception) as failed:
         conftest.need_tool("pdftotext", fallback_dirs=(str(tmp_path),))
     assert "apt-get install chromium poppler-utils" in str(failed.value)
+
+
+# ---------------------------------------------------------------------------- many offers
+#: Extra offers of the shipped flat-rate terms with other fees (names as a user writes them).
+EXTRA = {
+    "essentials": {"fee_per_device": 45, "onsite_included": False, "onsite_hourly_rate": 150},
+    "complete": {"fee_per_device": 58},
+    "per-user_basic": {"fee_per_device": 0, "fee_per_user": 90},
+    "gold-24x7": {"fee_per_device": 80},
+}
+
+
+def _offers(n: int, **same: str) -> Scenario:
+    """small-office with ``n`` offers: its two, then the first of :data:`EXTRA`; ``same``
+    adds offers whose terms copy another's (new name -> copied offer)."""
+    data = _small().model_dump(mode="json", exclude_none=True)
+    offers = data["contracts"]
+    for name, change in list(EXTRA.items())[: n - 2]:
+        offers[name] = {**offers["flat_rate"], **change}
+    for name, copied in same.items():
+        offers[name] = dict(offers[copied])
+    return Scenario.model_validate(data)
+
+
+@pytest.fixture(scope="module")
+def many() -> dict[int, ExperimentResult]:
+    return {n: itm.run_experiment(_offers(n), 4, seed=SEED, progress=False) for n in (3, 5)}
+
+
+def _by_cost(res: ExperimentResult) -> list[str]:
+    """The offers from the cheapest for the client (mean total cost), ties by name."""
+    m = res.metrics.assign(contract=res.metrics["contract"].astype(str))
+    means = m.groupby("contract")["client_total_cost"].mean()
+    return sorted(means.index, key=lambda c: (means[c], c))
+
+
+def _shown(res: ExperimentResult, name: str) -> str:
+    """An offer inside a sentence: a model's label in lower case, else the name as written."""
+    label = offer_label(res.scenario.contracts, name)
+    return label.lower() if label != name else name
+
+
+@pytest.mark.parametrize("n", [3, 5])
+def test_proposal_with_many_offers_is_one_page_with_every_name_and_the_ranking(
+    many: dict[int, ExperimentResult], n: int, tmp_path: Path, pdftotext: str
+) -> None:
+    res = many[n]
+    assert len(res.contracts) == n
+    path = report.proposal_pdf(res, tmp_path / "p.pdf")
+    assert _page_count(path) == 1
+    text = _sheet_text(path, pdftotext)
+    for name in res.contracts:
+        assert offer_label(res.scenario.contracts, str(name)) in text, name
+    order = [_shown(res, c) for c in _by_cost(res)]
+    rank = res.ranking()
+    if rank["clear"].iloc[1]:
+        assert f"Cheapest for this client: {order[0]}," in text, text[:600]
+    else:
+        assert f"No clear winner: {order[0]} is cheapest on average" in text, text[:600]
+    assert f"{order[1]} (2nd" in text or f"2nd: {order[1]}," in text
+    for i, name in enumerate(order[2:], start=3):
+        assert f"{report_text.ordinal(i)}: {name}, $" in text, (i, name)
+    recommended = next(c for c in _by_cost(res) if c != res.baseline)  # cheapest but baseline
+    assert f"Our offer, {_shown(res, recommended)}: $" in text
+    assert f"{ {3: 'Three', 5: 'Five'}[n] } offers compared. Prepared by" in text
+
+
+def test_offers_not_told_apart_are_said_so() -> None:
+    """Two offers with the same terms face the same futures: their gap is exactly zero."""
+    res = itm.run_experiment(
+        _offers(2, twin="flat_rate", other="flat_rate"), 4, seed=SEED, progress=False
+    )
+    line = report.takeaway_text(res)
+    cheapest = _shown(res, _by_cost(res)[0])
+    assert line.startswith(f"No clear winner: {cheapest} is cheapest on average"), line
+    assert "not told apart" in line and "break-fix" in line
+
+
+def test_html_has_one_key_figure_column_and_the_terms_of_every_offer(
+    many: dict[int, ExperimentResult], tmp_path: Path
+) -> None:
+    res = many[5]
+    scn = res.scenario
+    text = report.html_report(res, tmp_path / "r.html").read_text(encoding="utf-8")
+    key = re.search(r'<table class="key">(.*?)</table>', text, re.S)
+    assert key is not None
+    rows = re.findall(r"<tr>(.*?)</tr>", key[1], re.S)
+    assert len(rows) == 4  # header and three figures
+    heads = re.findall(r"<th[^>]*>(.*?)</th>", rows[0], re.S)
+    assert len(heads) == 1 + len(res.contracts)
+    for head, name in zip(heads[1:], res.contracts, strict=True):
+        assert head.startswith(offer_label(scn.contracts, str(name))), (head, name)
+    for row in rows[1:]:
+        assert len(re.findall(r"<td\b", row)) == 1 + len(res.contracts)
+    offers = text[text.index('id="offers"') : text.index('id="comparison"')]
+    for name in res.contracts:
+        contract = make_contract(scn, str(name))
+        assert escape(contract.price_words(scn.currency, exact=True)) in offers, name
+        assert escape(offer_title(scn, str(name))) in offers, name
+        for item in contract.inclusions(scn.currency)[0]:
+            assert escape(item) in offers, (name, item)
+    comparison = text[text.index('id="comparison"') : text.index('id="claims"')]
+    base = offer_label(scn.contracts, res.baseline)
+    others = [offer_label(scn.contracts, str(c)) for c in res.contracts if c != res.baseline]
+    assert re.findall(r"<h3>(.*?) against (.*?)</h3>", comparison) == [(o, base) for o in others]
+
+
+def test_the_offer_proposed_can_be_named_and_a_wrong_name_is_refused(
+    many: dict[int, ExperimentResult], tmp_path: Path, pdftotext: str
+) -> None:
+    res = many[3]
+    path = report.proposal_pdf(res, tmp_path / "p.pdf", offer="flat_rate")
+    assert "Our offer, flat-rate: $65 per device a month" in _sheet_text(path, pdftotext)
+    for kwargs in ({"offer": "platinum"}, {"baseline": "platinum"}):
+        with pytest.raises(ValueError, match=r"platinum.*expected one of \['break_fix'"):
+            report.proposal_pdf(res, tmp_path / "x.pdf", **kwargs)  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match="platinum"):
+            report.write_bundle(res, tmp_path / "out", **kwargs)  # type: ignore[arg-type]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.pdf"]  # nothing else written
+
+
+def test_a_client_name_with_markup_is_escaped_beside_many_offers(
+    many: dict[int, ExperimentResult], tmp_path: Path
+) -> None:
+    res = many[3]
+    scn = res.scenario.override({"client.name": "<b>gold</b> & co"})
+    marked = ExperimentResult(scn, res.seed, res.contracts, res.metrics, res.monthly)
+    text = report.html_report(marked, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "<b>gold" not in text and "&lt;b&gt;gold&lt;/b&gt; &amp; co" in text
