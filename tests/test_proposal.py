@@ -24,7 +24,7 @@ from itmodels.experiments.result import ExperimentResult
 from itmodels.money.formatting import currency_symbol, format_money
 from itmodels.reports import report
 from itmodels.reports import text as report_text
-from itmodels.scenario import Branding
+from itmodels.scenario import Branding, Scenario
 
 LONG = "Northern Lights Managed IT Services & Cloud Consulting Limited"  # 62 characters
 SEED, REPS = 3, 4
@@ -203,3 +203,27 @@ def test_disclaimer_only_where_set(results: dict[str, ExperimentResult]) -> None
 def test_branding_is_checked_when_the_scenario_loads(branding: dict, problem: str) -> None:
     with pytest.raises(itm.ScenarioError, match=re.escape(problem)):
         itm.load_scenario("small-office").override({"branding": branding})
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_six_offers_with_long_names_fit_without_collisions(paper: str) -> None:
+    """Six columns, names of 40 characters: wrapped at - and _, nothing overlaps or leaves."""
+    data = itm.load_scenario("small-office").override({"horizon": "1mo"})
+    data = data.model_dump(mode="json", exclude_none=True)
+    offers = data["contracts"]
+    longs = ["premium-managed-services-onsite_24x7-pro", "b" * 40, "c-c", "d_d"]
+    for k, name in enumerate(longs):
+        offers[name] = {**offers["flat_rate"], "fee_per_device": 50 + k}
+    res = itm.run_experiment(Scenario.model_validate(data), 2, seed=SEED, progress=False)
+    names = report.sheet_names(res.scenario, Branding(prospect=LONG))
+    fig = report.proposal_figure(res, names, None, paper)
+    width, height = fig.get_size_inches()
+    boxes = _boxes(fig)
+    heads = [t for g, t, _ in boxes if g == "contract"]
+    for name in longs:
+        assert any(name.startswith(h.split("\n")[0]) for h in heads), name
+    for gid, text, box in boxes:
+        assert box.x0 >= 0.3 and box.x1 <= width - 0.3, (gid, text, box)
+        assert box.y0 >= 0 and box.y1 <= height, (gid, text, box)
+    for (g1, t1, b1), (g2, t2, b2) in itertools.combinations(boxes, 2):
+        assert not b1.overlaps(b2), f"{g1} {t1!r} overlaps {g2} {t2!r}"

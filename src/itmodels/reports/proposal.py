@@ -207,6 +207,8 @@ def _split(spread: str, split: bool) -> list[str]:
     return [f"{head} range", amounts] if split and sep else [spread]
 
 
+_CHART_MIN = 2.6  # inches: the least height a chart of the sheet is drawn in
+
 #: Font sizes of the key-figures table by number of offers: value, range, label, header.
 _TABLE_SIZES = {2: (12.0, 8.0, 10.0, 12.0), 3: (11.0, 7.5, 9.5, 11.0), 4: (10.0, 7.0, 9.0, 10.0)}
 _SMALLEST = (9.0, 6.5, 8.5, 9.0)  # five or six offers
@@ -350,12 +352,16 @@ def _draw_proposal(
     foot = len(foot_lines) * 7 * _LEAD / 72 + 0.35
     sheet.text(_MARGIN, height - foot + 0.12, foot_lines, 7, "assumptions", color="0.3")
     rest = height - head - foot
-    subs: Any = fig.subfigures(4, 1, height_ratios=[head, rest / 2, rest / 2, foot], hspace=0)
-    cum, parts = subs[1], subs[2]
+    draws = [plots.cumulative_cost, plots.cost_breakdown]
+    if rest / 2 < _CHART_MIN:  # many offers, long names: one chart drawn readably, not two
+        draws = draws[:1]
+    share = rest / len(draws)
+    ratios = [head, *(share for _ in draws), foot]
+    subs: Any = fig.subfigures(len(ratios), 1, height_ratios=ratios, hspace=0)
     engine: Any = fig.get_layout_engine()
     engine.set(h_pad=0.06, w_pad=_MARGIN - 0.1)
-    for draw, sub in ((plots.cumulative_cost, cum), (plots.cost_breakdown, parts)):
-        _fit_ylabel(draw(res, ax=sub.add_subplot()), 0.55 * rest / 2)
+    for draw, sub in zip(draws, subs[1:-1], strict=True):
+        _fit_ylabel(draw(res, ax=sub.add_subplot()), 0.55 * share)
     return fig
 
 
@@ -388,7 +394,8 @@ def proposal_pdf(
     simulated futures (total and IT bills only), the staff hours lost per year, the offer
     proposed (its price and inclusions), the break-even price when given, the cumulative
     cost and cost breakdown charts, and a footnote of the key assumptions.  Up to six
-    offers fit: one column each, in smaller type the more there are.
+    offers fit: one column each, in smaller type the more there are; when the text leaves
+    less than 2.6 inches a chart, only the cumulative cost chart is drawn.
 
     Parameters
     ----------

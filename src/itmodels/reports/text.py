@@ -316,7 +316,7 @@ def _ranking_text(res: ExperimentResult) -> str:
             f" may well be cheaper for this client",
         ]
     for i, name in enumerate(order[2:], start=3):
-        row, above = rank.loc[name], offer_inline(scn, order[i - 2])
+        row, above = rank.loc[name], f"the {ordinal(i - 1)}"
         gap = format_money(row["gap"] / years, cur)
         told = "" if row["clear"] else ", not told apart"
         parts.append(
