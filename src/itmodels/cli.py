@@ -344,6 +344,7 @@ def _compare(args: argparse.Namespace) -> None:
     if priced is not None:
         offer, term = priced
         fee = break_even_fee(scn, result=res, baseline=baseline, offer=offer, term=term)
+    res = res.with_baseline(baseline)  # drives the takeaways, claims and reports too
     _say(summary_text(res, fee, baseline=baseline))
     from itmodels.reports.report import write_bundle
 
