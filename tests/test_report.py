@@ -469,6 +469,11 @@ def test_html_has_one_key_figure_column_and_the_terms_of_every_offer(
     base = offer_label(scn.contracts, res.baseline)
     others = [offer_label(scn.contracts, str(c)) for c in res.contracts if c != res.baseline]
     assert re.findall(r"<h3>(.*?) against (.*?)</h3>", comparison) == [(o, base) for o in others]
+    moved = report.html_report(res.with_baseline("complete"), tmp_path / "b.html")
+    text = moved.read_text(encoding="utf-8")
+    comparison = text[text.index('id="comparison"') : text.index('id="claims"')]
+    heads = re.findall(r"<h3>(.*?) against (.*?)</h3>", comparison)
+    assert [b for _, b in heads] == ["complete"] * 4 and ("Break-fix", "complete") in heads
 
 
 def test_the_offer_proposed_can_be_named_and_a_wrong_name_is_refused(
@@ -477,11 +482,10 @@ def test_the_offer_proposed_can_be_named_and_a_wrong_name_is_refused(
     res = many[3]
     path = report.proposal_pdf(res, tmp_path / "p.pdf", offer="flat_rate")
     assert "Our offer, flat-rate: $65 per device a month" in _sheet_text(path, pdftotext)
-    for kwargs in ({"offer": "platinum"}, {"baseline": "platinum"}):
-        with pytest.raises(ValueError, match=r"platinum.*expected one of \['break_fix'"):
-            report.proposal_pdf(res, tmp_path / "x.pdf", **kwargs)  # type: ignore[arg-type]
-        with pytest.raises(ValueError, match="platinum"):
-            report.write_bundle(res, tmp_path / "out", **kwargs)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"platinum.*expected one of \['break_fix'"):
+        report.proposal_pdf(res, tmp_path / "x.pdf", offer="platinum")
+    with pytest.raises(ValueError, match="platinum"):
+        report.write_bundle(res, tmp_path / "out", offer="platinum")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.pdf"]  # nothing else written
 
 

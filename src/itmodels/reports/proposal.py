@@ -166,11 +166,10 @@ def proposal_figure(
     names: SheetNames,
     break_even: FeeEstimate | None,
     paper: str | None = None,
-    baseline: str | None = None,
 ) -> Figure:
     """The proposal sheet as a figure (see :func:`proposal_pdf`)."""
     with mpl.rc_context({"text.parse_math": False}):
-        return _draw_proposal(res, names, break_even, paper or names.paper, baseline)
+        return _draw_proposal(res, names, break_even, paper or names.paper)
 
 
 def _logo(sheet: _Sheet, path: str, top: float) -> tuple[float, float]:
@@ -296,7 +295,6 @@ def _draw_proposal(
     names: SheetNames,
     break_even: FeeEstimate | None,
     paper: str,
-    baseline: str | None,
 ) -> Figure:
     scn = res.scenario
     width, height = PAPER_SIZES[paper]
@@ -325,7 +323,7 @@ def _draw_proposal(
         sheet.block(meta, 9.5, "contact", width=beside, color="0.3", gap=0.04)
     sheet.y = max(sheet.y, logo_bottom) + 0.14
     top = sheet.y
-    verdict = takeaway_text(res, baseline)
+    verdict = takeaway_text(res)
     sheet.block(
         verdict,
         11.5 if len(res.contracts) <= 3 else 10.5,
@@ -337,7 +335,7 @@ def _draw_proposal(
     sheet.rect(_MARGIN, top, 0.06, sheet.y - top, names.accent)
     sheet.y += 0.2
     _key_table(sheet, res)
-    offer = recommended_offer(res, names.offer, baseline)
+    offer = recommended_offer(res, names.offer)
     if offer is not None:
         sheet.y += 0.04
         price, includes = offer_text(scn, offer, named=len(res.contracts) > 2)
@@ -381,7 +379,6 @@ def proposal_pdf(
     branding: Branding | None = None,
     break_even: FeeEstimate | None = None,
     paper: Literal["a4", "letter"] | None = None,
-    baseline: str | None = None,
     offer: str | None = None,
 ) -> Path:
     """Write the one-page proposal sheet (PDF) for the prospect.
@@ -410,12 +407,10 @@ def proposal_pdf(
         From :func:`itmodels.break_even_fee`; the line is left out when not given.
     paper : {"a4", "letter"}, optional
         Page size (portrait); default the branding's ``paper``, else A4.
-    baseline : str, optional
-        The offer the others are measured against (default: ``res.baseline``); with two
-        offers it orients the verdict, and it is never the offer proposed by default.
     offer : str, optional
         The offer proposed (its price and inclusions are spelled out); default the one
-        named by the branding, else the cheapest for the client other than the baseline.
+        named by the branding, else the cheapest for the client other than the baseline
+        (``res.baseline``; see :meth:`ExperimentResult.with_baseline`).
 
     Returns
     -------
@@ -425,7 +420,7 @@ def proposal_pdf(
     Raises
     ------
     ValueError
-        If ``baseline`` or ``offer`` is not an offer of ``res``.
+        If ``offer`` is not an offer of ``res``.
 
     Examples
     --------
@@ -438,8 +433,8 @@ def proposal_pdf(
     path, names = Path(path), sheet_names(res.scenario, branding)
     if offer is not None:
         names = dataclasses.replace(names, offer=offer)
-    recommended_offer(res, names.offer, baseline)  # checked before anything is drawn
-    fig = proposal_figure(res, names, break_even, paper, baseline)
+    recommended_offer(res, names.offer)  # checked before anything is drawn
+    fig = proposal_figure(res, names, break_even, paper)
     atomic_write(path, lambda tmp: save_pdf(fig, tmp, names, question_text(res)))
     return path
 

@@ -161,12 +161,11 @@ def _context(
     claims: pd.DataFrame | None,
     svgs: Mapping[str, str],
     audience: Audience = "provider",
-    baseline: str | None = None,
     claims_pair: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
     scn = res.scenario
     internal = audience == "provider"
-    base = res.baseline if baseline is None else baseline
+    base = res.baseline
     cur = scn.currency
     offers = offer_names(res)
     comparisons = []
@@ -215,7 +214,7 @@ def _context(
             for c in offers
         ],
         "colors": [colors[c] for c in offers],
-        "takeaway": takeaway_text(res, base),
+        "takeaway": takeaway_text(res),
         "key_rows": key_figure_rows(res),
         "offers": _offer_rows(res),
         "break_even": (
@@ -319,18 +318,18 @@ def _template_source(name: str) -> str:
     )
 
 
-def _claims_pair(res: ExperimentResult, baseline: str | None) -> tuple[str, str] | None:
+def _claims_pair(res: ExperimentResult) -> tuple[str, str] | None:
     """The two offers the claims compare: the baseline and the first managed offer (one
     not paying per incident), else the first other offer; ``None`` for one offer."""
-    base = res.baseline if baseline is None else baseline
+    base = res.baseline
     rest = [c for c in offer_names(res) if c != base]
     managed = [c for c in rest if not contract_class(res.scenario.contracts[c].type).reference]
     return (base, (managed or rest)[0]) if rest else None
 
 
-def _default_claims(res: ExperimentResult, baseline: str | None = None) -> pd.DataFrame | None:
+def _default_claims(res: ExperimentResult) -> pd.DataFrame | None:
     """The claims table when the experiment holds two offers or more, else ``None``."""
-    pair = _claims_pair(res, baseline)
+    pair = _claims_pair(res)
     if pair is None:
         return None
     return claims_table(res, baseline=pair[0], other=pair[1])
@@ -343,19 +342,18 @@ def _html(
     claims: pd.DataFrame | None,
     svgs: Mapping[str, str] | None = None,
     audience: Audience = "client",
-    baseline: str | None = None,
 ) -> str:
     if svgs is None:
         wanted = [n for n in CHARTS if audience == "provider" or n not in _INTERNAL_CHARTS]
         svgs = {n: svg_text(chart_figure(res, n), n) for n in wanted}
     pair = None
     if claims is None:
-        claims = _default_claims(res, baseline)
-        pair = _claims_pair(res, baseline)
+        claims = _default_claims(res)
+        pair = _claims_pair(res)
     shown = None
     if pair is not None and len(res.contracts) > 2:
         shown = (offer_inline(res.scenario, pair[0]), offer_inline(res.scenario, pair[1]))
-    context = _context(res, names, break_even, claims, svgs, audience, baseline, shown)
+    context = _context(res, names, break_even, claims, svgs, audience, shown)
     return _render_html(context)
 
 
@@ -367,7 +365,6 @@ def html_report(
     break_even: FeeEstimate | None = None,
     claims: pd.DataFrame | None = None,
     audience: Audience = "client",
-    baseline: str | None = None,
 ) -> Path:
     """Write a self-contained HTML report of the experiment (charts inline as SVG).
 
@@ -398,8 +395,6 @@ def html_report(
         From :func:`itmodels.experiments.claims`; computed from ``res`` when not given.
     audience : {"client", "provider"}
         Who the report is for (see above).
-    baseline : str, optional
-        The offer every other is compared with (default: ``res.baseline``).
 
     Returns
     -------
@@ -414,22 +409,15 @@ def html_report(
     path = Path(path)
     if audience not in ("client", "provider"):
         raise ValueError(f"audience must be 'client' or 'provider', got {audience!r}")
-    if baseline is not None and baseline not in offer_names(res):
-        raise ValueError(
-            f"baseline={baseline!r} is not an offer of this result; expected one of"
-            f" {offer_names(res)}"
-        )
     names = sheet_names(res.scenario, branding)
-    text = _html(res, names, break_even, claims, audience=audience, baseline=baseline)
+    text = _html(res, names, break_even, claims, audience=audience)
     atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return path
 
 
 # ---------------------------------------------------------------------------- bundle
-def _tables(
-    res: ExperimentResult, claims: pd.DataFrame | None, baseline: str | None = None
-) -> dict[str, pd.DataFrame]:
-    base = res.baseline if baseline is None else baseline
+def _tables(res: ExperimentResult, claims: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
+    base = res.baseline
     compare = [
         res.compare(base, other).reset_index().assign(baseline=base, other=other)
         for other in offer_names(res)
@@ -467,7 +455,6 @@ def write_bundle(
     break_even: FeeEstimate | None = None,
     overwrite: bool = True,
     force: bool = False,
-    baseline: str | None = None,
     offer: str | None = None,
 ) -> dict[str, Path]:
     """Write every table, chart, the proposal sheet and both HTML reports into one folder.
@@ -501,10 +488,6 @@ def write_bundle(
         Write into a non-empty folder that is not a bundle: the bundle's files are added
         beside the ones there, file by file, and the manifest is marked complete last.  A
         file of the same name that itmodels did not write is still refused.
-    baseline : str, optional
-        The offer the others are compared with in the reports, ``compare.csv`` (one block
-        of rows per other offer, columns ``baseline`` and ``other``) and the claims;
-        default ``res.baseline``.
     offer : str, optional
         The offer the proposal sheet proposes (see :func:`proposal_pdf`).
 
@@ -523,7 +506,7 @@ def write_bundle(
     itmodels.reports.bundle.OutputFolderError
         If ``out_dir`` may not be written (see above); nothing is written then.
     ValueError
-        If ``baseline`` or ``offer`` is not an offer of ``res``; nothing is written then.
+        If ``offer`` is not an offer of ``res``; nothing is written then.
 
     Examples
     --------
@@ -535,12 +518,12 @@ def write_bundle(
     names = sheet_names(res.scenario, branding)
     if offer is not None:
         names = dataclasses.replace(names, offer=offer)
-    recommended_offer(res, names.offer, baseline)  # both names checked before any drawing
+    recommended_offer(res, names.offer)  # checked before anything is drawn
     written: list[str] = []
 
     def fill(tmp: Path) -> None:
-        claims = _default_claims(res, baseline)
-        for name, table in _tables(res, claims, baseline).items():
+        claims = _default_claims(res)
+        for name, table in _tables(res, claims).items():
             table.to_csv(tmp / f"{name}.csv", index=False)
             written.append(f"{name}.csv")
         (tmp / "charts").mkdir()
@@ -551,12 +534,12 @@ def write_bundle(
             svgs[name] = svg_text(fig, name)
             (tmp / "charts" / f"{name}.svg").write_text(svgs[name], encoding="utf-8")
             written.extend([f"charts/{name}.png", f"charts/{name}.svg"])
-        sheet = proposal_figure(res, names, break_even, baseline=baseline)
+        sheet = proposal_figure(res, names, break_even)
         save_pdf(sheet, tmp / "proposal.pdf", names, question_text(res))
         written.append("proposal.pdf")
         for audience in ("client", "provider"):
             # claims=None: computed again (cheap) so the report says which offers they compare
-            html = _html(res, names, break_even, None, svgs, audience, baseline)
+            html = _html(res, names, break_even, None, svgs, audience)
             (tmp / f"{audience}-report.html").write_text(html, encoding="utf-8")
             written.append(f"{audience}-report.html")
         res.scenario.to_yaml(tmp / "scenario.yaml")  # the inputs, to run again or edit

@@ -206,31 +206,26 @@ def key_figure_rows(res: ExperimentResult) -> list[tuple[str, list[tuple[str, st
     return rows
 
 
-def recommended_offer(
-    res: ExperimentResult, offer: str | None = None, baseline: str | None = None
-) -> str | None:
+def recommended_offer(res: ExperimentResult, offer: str | None = None) -> str | None:
     """The offer the sheet proposes: ``offer`` when given, else the cheapest for the client
-    (total cost) other than the baseline; ``None`` for a result of one offer.
+    (total cost) other than ``res.baseline``; ``None`` for a result of one offer.
 
     Raises
     ------
     ValueError
-        If ``offer`` or ``baseline`` is not an offer of the result.
+        If ``offer`` is not an offer of the result.
     """
     names = offer_names(res)
-    for given, what in ((offer, "offer"), (baseline, "baseline")):
-        if given is not None and given not in names:
-            raise ValueError(
-                f"{what}={given!r} is not an offer of this result; expected one of {names}"
-            )
+    if offer is not None and offer not in names:
+        raise ValueError(f"offer={offer!r} is not an offer of this result; expected one of {names}")
     if offer is not None:
         return offer
-    base = res.baseline if baseline is None else baseline
+    base = res.baseline
     rest = [c for c in (str(n) for n in res.ranking("client_total_cost").index) if c != base]
     return rest[0] if rest else None
 
 
-def takeaway_text(res: ExperimentResult, baseline: str | None = None) -> str:
+def takeaway_text(res: ExperimentResult) -> str:
     """The verdict in words: which offer costs the client less per year, by how much.
 
     With two offers, one line comparing them with a 95 % confidence interval; with more, a
@@ -242,7 +237,7 @@ def takeaway_text(res: ExperimentResult, baseline: str | None = None) -> str:
         raise ValueError(f"a verdict compares two offers or more; this result has {names}")
     if len(names) > 2:
         return _ranking_text(res)
-    a = res.baseline if baseline is None else baseline
+    a = res.baseline
     b = next(c for c in names if c != a)
     d = res.compare(a, b).loc["client_total_cost"]
     years = _years(res.scenario)
