@@ -15,16 +15,21 @@ from itmodels.scenario.distributions import Constant, Weibull
 from itmodels.scenario.shipped import shipped_dir, shipped_names
 
 SHIPPED = ("small-office", "professional-firm", "retail-shop")
+#: The scenario with named offers of every kind; it adds the block-hours offer
+#: ``prepaid-10h`` once that pricing model ships.
+TIERS = "tiers"
+ALL_SHIPPED = (*SHIPPED, TIERS)
+TIER_OFFERS = ("pay-as-you-go", "essentials", "standard", "complete")
 
 
 # ----------------------------------------------------------------------------- shipped
-def test_the_three_scenarios_ship_in_the_scenarios_folder() -> None:
-    assert set(SHIPPED) <= set(shipped_names())
-    for name in SHIPPED:
+def test_the_scenarios_ship_in_the_scenarios_folder() -> None:
+    assert set(ALL_SHIPPED) <= set(shipped_names())
+    for name in ALL_SHIPPED:
         assert (shipped_dir() / f"{name}.yaml").is_file()
 
 
-@pytest.mark.parametrize("name", SHIPPED)
+@pytest.mark.parametrize("name", ALL_SHIPPED)
 def test_shipped_scenario_loads_from_its_file(name: str) -> None:
     path = shipped_dir() / f"{name}.yaml"
     scn = itm.load_scenario(path)
@@ -33,11 +38,14 @@ def test_shipped_scenario_loads_from_its_file(name: str) -> None:
     assert scn.source == str(path)
     assert scn.currency == "USD"
     assert scn.client.name
-    assert scn.contracts.names() == ("break_fix", "flat_rate")
+    if name == TIERS:
+        assert scn.contracts.names()[: len(TIER_OFFERS)] == TIER_OFFERS
+    else:
+        assert scn.contracts.names() == ("break_fix", "flat_rate")
     assert scn.horizon in (3 * 8766.0, 5 * 8766.0)
 
 
-@pytest.mark.parametrize("name", SHIPPED)
+@pytest.mark.parametrize("name", ALL_SHIPPED)
 def test_shipped_scenario_loads_by_name(name: str) -> None:
     by_name = itm.load_scenario(name)
     by_path = itm.load_scenario(shipped_dir() / f"{name}.yaml")
@@ -80,6 +88,28 @@ def test_retail_shop_trades_on_saturday_and_loses_sales_when_down() -> None:
     assert scn.client.revenue_per_hour_down > small.client.revenue_per_hour_down
     pos = next(d for d in scn.fleet if d.name == "pos")
     assert pos.age >= 4 * 8766.0  # an old fleet
+
+
+def test_tiers_is_the_small_office_offered_a_rate_card_and_three_tiers() -> None:
+    tiers, small = itm.load_scenario(TIERS), itm.load_scenario("small-office")
+    for section in ("client", "fleet", "incident_streams", "provider", "horizon", "currency"):
+        assert getattr(tiers, section) == getattr(small, section), section
+    offers = tiers.contracts
+    assert offers["pay-as-you-go"] == small.contracts["break_fix"]
+    assert [offers[n].type for n in TIER_OFFERS[1:]] == [small.contracts["flat_rate"].type] * 3
+    essentials, standard, complete = (offers[n] for n in TIER_OFFERS[1:])
+    fees = [t.fee_per_device for t in (essentials, standard, complete)]
+    assert fees == sorted(fees) and len(set(fees)) == 3  # dearer tiers cost more
+    # each tier adds to the one below: on-site visits, then parts and preventive work
+    assert not essentials.onsite_included and essentials.onsite_hourly_rate
+    assert essentials.maintenance is None and essentials.sla is None
+    assert standard.onsite_included and not standard.parts_included
+    assert standard.maintenance is not None and standard.sla is not None
+    assert standard.maintenance.preventive is None
+    assert complete.onsite_included and complete.parts_included
+    assert complete.maintenance is not None and complete.maintenance.preventive is not None
+    assert complete.sla is not None and complete.sla.around_the_clock == ["P1"]
+    assert all(t.monitoring is not None for t in (essentials, standard, complete))
 
 
 def _written(scn: itm.Scenario) -> set[str]:
@@ -180,6 +210,19 @@ def test_shipped_monitoring_is_imperfect_and_sla_credits_follow_the_published_ba
     assert flat.maintenance.patching.every == pytest.approx(730.5)
 
 
+def test_every_tier_monitors_imperfectly_and_credits_follow_the_published_bands() -> None:
+    offers = itm.load_scenario(TIERS).contracts
+    monitored = {n: t for n, t in offers.items() if getattr(t, "monitoring", None)}
+    with_sla = {n: t for n, t in offers.items() if getattr(t, "sla", None)}
+    assert set(monitored) >= {"essentials", "standard", "complete"}
+    assert set(with_sla) >= {"standard", "complete"}
+    for name, terms in monitored.items():
+        assert 0.4 <= terms.monitoring.detection_probability <= 0.65, name  # type: ignore[attr-defined]
+    for name, terms in with_sla.items():
+        bands = [(b.breaches, b.share) for b in terms.sla.credits]  # type: ignore[attr-defined]
+        assert bands == [(1, 0.05), (3, 0.10), (5, 0.15)], name
+
+
 def _value_lines(node: yaml.Node, skip: frozenset[str]) -> list[int]:
     """Line numbers (0-based) of every scalar value in a composed YAML document."""
     lines: list[int] = []
@@ -199,7 +242,7 @@ def _value_lines(node: yaml.Node, skip: frozenset[str]) -> list[int]:
     return lines
 
 
-@pytest.mark.parametrize("name", SHIPPED)
+@pytest.mark.parametrize("name", ALL_SHIPPED)
 def test_shipped_values_are_commented(name: str) -> None:
     """Every value carries a comment (its source or an assumption) on its line or above."""
     text = (shipped_dir() / f"{name}.yaml").read_text(encoding="utf-8")
@@ -379,7 +422,7 @@ def test_round_trip_of_a_dict_scenario(minimal: dict[str, Any]) -> None:
     assert itm.Scenario.model_validate(dumped) == scn
 
 
-@pytest.mark.parametrize("name", SHIPPED)
+@pytest.mark.parametrize("name", ALL_SHIPPED)
 def test_round_trip_of_a_shipped_scenario(name: str) -> None:
     scn = itm.load_scenario(name)
     dumped = scn.model_dump(mode="json", exclude_none=True)
