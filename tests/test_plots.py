@@ -19,7 +19,8 @@ from matplotlib.container import BarContainer
 import itmodels as itm
 from itmodels.charts import data as cd
 from itmodels.charts import plots
-from itmodels.charts.plots import CONTRACT_COLORS, PlotAccessor
+from itmodels.charts.plots import PlotAccessor
+from itmodels.contracts import contract_class
 from itmodels.experiments.metrics import METRICS, MONTHLY_MONEY
 from itmodels.money.formatting import (
     currency_unit,
@@ -33,6 +34,8 @@ from itmodels.money.formatting import (
 )
 
 REPS = 6
+#: the shipped scenarios' two offers are named after their models and take their colours
+CONTRACT_COLORS = {name: contract_class(name).color for name in ("break_fix", "flat_rate")}
 
 
 @pytest.fixture(autouse=True)
@@ -113,7 +116,6 @@ def drawn_without_warnings(fig) -> None:
 
 # ---------------------------------------------------------------------------- text and colours
 def test_contract_colours_fixed_and_fallback_distinct():
-    assert set(CONTRACT_COLORS) == {"break_fix", "flat_rate"}
     colors = plots.contract_colors(["flat_rate", "zeta", "break_fix", "alpha"])
     assert colors["flat_rate"] == CONTRACT_COLORS["flat_rate"]
     assert colors["break_fix"] == CONTRACT_COLORS["break_fix"]
@@ -398,7 +400,10 @@ def sensitivity_table() -> pd.DataFrame:
 
 def test_tornado_sorted_readable_and_values_shown(sensitivity_table):
     fig, ax = plt.subplots(figsize=(9, 4))
-    assert plots.tornado(sensitivity_table, ax=ax, currency="EUR") is ax
+    out = plots.tornado(
+        sensitivity_table, ax=ax, currency="EUR", baseline="break_fix", other="flat_rate"
+    )
+    assert out is ax
     labels = [t.get_text() for t in ax.get_yticklabels()]
     order = np.argsort([t.get_position()[1] for t in ax.get_yticklabels()])[::-1]
     assert [labels[i] for i in order] == ["Flat-rate fee per device", "Number of users"]
@@ -410,6 +415,11 @@ def test_tornado_sorted_readable_and_values_shown(sensitivity_table):
     assert {"€52", "€78", "8", "12"} <= set(texts)
     assert "€" in ax.get_xlabel()
     assert takeaway(ax).startswith("Base case: flat-rate saves €5k. Flat-rate fee per device")
+    favours = {t.get_text(): to_hex(t.get_color()) for t in ax.texts if t.get_gid() == "favours"}
+    assert favours == {
+        "← favours Flat-rate": CONTRACT_COLORS["flat_rate"],
+        "favours Break-fix →": CONTRACT_COLORS["break_fix"],
+    }
     drawn_without_warnings(fig)
 
 
