@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from matplotlib import rcParams
 from matplotlib.axes import Axes
-from matplotlib.colors import LinearSegmentedColormap, Normalize
+from matplotlib.colors import LinearSegmentedColormap, Normalize, to_rgb
 from matplotlib.transforms import ScaledTranslation
 
 from itmodels.charts import data as cd
@@ -33,6 +33,15 @@ from itmodels.contracts import OfferTerms
 from itmodels.money.formatting import currency_unit, format_money, number_text, percent_text
 
 __all__ = ["break_even_map", "tornado"]
+
+
+def _contrasting(base: str, color: str) -> str:
+    """``color``, or when it is too close to ``base`` for the two ends of a diverging
+    scale (vermillion and orange), the colour-blind safe colour farthest from ``base``."""
+    if float(np.linalg.norm(np.subtract(to_rgb(base), to_rgb(color)))) >= 0.45:
+        return color
+    choices = ("#0072b2", "#009e73", "#cc79a7", "#d55e00")
+    return max(choices, key=lambda c: float(np.linalg.norm(np.subtract(to_rgb(base), to_rgb(c)))))
 
 
 def _cap(text: str) -> str:
@@ -128,7 +137,7 @@ def tornado(
             note(ax, (end, yi), text, 4 if right else -4, ha="left" if right else "right")
     ax.axvline(base, color="black", lw=1.2)
     note(ax, (base, n - 0.35), f"Base case {format_money(base, currency, compact=True)}", 3)
-    ax.set_yticks(y, [cd.param_label(p, offers) for p in t["param"]])
+    ax.set_yticks(y, [wrap_name(cd.param_label(p, offers), 26) for p in t["param"]])
     values = np.r_[t["low"], t["high"], base]
     span = float(np.ptp(values)) or max(abs(base), 1.0)
     ax.set_xlim(values.min() - 0.18 * span, values.max() + 0.18 * span)
@@ -150,6 +159,7 @@ def tornado(
                   va="bottom", color=color, gid="favours")  # fmt: skip
     words = (cd.mid_sentence(baseline or "", base_name), cd.mid_sentence(other or "", other_name))
     takeaway = tk.tornado_takeaway(t, currency, difference=xlabel is None, names=words)
+    ax.figure.draw_without_rendering()  # the layout first: the takeaway wraps to the axes
     set_titles(ax, title or "What moves the result most", takeaway)
     return ax
 
@@ -199,8 +209,7 @@ def break_even_map(
     baseline, other = grid.attrs["baseline"], grid.attrs["other"]
     (base_name, other_name), _ = _sides(baseline, other, offers)
     side = contract_colors([baseline, other], offers)
-    if side[baseline] == side[other]:
-        side[other] = "#0072b2" if side[baseline] != "#0072b2" else "#d55e00"
+    side[other] = _contrasting(side[baseline], side[other])
     z = np.ma.masked_invalid(grid.to_numpy(dtype=float))
     lim = float(np.abs(z).max()) if z.count() else 0.0
     colors = [side[other], "white", side[baseline]]

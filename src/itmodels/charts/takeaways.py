@@ -177,7 +177,7 @@ def breakdown_takeaway(
         against = baseline if baseline in names and baseline != order[0] else order[1]
         v = verdict(totals, order[0], against)
         better, worse = order[0], against
-        lead = f"{head}. {_label(better, labels)} against {_mid(worse, labels)}:"
+        lead = f"{head}. Against {_label(worse, labels)}, {_label(better, labels)}:"
     else:
         pair = pick_pair(names, baseline=baseline) if len(names) == 2 else None
         if pair is None:
@@ -272,13 +272,17 @@ def downtime_takeaway(per_year: pd.DataFrame, labels: Labels = None) -> str | No
         means = per_year.mean()
         order = sorted(names, key=lambda c: (float(means[c]), c))
         least, most = order[0], order[-1]
-        v = verdict(per_year, order[0], order[1])
+        same = [c for c in order if np.allclose(per_year[c], per_year[least], equal_nan=True)]
+        who = _or_list([_mid(c, labels) for c in same], "and")
+        each = ", the same under each" if len(same) > 1 else ""
         text = (
-            f"Staff lose least time under {_mid(least, labels)}"
-            f" ({means[least]:,.0f} hours a year), most under {_mid(most, labels)}"
-            f" ({means[most]:,.0f} hours)"
+            f"Staff lose least time under {who} ({means[least]:,.0f} hours a year{each}),"
+            f" most under {_mid(most, labels)} ({means[most]:,.0f} hours)"
         )
-        if not v.clear:
+        if len(same) == len(order):
+            return f"Staff lose the same time under every offer ({means[least]:,.0f} hours a year)"
+        v = verdict(per_year, order[0], order[len(same)])
+        if len(same) == 1 and not v.clear:
             text += (
                 f"; {_mid(order[0], labels)} and {_mid(order[1], labels)} cannot be told"
                 f" apart ({_mid(v.better, labels)} lower in {v.wins} of {v.n} futures)"
