@@ -13,6 +13,7 @@ import pandas as pd
 from matplotlib import rcParams
 from matplotlib.axes import Axes
 from matplotlib.colors import LinearSegmentedColormap, Normalize, to_rgb
+from matplotlib.figure import Figure
 from matplotlib.transforms import ScaledTranslation
 
 from itmodels.charts import data as cd
@@ -159,7 +160,8 @@ def tornado(
                   va="bottom", color=color, gid="favours")  # fmt: skip
     words = (cd.mid_sentence(baseline or "", base_name), cd.mid_sentence(other or "", other_name))
     takeaway = tk.tornado_takeaway(t, currency, difference=xlabel is None, names=words)
-    ax.figure.draw_without_rendering()  # the layout first: the takeaway wraps to the axes
+    if isinstance(root := ax.get_figure(root=True), Figure):
+        root.draw_without_rendering()  # the layout first: the takeaway wraps to the axes
     set_titles(ax, title or "What moves the result most", takeaway)
     return ax
 

@@ -375,7 +375,7 @@ def provider_view(res: ExperimentResult, *, fig: Figure | None = None) -> Figure
     """
     currency, look = res.scenario.currency, offer_look(res)
     names, colors = look.names, look.colors
-    many = len(names) > 2
+    many, crowded = len(names) > 2, len(names) > 3  # crowded: bar labels upright
     fig = fig if fig is not None else new_figure((15.0 if many else 13.0, 6.0 if many else 5.5))
     ax_bar, ax_dot = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.2 if many else 1, 1.15]})
     horizon, unit = cd.horizon_text(res.scenario.horizon), currency_unit(currency)
@@ -389,18 +389,17 @@ def provider_view(res: ExperimentResult, *, fig: Figure | None = None) -> Figure
         labels = [format_money(v, currency, compact=True) for v in h]
         if np.isfinite(share := means.loc[c, "margin_share"]):
             labels[2] += f"\n({percent_text(share)})"
+        kw = {"rotation": 90, "fontsize": 8} if crowded else {}
         for xi, hi, text in zip(x, h, labels, strict=True):
-            va = "bottom" if hi >= 0 else "top"
-            kw = {"rotation": 90, "fontsize": 8} if many else {}
-            if many and hi < 0:
-                va = "bottom"  # upright above the axis, clear of the tick labels below
-                hi = 0.0
-            note(ax_bar, (xi, hi), text.replace("\n", " ") if many else text, 0,
-                  math.copysign(3, hi) if hi else 3, ha="center", va=va, **kw)  # fmt: skip
+            # above the bar, or above the axis for a loss: clear of the tick labels below
+            note(ax_bar, (xi, max(hi, 0.0)), text.replace("\n", " ") if crowded else text, 0,
+                  3, ha="center", va="bottom", **kw)  # fmt: skip
     ax_bar.axhline(0, color="0.3", lw=0.8)
     ax_bar.set_xticks(range(3), ["Revenue", "Cost", "Margin"])
     bottom = float(min(0.0, means[["revenue", "cost", "margin"]].to_numpy().min()))
-    ax_bar.set_ylim(bottom * 1.25 if bottom < 0 else None, top * (1.45 if many else 1.18))
+    ax_bar.set_ylim(
+        bottom * 1.25 if bottom < 0 else None, top * (1.45 if crowded else 1.25 if many else 1.18)
+    )
     money_axis(ax_bar.yaxis, currency)
     ax_bar.set_xlabel("What the provider earns and spends")
     ax_bar.set_ylabel(f"Average over {horizon} ({unit})")
