@@ -133,3 +133,25 @@ def test_cli_ranks_three_offers_and_refuses_an_unknown_baseline_before_simulatin
     err = capsys.readouterr().err
     assert code == 2 and "--baseline gold" in err and "essentials" in err
     assert not (tmp_path / "p").exists()
+
+
+def test_offers_are_limited_to_what_a_chart_shows_and_named_for_key_paths():
+    data = three_offers()
+    for i in range(4):
+        data["contracts"][f"tier-{i}"] = dict(data["contracts"]["premium"])
+    with pytest.raises(itm.ScenarioError, match=r"contracts: 7 offers; at most 6"):
+        itm.Scenario.model_validate(data)
+    data = three_offers()
+    data["contracts"]["gold.plus"] = data["contracts"].pop("premium")
+    with pytest.raises(itm.ScenarioError, match=r"contracts\.gold\.plus: an offer name is"):
+        itm.Scenario.model_validate(data)
+    data = three_offers()
+    data["contracts"]["premium"]["type"] = "platinum"
+    with pytest.raises(itm.ScenarioError) as err:
+        itm.Scenario.model_validate(data)
+    assert "contracts.premium.type: unknown pricing model 'platinum'" in str(err.value)
+    assert "break_fix" in str(err.value)
+    data = three_offers()
+    del data["contracts"]["premium"]["type"]
+    with pytest.raises(itm.ScenarioError, match=r"contracts\.premium\.type: required key"):
+        itm.Scenario.model_validate(data)

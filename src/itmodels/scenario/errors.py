@@ -121,12 +121,15 @@ def validation_problems(exc: ValidationError, data: object) -> list[tuple[str, s
             message = message[len("Value error, ") :]
         if message.startswith("missing key 'dist'"):
             path += ".dist"
-        if err["type"] == "union_tag_invalid":
+        if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
             ctx = err.get("ctx", {})
-            path = f"{path}.{ctx.get('discriminator', 'dist').strip(chr(39))}"
+            key = str(ctx.get("discriminator", "dist")).strip(chr(39))
+            path = f"{path}.{key}"
+            what = "distribution" if key == "dist" else "pricing model"
             message = (
-                f"unknown distribution {ctx.get('tag')!r}; expected one of"
-                f" {ctx.get('expected_tags')}"
+                f"unknown {what} {ctx.get('tag')!r}; expected one of {ctx.get('expected_tags')}"
+                if err["type"] == "union_tag_invalid"
+                else f"required key is missing: the {what} to use"
             )
         elif err["type"] == "extra_forbidden":
             message = "unknown key (not part of the scenario format; check the spelling)"
@@ -134,7 +137,8 @@ def validation_problems(exc: ValidationError, data: object) -> list[tuple[str, s
             message = "required key is missing"
         if (
             "input" in err
-            and err["type"] not in ("missing", "extra_forbidden", "union_tag_invalid")
+            and err["type"]
+            not in ("missing", "extra_forbidden", "union_tag_invalid", "union_tag_not_found")
             and "got " not in message
         ):
             message += f" (got {short_repr(err['input'])})"

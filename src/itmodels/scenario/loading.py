@@ -94,6 +94,7 @@ __all__ = [
 
 #: What an offer may be called: it is a key path part (``contracts.<offer>.fee``), a chart
 #: label and part of file names.
+MAX_OFFERS = 6
 OFFER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
 
 
@@ -199,6 +200,11 @@ class Scenario(SectionModel):
             raise ValueError(
                 f"define at least one offer; the pricing models are {list(CONTRACT_TYPES)}"
             )
+        if len(offers) > MAX_OFFERS:
+            raise ValueError(
+                f"{len(offers)} offers; at most {MAX_OFFERS} are compared side by side (charts,"
+                " proposal, report): split them over two scenarios"
+            )
         for name in offers:
             if not isinstance(name, str) or not OFFER_NAME.match(name):
                 raise FieldProblem(
@@ -259,7 +265,12 @@ class Scenario(SectionModel):
             return super().model_validate(obj, **kwargs)
         except ValidationError as exc:
             source = obj.get("source", "<dict>") if isinstance(obj, Mapping) else "<dict>"
-            problems = validation_problems(exc, with_offer_types(obj))
+            problems = [
+                (path, f"{message}, one of {list(CONTRACT_TYPES)}")
+                if path.startswith("contracts.") and message.endswith("the pricing model to use")
+                else (path, message)
+                for path, message in validation_problems(exc, with_offer_types(obj))
+            ]
             raise ScenarioError(str(source), problems) from None
 
     def __eq__(self, other: object) -> bool:
