@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import matplotlib
 
@@ -19,7 +20,10 @@ from matplotlib.container import BarContainer
 import itmodels as itm
 from itmodels.charts import data as cd
 from itmodels.charts import plots
-from itmodels.charts.plots import CONTRACT_COLORS, PlotAccessor
+from itmodels.charts import takeaways as tk
+from itmodels.charts.plots import PlotAccessor
+from itmodels.charts.takeaways import ordinal
+from itmodels.contracts import contract_class
 from itmodels.experiments.metrics import METRICS, MONTHLY_MONEY
 from itmodels.money.formatting import (
     currency_unit,
@@ -33,6 +37,8 @@ from itmodels.money.formatting import (
 )
 
 REPS = 6
+#: the shipped scenarios' two offers are named after their models and take their colours
+CONTRACT_COLORS = {name: contract_class(name).color for name in ("break_fix", "flat_rate")}
 
 
 @pytest.fixture(autouse=True)
@@ -113,7 +119,6 @@ def drawn_without_warnings(fig) -> None:
 
 # ---------------------------------------------------------------------------- text and colours
 def test_contract_colours_fixed_and_fallback_distinct():
-    assert set(CONTRACT_COLORS) == {"break_fix", "flat_rate"}
     colors = plots.contract_colors(["flat_rate", "zeta", "break_fix", "alpha"])
     assert colors["flat_rate"] == CONTRACT_COLORS["flat_rate"]
     assert colors["break_fix"] == CONTRACT_COLORS["break_fix"]
@@ -398,7 +403,10 @@ def sensitivity_table() -> pd.DataFrame:
 
 def test_tornado_sorted_readable_and_values_shown(sensitivity_table):
     fig, ax = plt.subplots(figsize=(9, 4))
-    assert plots.tornado(sensitivity_table, ax=ax, currency="EUR") is ax
+    out = plots.tornado(
+        sensitivity_table, ax=ax, currency="EUR", baseline="break_fix", other="flat_rate"
+    )
+    assert out is ax
     labels = [t.get_text() for t in ax.get_yticklabels()]
     order = np.argsort([t.get_position()[1] for t in ax.get_yticklabels()])[::-1]
     assert [labels[i] for i in order] == ["Flat-rate fee per device", "Number of users"]
@@ -410,6 +418,11 @@ def test_tornado_sorted_readable_and_values_shown(sensitivity_table):
     assert {"€52", "€78", "8", "12"} <= set(texts)
     assert "€" in ax.get_xlabel()
     assert takeaway(ax).startswith("Base case: flat-rate saves €5k. Flat-rate fee per device")
+    favours = {t.get_text(): to_hex(t.get_color()) for t in ax.texts if t.get_gid() == "favours"}
+    assert favours == {
+        "← favours Flat-rate": CONTRACT_COLORS["flat_rate"],
+        "favours Break-fix →": CONTRACT_COLORS["break_fix"],
+    }
     drawn_without_warnings(fig)
 
 
@@ -542,3 +555,156 @@ def test_downtime_is_named_for_what_it_holds(res):
         ax = plots.cost_breakdown(result)
         assert f"Downtime ({words})" in [t.get_text() for t in ax.get_legend().texts]
         assert words in plots.cumulative_cost(result).get_ylabel()
+
+
+# ---------------------------------------------------------------------------- many offers
+def offers_scenario(scn: itm.Scenario, n: int) -> itm.Scenario:
+    """``scn`` with ``n`` offers: its two, then flat-rate tiers of other fees and inclusions."""
+    data = scn.model_dump(mode="json", exclude_none=True)
+    pay, plan = (dict(data["contracts"][k], type=k) for k in ("break_fix", "flat_rate"))
+    remote = {"onsite_included": False, "onsite_hourly_rate": 150}
+    tiers = {
+        "break_fix": pay,
+        "complete": plan,
+        "essentials": {**plan, "fee_per_device": 45, **remote},
+        "remote-only_basic-plan": {**plan, "fee_per_device": 25, **remote},
+        "Premium": {**plan, "fee_per_device": 90, "parts_included": True},
+    }
+    data["contracts"] = dict(list(tiers.items())[:n])
+    return itm.Scenario.model_validate(data)
+
+
+@pytest.fixture(scope="module", params=[3, 5])
+def many(request, scn: itm.Scenario) -> itm.ExperimentResult:
+    return itm.run_experiment(offers_scenario(scn, request.param), REPS, seed=5, progress=False)
+
+
+def shown_labels(res: itm.ExperimentResult) -> list[str]:
+    return [itm.contracts.offer_label(res.scenario.contracts, c) for c in res.contracts]
+
+
+def tick_texts(ax) -> list[str]:
+    return [t.get_text().replace("\n", "") for t in ax.get_xticklabels()]
+
+
+def test_offer_colours_follow_the_model_and_stay_per_offer(scn):
+    offers = offers_scenario(scn, 5).contracts
+    names = list(offers)
+    colors = plots.contract_colors(names, offers=offers)
+    assert len(set(colors.values())) == 5
+    for name in ("break_fix", "complete"):  # the first offer of each model: its colour
+        assert colors[name] == contract_class(offers[name].type).color
+    for subset in (["essentials"], ["Premium", "break_fix"], names[::-1]):
+        assert plots.contract_colors(subset, offers=offers) == {c: colors[c] for c in subset}
+    assert plots.contract_colors(["essentials"]) == {"essentials": plots.FALLBACK_COLORS[0]}
+
+
+def test_every_chart_shows_every_offer_once(many):
+    names, labels = list(many.contracts), shown_labels(many)
+    assert "remote-only_basic-plan" in labels or len(names) == 3  # names as written
+    colors = plots.contract_colors(names, offers=many.scenario.contracts)
+    assert len(set(colors.values())) == len(names)
+    ax = plots.cumulative_cost(many)
+    lines = mean_lines(ax)
+    assert [line.get_label() for line in lines] == labels
+    assert hexes(line.get_color() for line in lines) == [colors[c] for c in names]
+    assert len(ax.collections) == len(names)
+    legend = [t.get_text() for t in ax.get_legend().texts]
+    assert [f"{label}, average" for label in labels] == legend[: len(names)]
+    ends = [t for t in ax.texts if t.get_gid() == "end-label"]
+    assert len(ends) == len(names)
+    drawn_without_warnings(ax.figure)
+    boxes_ax = plots.monthly_spend(many)
+    assert tick_texts(boxes_ax) == labels
+    boxes = [p for p in boxes_ax.patches if type(p).__name__ == "PathPatch"]
+    assert hexes(b.get_edgecolor() for b in boxes) == [colors[c] for c in names]
+    drawn_without_warnings(boxes_ax.figure)
+    bars_ax = plots.cost_breakdown(many)
+    assert tick_texts(bars_ax) == labels
+    assert len([t for t in bars_ax.texts if t.get_gid() == "total"]) == len(names)
+    drawn_without_warnings(bars_ax.figure)
+    dots_ax = plots.downtime(many)
+    assert tick_texts(dots_ax) == labels
+    dots = [c for c in dots_ax.collections if len(c.get_offsets()) == REPS]
+    assert [hexes(d.get_facecolor()) for d in dots] == [[colors[c]] for c in names]
+    drawn_without_warnings(dots_ax.figure)
+    fig = plots.provider_view(many)
+    ax_bar, ax_dot = fig.axes
+    assert [c.get_label() for c in ax_bar.containers] == labels
+    assert [hexes([c[0].get_facecolor()])[0] for c in ax_bar.containers] == [
+        colors[c] for c in names
+    ]
+    assert sorted(line.get_gid() for line in ax_dot.lines) == sorted(names)
+    assert len(ax_dot.get_legend().texts) == len(names)
+    drawn_without_warnings(fig)
+
+
+def test_labels_of_many_offers_do_not_overlap(many):
+    ax = plots.cumulative_cost(many)
+    ax.figure.canvas.draw()
+    renderer = ax.figure.canvas.get_renderer()
+    ends = [t.get_window_extent(renderer) for t in ax.texts if t.get_gid() == "end-label"]
+    for i, a in enumerate(ends):
+        assert not any(a.overlaps(b) for b in ends[i + 1 :])
+    for chart in (plots.monthly_spend, plots.cost_breakdown, plots.downtime):
+        ax = chart(many)
+        ax.figure.canvas.draw()
+        ticks = [t.get_window_extent(renderer) for t in ax.get_xticklabels()]
+        for i, a in enumerate(ticks):
+            assert not any(a.overlaps(b) for b in ticks[i + 1 :]), chart.__name__
+
+
+def test_ranking_takeaway_names_the_cheapest_offer(many):
+    means = many.metrics.groupby("contract", observed=True)["client_total_cost"].mean()
+    cheapest = itm.contracts.offer_label(many.scenario.contracts, str(means.idxmin()))
+    dearest = itm.contracts.offer_label(many.scenario.contracts, str(means.idxmax()))
+    text = takeaway(plots.cumulative_cost(many))
+    assert text.startswith("Cheapest for this client over 6 months: ")
+    first = text.split("; ")[0]
+    assert cheapest in first
+    assert f"{ordinal(len(means))}: {dearest} (+" in text
+    assert takeaway(plots.cost_breakdown(many)).startswith(first)
+
+
+def test_ranking_takeaway_says_when_the_top_offers_cannot_be_told_apart():
+    ranking = pd.DataFrame(
+        {"mean": [100.0, 101.0, 180.0], "gap": [np.nan, 1.0, 79.0], "clear": [False, False, True]},
+        index=["gold", "silver", "bronze"],
+    )
+    text = tk.ranking_takeaway(ranking, "USD", "1 year")
+    assert text.startswith("Cheapest for this client over 1 year: gold or silver, too close")
+    assert "3rd: bronze (+$79)" in text
+    clear = ranking.assign(clear=[False, True, True])
+    assert tk.ranking_takeaway(clear, "USD", "1 year").startswith(
+        "Cheapest for this client over 1 year: gold ($100 on average); 2nd: silver (+$1)"
+    )
+
+
+def test_decision_charts_favour_named_offers(scn, sensitivity_table):
+    offers = offers_scenario(scn, 5).contracts
+    table = sensitivity_table.assign(param=["client.users", "contracts.essentials.fee_per_device"])
+    table.attrs.update(baseline="break_fix", other="essentials")  # as sensitivity could record
+    ax = plots.tornado(table, offers=offers)
+    colors = plots.contract_colors(list(offers), offers=offers)
+    favours = {t.get_text(): to_hex(t.get_color()) for t in ax.texts if t.get_gid() == "favours"}
+    assert favours == {"← favours essentials": colors["essentials"],
+                       "favours Break-fix →": colors["break_fix"]}  # fmt: skip
+    assert "essentials fee per device" in [t.get_text() for t in ax.get_yticklabels()]
+    assert takeaway(ax).startswith("Base case: essentials saves $5k.")
+    plain = plots.tornado(sensitivity_table)  # nothing says which offers: generic words
+    assert "favours the other offer" in " ".join(t.get_text() for t in plain.texts)
+    sweep = sweep_table({(40.0, 5): [-300], (80.0, 5): [100]})
+    sweep["contract"] = sweep["contract"].replace({"flat_rate": "essentials"})
+    ax = plots.break_even_map(sweep, x="contracts.flat_rate.fee_per_device", y="client.users",
+                              offers=offers)  # fmt: skip
+    words = {t.get_text() for t in ax.figure.axes[1].texts}
+    assert words == {"essentials\ncheaper", "break-fix\ncheaper"}
+    assert takeaway(ax).startswith("essentials is cheaper at 1 of 2")
+
+
+def test_charts_name_no_pricing_model():
+    folder = Path(plots.__file__).parent
+    for path in folder.glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        for literal in ("break_fix", "flat_rate", "CONTRACT_NAMES", "CONTRACT_COLORS"):
+            assert literal not in text, (path.name, literal)

@@ -3,26 +3,27 @@
 Every function here takes the plain DataFrames of an experiment (``res.metrics``,
 ``res.monthly``) or the tables of :func:`itmodels.sweep` and :func:`itmodels.sensitivity`
 and returns numbers, small DataFrames or text; nothing here touches matplotlib.  The
-one-line takeaways are computed from the data and say plainly which contract is cheaper,
-including when it is break-fix, and when there is no clear winner.
+one-line takeaways are computed from the data and say plainly which offer is cheaper,
+including when it is the pay-per-incident one, and when there is no clear winner.  Offers
+are shown by :func:`display_name`; no pricing model is named here.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from itmodels.contracts import CONTRACT_TYPES, OfferTerms, default_baseline, offer_label
 from itmodels.money.formatting import format_money, number_text, percent_text
 from itmodels.money.ledger import CATEGORY_TABLE
 from itmodels.scenario.units import HOURS_PER_MONTH, HOURS_PER_YEAR
 
 __all__ = [
-    "CONTRACT_NAMES",
     "COST_PARTS",
     "Fit",
     "Verdict",
@@ -38,17 +39,16 @@ __all__ = [
     "is_money_key",
     "main_pair",
     "metric_label",
+    "mid_sentence",
     "monthly_spread",
     "paired_grid",
     "param_label",
     "param_value_text",
     "per_replication",
+    "pick_pair",
     "provider_means",
     "verdict",
 ]
-
-#: Display name of each contract; other names are shown with ``_`` as spaces, capitalised.
-CONTRACT_NAMES: dict[str, str] = {"break_fix": "Break-fix", "flat_rate": "Flat-rate"}
 
 #: Columns of ``res.monthly`` that make up the client's total cost, with plain labels.
 #: ``sla_credit`` is money back to the client and counts negative; ``downtime_cost`` is
@@ -66,9 +66,9 @@ _NICE_KEYS = {
     "client.user_hour_value": "Value of a staff hour",
     "client.revenue_per_hour_down": "Revenue lost per hour the office is down",
     "provider.technicians": "Number of technicians",
-    "contracts.break_fix.trip_charge": "Break-fix call-out charge",
-    "contracts.break_fix.parts_markup": "Break-fix markup on parts",
 }
+#: Plain words for the last part of an offer's key (``contracts.<offer>.<term>``).
+_NICE_TERMS = {"trip_charge": "call-out charge", "parts_markup": "markup on parts"}
 _METRIC_LABELS = {
     "client_total_cost": "total cost to the client",
     "client_cash_cost": "IT bills paid by the client",
@@ -85,15 +85,35 @@ _METRIC_LABELS = {
 
 
 # ---------------------------------------------------------------------------- text
-def display_name(contract: str) -> str:
-    """The name of a contract as shown on charts.
+def display_name(contract: str, offers: Mapping[str, OfferTerms] | None = None) -> str:
+    """The name of an offer as shown on charts.
+
+    With the scenario's offers, :func:`itmodels.contracts.offer_label`: the model's label
+    for an offer named after its model, else the name as written.  Without them, a name
+    that is a pricing model's ``type_name`` shows as that model's label, any other as
+    written.
 
     Examples
     --------
-    >>> display_name("flat_rate"), display_name("block_hours")
-    ('Flat-rate', 'Block hours')
+    >>> display_name("complete-plan")
+    'complete-plan'
     """
-    return CONTRACT_NAMES.get(contract, contract.replace("_", " ").capitalize())
+    if offers is not None and contract in offers:
+        return offer_label(offers, contract)
+    model = CONTRACT_TYPES.get(contract)
+    return model.label if model is not None and model.label else contract
+
+
+def mid_sentence(name: str, label: str) -> str:
+    """A display name inside a sentence: a model's label lower-cased (``break-fix``), an
+    offer's own name as written.
+
+    Examples
+    --------
+    >>> mid_sentence("pay_go", "Pay-as-you-go"), mid_sentence("Gold", "Gold")
+    ('pay-as-you-go', 'Gold')
+    """
+    return label if label == name else label.lower()
 
 
 def horizon_text(hours: float) -> str:
@@ -145,7 +165,7 @@ def is_money_key(key: str) -> bool:
 
     Examples
     --------
-    >>> is_money_key("contracts.break_fix.hourly_rate.onsite"), is_money_key("client.wage")
+    >>> is_money_key("contracts.pay-go.hourly_rate.onsite"), is_money_key("client.wage")
     (True, True)
     >>> is_money_key("incident_streams.security.rate"), is_money_key("fleet.pos.revenue_share")
     (False, False)
@@ -164,17 +184,17 @@ def is_money_key(key: str) -> bool:
     return hourly_rate or bool(_MONEY_WORDS.intersection(words))
 
 
-def param_label(key: str) -> str:
+def param_label(key: str, offers: Mapping[str, OfferTerms] | None = None) -> str:
     """A readable name for a dotted scenario key.
 
     Examples
     --------
-    >>> param_label("contracts.flat_rate.fee_per_device")
-    'Flat-rate fee per device'
+    >>> param_label("contracts.complete.fee_per_device")
+    'complete fee per device'
     >>> param_label("fleet.server.age")
     'Server age'
-    >>> param_label("contracts.break_fix.hourly_rate.onsite")
-    'Break-fix on-site hourly rate'
+    >>> param_label("contracts.pay-go.hourly_rate.onsite")
+    'pay-go on-site hourly rate'
     """
     if key in _NICE_KEYS:
         return _NICE_KEYS[key]
@@ -182,7 +202,9 @@ def param_label(key: str) -> str:
     if len(parts) > 2 and parts[-1] in ("onsite", "remote"):
         parts = [*parts[:-2], {"onsite": "on-site"}.get(parts[-1], parts[-1]), parts[-2]]
     if parts[0] == "contracts" and len(parts) > 1:
-        parts = [display_name(parts[1]), *parts[2:]]
+        parts = [display_name(parts[1], offers), *(_NICE_TERMS.get(p, p) for p in parts[2:])]
+        words = " ".join(p.replace("_", " ") if i else p for i, p in enumerate(parts))
+        return words
     elif parts[0] in ("client", "fleet", "incidents") and len(parts) > 1:
         parts = parts[1:]
     words = " ".join(p.replace("_", " ") for p in parts)
@@ -194,7 +216,7 @@ def param_value_text(key: str, value: float, currency: str = "USD") -> str:
 
     Examples
     --------
-    >>> param_value_text("contracts.flat_rate.fee_per_device", 52.0)
+    >>> param_value_text("contracts.complete.fee_per_device", 52.0)
     '$52'
     >>> param_value_text("client.users", 10)
     '10'
@@ -213,13 +235,54 @@ def metric_label(metric: str) -> str:
 
 # ---------------------------------------------------------------------------- comparisons
 def main_pair(contracts: Sequence[str]) -> tuple[str, str] | None:
-    """The two contracts a takeaway compares: break-fix and flat-rate, or the only two."""
+    """The two offers of a two-offer result, in order; ``None`` for any other number.
+
+    Kept for the reports; the charts compare with :func:`pick_pair` and rank three
+    offers or more.
+    """
     names = list(contracts)
-    if "break_fix" in names and "flat_rate" in names:
-        return "break_fix", "flat_rate"
-    if len(names) == 2:
-        return names[0], names[1]
-    return None
+    return (names[0], names[1]) if len(names) == 2 else None
+
+
+def pick_pair(
+    names: Sequence[str],
+    offers: Mapping[str, OfferTerms] | None = None,
+    baseline: str | None = None,
+    other: str | None = None,
+) -> tuple[str, str] | None:
+    """The baseline and the offer compared with it, when not named.
+
+    The baseline defaults to :func:`itmodels.contracts.default_baseline` of the offers
+    shown (without ``offers``: the first name that is a pay-per-incident model's
+    ``type_name``, else the first name); the other to the first other offer.
+
+    Returns
+    -------
+    tuple of str, or None
+        ``None`` with fewer than two offers.
+
+    Raises
+    ------
+    ValueError
+        If ``baseline`` or ``other`` is not one of ``names``.
+    """
+    names = list(dict.fromkeys(names))
+    for given in (baseline, other):
+        if given is not None and given not in names:
+            raise ValueError(f"no offer {given!r} here; the offers are {names}")
+    if len(names) < 2:
+        return None
+    if baseline is None:
+        if offers is not None and all(n in offers for n in names):
+            baseline = default_baseline({n: offers[n] for n in names})
+        else:
+            refs = [n for n in names if n in CONTRACT_TYPES and CONTRACT_TYPES[n].reference]
+            baseline = refs[0] if refs else names[0]
+    if other is None:
+        other = next(n for n in names if n != baseline)
+    if other == baseline:
+        raise ValueError(f"the baseline and the other offer are both {baseline!r}")
+    return baseline, other
 
 
 def per_replication(frame: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -247,13 +310,26 @@ class Verdict:
         """Whether the lower one is lower in at least 60 % of the replications."""
         return self.n > 0 and self.wins / self.n >= 0.6
 
-    def cost_sentence(self, currency: str, horizon: str, what: str = "costs") -> str:
-        """One line a non-analyst can read, e.g. 'Flat-rate costs $41k less over 3 years...'."""
-        b, w = display_name(self.better), display_name(self.worse)
+    @staticmethod
+    def _label(name: str, labels: Mapping[str, str] | None) -> str:
+        return (labels or {}).get(name) or display_name(name)
+
+    def cost_sentence(
+        self,
+        currency: str,
+        horizon: str,
+        what: str = "costs",
+        labels: Mapping[str, str] | None = None,
+    ) -> str:
+        """One line a non-analyst can read, e.g. 'Flat-rate costs $41k less over 3 years...'.
+
+        ``labels`` maps offers to display names (default :func:`display_name`).
+        """
+        b, w = self._label(self.better, labels), self._label(self.worse, labels)
         if not self.clear:
             return (
                 f"No clear winner over {horizon}: {b} is cheaper in {self.wins} of {self.n}"
-                f" simulated futures, {w.lower()} in the rest"
+                f" simulated futures, {mid_sentence(self.worse, w)} in the rest"
                 f" (average gap {format_money(self.gap, currency, compact=True)})"
             )
         return (
@@ -275,10 +351,10 @@ def verdict(values: pd.DataFrame, a: str, b: str) -> Verdict:
 
     Examples
     --------
-    >>> v = pd.DataFrame({"break_fix": [10.0, 12.0, 9.0], "flat_rate": [8.0, 9.0, 10.0]})
-    >>> result = verdict(v, "break_fix", "flat_rate")
+    >>> v = pd.DataFrame({"pay-go": [10.0, 12.0, 9.0], "plan": [8.0, 9.0, 10.0]})
+    >>> result = verdict(v, "pay-go", "plan")
     >>> result.better, result.wins, result.n
-    ('flat_rate', 2, 3)
+    ('plan', 2, 3)
     """
     pair = values[[a, b]].dropna()
     diff = (pair[b] - pair[a]).to_numpy(dtype=float)
@@ -473,26 +549,34 @@ def paired_grid(
     x: str,
     y: str,
     metric: str = "client_total_cost",
-    baseline: str = "break_fix",
-    other: str = "flat_rate",
+    baseline: str | None = None,
+    other: str | None = None,
 ) -> pd.DataFrame:
     """Mean paired difference ``other - baseline`` of a metric at each point of a sweep.
 
     Parameters
     ----------
     table : DataFrame
-        Output of :func:`itmodels.sweep` over keys ``x`` and ``y`` with both contracts.
+        Output of :func:`itmodels.sweep` over keys ``x`` and ``y`` with both offers.
+    baseline, other : str, optional
+        The offers compared (default: :func:`pick_pair` of the offers in the table).
 
     Returns
     -------
     DataFrame
         Index: the values of ``y`` (sorted), columns: the values of ``x`` (sorted); NaN
-        where a grid point is missing.
+        where a grid point is missing.  ``attrs["baseline"]`` and ``attrs["other"]`` name
+        the offers compared.
     """
     for col in (x, y, metric, "contract", "replication"):
         if col not in table.columns:
             raise ValueError(f"the sweep table has no column {col!r}")
     have = set(table["contract"].astype(str))
+    if baseline is None or other is None:
+        pair = pick_pair(_in_order(table["contract"]), None, baseline, other)
+        if pair is None:
+            raise ValueError(f"the sweep table must hold two offers or more; it has {have}")
+        baseline, other = pair
     if not {baseline, other} <= have:
         raise ValueError(f"the sweep table must hold contracts {baseline!r} and {other!r}")
     frame = table[[x, y, "replication", metric]].assign(contract=table["contract"].astype(str))
@@ -501,4 +585,14 @@ def paired_grid(
     )
     diff = (wide[other] - wide[baseline]).groupby(level=[x, y]).mean()
     grid = diff.unstack(x).sort_index()
-    return grid.reindex(sorted(grid.columns), axis=1)
+    grid = grid.reindex(sorted(grid.columns), axis=1)
+    grid.attrs.update(baseline=baseline, other=other)
+    return grid
+
+
+def _in_order(column: pd.Series) -> list[str]:
+    """The offers of a ``contract`` column: in category order if categorical, else as met."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        present = set(column.astype(str))
+        return [str(c) for c in column.cat.categories if str(c) in present]
+    return list(dict.fromkeys(column.astype(str)))
