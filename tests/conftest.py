@@ -97,21 +97,3 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="cases for tests/test_fuzz.py (default: ITMODELS_FUZZ_CASES, else 300)",
     )
-
-
-# ---------------------------------------------------------------------------- compatibility
-@pytest.fixture(scope="session", autouse=True)
-def _contract_colors_take_offers() -> Any:
-    """The reports call ``plots.contract_colors(names, offers=...)``; until charts/style.py
-    takes ``offers=`` (issue 9, charts branch), accept and ignore it.  Remove when merged."""
-    import inspect
-
-    from itmodels.charts import plots
-
-    real = plots.contract_colors
-    if "offers" in inspect.signature(real).parameters:
-        yield
-        return
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(plots, "contract_colors", lambda names, offers=None: real(names))
-        yield

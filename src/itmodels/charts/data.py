@@ -37,7 +37,6 @@ __all__ = [
     "horizon_text",
     "incentive_fit",
     "is_money_key",
-    "main_pair",
     "metric_label",
     "mid_sentence",
     "monthly_spread",
@@ -234,16 +233,6 @@ def metric_label(metric: str) -> str:
 
 
 # ---------------------------------------------------------------------------- comparisons
-def main_pair(contracts: Sequence[str]) -> tuple[str, str] | None:
-    """The two offers of a two-offer result, in order; ``None`` for any other number.
-
-    Kept for the reports; the charts compare with :func:`pick_pair` and rank three
-    offers or more.
-    """
-    names = list(contracts)
-    return (names[0], names[1]) if len(names) == 2 else None
-
-
 def pick_pair(
     names: Sequence[str],
     offers: Mapping[str, OfferTerms] | None = None,

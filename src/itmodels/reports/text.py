@@ -175,7 +175,7 @@ def offer_names(res: ExperimentResult) -> list[str]:
 def offer_colors(res: ExperimentResult) -> dict[str, str]:
     """The colour of every offer, as the charts draw it."""
     names = offer_names(res)
-    return dict(plots.contract_colors(names, offers=res.scenario.contracts))  # type: ignore[call-arg,unused-ignore]
+    return dict(plots.contract_colors(names, offers=res.scenario.contracts))
 
 
 def offer_inline(scn: Scenario, name: str) -> str:
