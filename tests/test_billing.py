@@ -17,8 +17,8 @@ import pytest
 import itmodels as itm
 from helpers import HOURS_PER_MONTH, MON_FRI, NEVER, device, minimal, scenario
 from itmodels.contracts import make_contract
-from itmodels.contracts.flat_rate import FlatRate
 from itmodels.contracts.break_fix import billed_hours
+from itmodels.contracts.flat_rate import FlatRate
 
 T_FAIL = 100.0
 

@@ -72,7 +72,11 @@ def charges(c: Any, rows: list[VisitRow], **kw: Any) -> list[tuple[int, str, flo
     """The non-zero charges (the ledger drops zeros) as ``(visit, category, amount)``."""
     which, category, amount = c.charges_table(table(rows, **kw))
     assert (np.diff(which) >= 0).all()
-    return [(int(w), str(k), float(a)) for w, k, a in zip(which, category, amount) if a != 0]
+    return [
+        (int(w), str(k), float(a))
+        for w, k, a in zip(which, category, amount, strict=True)
+        if a != 0
+    ]
 
 
 def block(**terms: Any) -> BlockHours:
@@ -81,7 +85,7 @@ def block(**terms: Any) -> BlockHours:
     return c
 
 
-# --------------------------------------------------------------------------- block hours: by hand
+# ------------------------------------------------------------------------ block hours: by hand
 
 
 def test_hours_within_the_block_cost_nothing_beyond_the_fee() -> None:
@@ -224,7 +228,7 @@ def test_block_draws_by_hand() -> None:
     assert [len(a) for a in empty] == [0, 0]
 
 
-# --------------------------------------------------------------------------- block hours: simulated
+# ---------------------------------------------------------------------- block hours: simulated
 
 
 def every_303_hours(terms: dict[str, Any]) -> itm.Scenario:
@@ -367,7 +371,8 @@ def test_block_billing_equals_the_visit_by_visit_reference(rows, terms) -> None:
 @given(rows=visit_rows)
 def test_hybrid_billing_equals_the_visit_by_visit_reference(rows) -> None:
     terms = {**HYBRID, "hourly_rate": {"remote": 80, "onsite": 120}, "minimum_billed": "1h",
-             "billing_increment": "15min", "trip_charge": 40, "after_hours_multiplier": 1.5}  # fmt: skip
+             "billing_increment": "15min", "trip_charge": 40,
+             "after_hours_multiplier": 1.5}  # fmt: skip
     c = Hybrid("monitor-plus", HybridTerms.model_validate(terms), SCN)
     visits = _table(rows)
     fast = c.charges_table(visits)
@@ -382,7 +387,8 @@ def test_hybrid_billing_equals_the_visit_by_visit_reference(rows) -> None:
 
 def test_hybrid_labour_is_billed_exactly_as_the_same_rate_card_under_break_fix() -> None:
     card = {"hourly_rate": {"remote": 80, "onsite": 120}, "minimum_billed": "1h",
-            "billing_increment": "15min", "trip_charge": 40, "after_hours_multiplier": 2.0}  # fmt: skip
+            "billing_increment": "15min", "trip_charge": 40,
+            "after_hours_multiplier": 2.0}  # fmt: skip
     hyb = Hybrid("h", HybridTerms.model_validate({**HYBRID, **card}), SCN)
     bf = BreakFix("b", BreakFixTerms.model_validate({"type": "break_fix", **card}), SCN)
     rows: list[VisitRow] = [
@@ -455,7 +461,7 @@ def test_hybrid_after_hours_like_break_fix_or_the_sla() -> None:
     assert contract({**HYBRID, "sla": sla}).works_after_hours("P2")
 
 
-# --------------------------------------------------------------------------- block hours: words, fee
+# ------------------------------------------------------------------- block hours: words, fee
 
 
 def test_block_fee_is_linear_in_the_block_rate() -> None:
@@ -499,7 +505,7 @@ def test_block_policies() -> None:
     assert not c.monitors("pc")
 
 
-# --------------------------------------------------------------------------- scenarios, mechanisms
+# ------------------------------------------------------------------- scenarios, mechanisms
 
 YAML = """
 name: three offers
