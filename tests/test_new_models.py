@@ -680,3 +680,13 @@ def test_counted_hours_reference_matches_break_fix_rounding() -> None:
         assert table_.tolist() == [billed_hours(w, minimum, inc) for w in work]
         assert table_.tolist() == [counted_hours(w, minimum, inc) for w in work]
         assert all(math.isfinite(x) for x in table_)
+
+
+def test_break_even_block_rate(three_offers: itm.Scenario) -> None:
+    est = itm.break_even_fee(three_offers, 6, seed=0, offer="prepaid-10h")
+    assert est.term == "block_rate" and est.method == "linear"
+    assert float(est) > 0
+    at = three_offers.override({"contracts.prepaid-10h.block_rate": float(est)})
+    diff = itm.run_experiment(at, 6, 0, progress=False).compare(other="prepaid-10h")
+    # the offer's fee at the break-even rate leaves the client's mean cost unchanged
+    assert diff.loc["client_total_cost", "mean"] == pytest.approx(0.0, abs=1e-6)
