@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 
 import pytest
+from scipy import optimize
 
 import itmodels as itm
-from itmodels.contracts import FlatRate
 
 REPS = 8
 
@@ -60,11 +60,15 @@ def test_a_higher_fee_cannot_break_even_lower(office, fee):
         assert float(cash) >= float(fee)
 
 
-def test_bracketing_fallback_agrees_with_the_linear_solution(office, fee, monkeypatch):
-    monkeypatch.setattr(FlatRate, "fee_is_linear", False)
-    bracket = itm.break_even_fee(office, REPS, seed=3)
-    assert bracket.method == "bracket"
-    assert float(bracket) == pytest.approx(float(fee), abs=1e-4)
+def test_root_finding_on_the_same_replications_agrees_with_the_linear_solution(office, fee):
+    # the reference: re-simulate at each trial fee and find the root of the mean paired
+    # difference with brentq, as a solver that knows nothing of linearity would
+    def gap(value: float) -> float:
+        res = itm.run_experiment(office.override({fee.key: value}), REPS, 3, progress=False)
+        return float(res.compare().loc["client_total_cost", "mean"])
+
+    root = optimize.brentq(gap, 0.0, 4 * float(fee), xtol=1e-6)
+    assert float(fee) == pytest.approx(root, abs=1e-4)
 
 
 def test_target_margin_fee_hits_the_margin(office):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import yaml
 
@@ -469,3 +470,59 @@ def test_parse_assignment_errors(text: str, words: str) -> None:
 
     with pytest.raises(AssignmentError, match=words):
         parse_assignment(text)
+
+
+def test_override_paths_come_from_the_models_so_a_new_pricing_model_adds_its_sections():
+    from typing import Literal
+
+    from itmodels.contracts import Contract, OfferTerms, remove_contract_type
+    from itmodels.scenario.loading import section_keys
+    from itmodels.scenario.sections import SectionModel
+
+    class Loyalty(SectionModel):
+        discount: float = 0.0
+
+    class LoyaltyTerms(OfferTerms):
+        type: Literal["loyalty_test"] = "loyalty_test"
+        fee: float = 0.0
+        loyalty: Loyalty | None = None
+
+    assert "loyalty" not in section_keys()
+
+    class LoyaltyPlan(Contract):  # defining the class adds the pricing model
+        type_name = "loyalty_test"
+        terms_model = LoyaltyTerms
+        label = "Loyalty"
+
+        def monthly_fee(self) -> float:
+            return self.terms.fee
+
+        def charges_table(self, visits):
+            none = np.empty(0, dtype=np.int64)
+            return none, np.empty(0, dtype=object), np.empty(0, dtype=np.float64)
+
+        def parts_price(self, cost: float) -> float:
+            return cost
+
+        def hardware_price(self, cost: float) -> float:
+            return cost
+
+        def works_after_hours(self, priority: str) -> bool:
+            return False
+
+        def price_words(self, currency: str, exact: bool = False) -> str:
+            return "a fee"
+
+    try:
+        assert "loyalty" in section_keys()
+        data = yaml.safe_load((shipped_dir() / "small-office.yaml").read_text())
+        data["contracts"]["plan"] = {"type": "loyalty_test", "fee": 10}
+        scn = itm.Scenario.model_validate(data)
+        # the section the offer leaves out is created by the override
+        changed = scn.override({"contracts.plan.loyalty.discount": 0.1})
+        assert changed.contracts["plan"].loyalty.discount == 0.1
+        with pytest.raises(itm.ScenarioError, match=r"contracts\.plan\.loyalty\.discount"):
+            scn.override({"contracts.plan.loyalty.discount": "lots"})
+    finally:
+        remove_contract_type("loyalty_test")
+    assert "loyalty" not in section_keys()

@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from itmodels.contracts import default_baseline, make_contract, offer_label
+from itmodels.contracts import CONTRACT_TYPES, default_baseline, make_contract, offer_label
 from itmodels.experiments.decisions import FeeEstimate, break_even_fee
 from itmodels.experiments.experiment import local_pool, run_experiment
 from itmodels.experiments.result import ExperimentResult
@@ -158,6 +158,13 @@ def _money(value: float, currency: str) -> str:
     return format_money(round(value), currency, exact=True).replace("\xa0", " ")
 
 
+def _shown(scn: Scenario, name: str) -> str:
+    """An offer in the summary: its name as written, or its model in words in lower case
+    for an offer named after its model (``break-fix``)."""
+    label = offer_label(scn.contracts, name)
+    return label.lower() if label != name else name
+
+
 def ranking_text(res: ExperimentResult, label: dict[str, str], years: float) -> str:
     """Offers ranked by the client's total cost: ``Cheapest for this client: complete;
     2nd: prepaid-10h, $1,200 a year more (a clear difference); ...``."""
@@ -203,7 +210,7 @@ def summary_text(
             else:
                 cells.append(f"{row['mean']:,.1f} ({row['ci_low']:,.1f} to {row['ci_high']:,.1f})")
         rows.append((label, cells))
-    heads = [offer_label(scn.contracts, n) for n in names]
+    heads = [_shown(scn, n) for n in names]
     width = max(len(label) for label, _ in rows)
     # each column as wide as its widest cell, two spaces apart: cells never run together
     cols = [max(28, len(h), *(len(c[i]) for _, c in rows)) for i, h in enumerate(heads)]
@@ -219,15 +226,16 @@ def summary_text(
             f"{label:<{width}}" + "".join(f"  {c:>{w}}" for c, w in zip(cells, cols, strict=True))
         )
     base = res.baseline if baseline is None else baseline
-    shown = {n: offer_label(scn.contracts, n) for n in names}
+    shown = {n: _shown(scn, n) for n in names}
     if len(names) == 2:
         other = next(n for n in names if n != base)
         d = res.compare(base, other).loc["client_total_cost"]
         cheaper, gap = (other, -d["mean"]) if d["mean"] < 0 else (base, d["mean"])
         sure = d["ci_high"] < 0 or d["ci_low"] > 0
         lines.append("")
+        first = shown[cheaper][:1].upper() + shown[cheaper][1:]
         lines.append(
-            f"{shown[cheaper]} costs the client {_money(gap / years, scn.currency)} a year less"
+            f"{first} costs the client {_money(gap / years, scn.currency)} a year less"
             f" (cash plus downtime), {'a clear difference' if sure else 'but the 95 % interval'}"
             f"{'' if sure else ' includes no difference'}; {shown[other]} is cheaper in"
             f" {d['share_lower'] * 100:.0f} % of the futures simulated."
@@ -236,7 +244,7 @@ def summary_text(
         lines += ["", ranking_text(res, shown, years)]
     if fee is not None:
         lines.append(
-            f"Break-even {fee.key.rsplit('.', 1)[-1].replace('_', ' ')}:"
+            f"Break-even {_price_name(fee)}:"
             f" {_money(float(fee), scn.currency)} a month"
             f" (95 % CI {_money(fee.ci_low, scn.currency)} to {_money(fee.ci_high, scn.currency)})."
         )
@@ -336,6 +344,7 @@ def _compare(args: argparse.Namespace) -> None:
     if priced is not None:
         offer, term = priced
         fee = break_even_fee(scn, result=res, baseline=baseline, offer=offer, term=term)
+    res = res.with_baseline(baseline)  # drives the takeaways, claims and reports too
     _say(summary_text(res, fee, baseline=baseline))
     from itmodels.reports.report import write_bundle
 
@@ -343,6 +352,15 @@ def _compare(args: argparse.Namespace) -> None:
     _say(f"\nWrote {len(written)} files to {dest.path}/: for the prospect proposal.pdf and"
          " client-report.html; internal provider-report.html, charts, tables;"
          " scenario.yaml to run it again.")  # fmt: skip
+
+
+def _price_name(fee: FeeEstimate) -> str:
+    """``fee per device`` for a fee per unit, else the term in words, with the offer when
+    it is not named after its model (``fee per user of essentials``)."""
+    term = fee.term
+    words = f"fee per {term[len('fee_per_') :]}" if term.startswith("fee_per_") else term
+    words = words.replace("_", " ")
+    return words if fee.offer in CONTRACT_TYPES else f"{words} of {fee.offer}"
 
 
 def _baseline(scn: Scenario, args: argparse.Namespace) -> str:
@@ -381,7 +399,7 @@ def _break_even(args: argparse.Namespace) -> None:
         )  # fmt: skip
     what = "cash plus downtime" if args.basis == "total" else "cash only"
     _say(
-        f"{scn.name}: break-even fee per {args.per} and month, {what}:"
+        f"{scn.name}: break-even {_price_name(fee)} and month, {what}:"
         f" {_money(float(fee), scn.currency)}"
         f" (95 % CI {_money(fee.ci_low, scn.currency)} to {_money(fee.ci_high, scn.currency)};"
         f" {fee.replications} replications, seed {fee.seed})"

@@ -103,7 +103,9 @@ def claims(
         rest = [c for c in res.contracts if c != baseline]
         managed = [c for c in rest if not contract_class(res.scenario.contracts[c].type).reference]
         if not rest:
-            raise ValueError(f"claims compare two offers; this result has only {res.contracts}")
+            raise ValueError(
+                f"claims need both contracts (two offers); this result has only {res.contracts}"
+            )
         other = (managed or rest)[0]
     for name in (baseline, other):
         if name not in res.contracts:

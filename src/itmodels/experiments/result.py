@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 from collections.abc import Sequence
@@ -56,6 +57,7 @@ class ExperimentResult:
         self.metrics = metrics
         self.monthly = monthly
         self.runs = runs
+        self._baseline: str | None = None
 
     @classmethod
     def from_frames(
@@ -89,10 +91,30 @@ class ExperimentResult:
 
     @property
     def baseline(self) -> str:
-        """The offer others are compared against by default: the scenario's first
-        pay-per-incident offer among those run, else the first offer run."""
+        """The offer others are compared against by default: the one chosen with
+        :meth:`with_baseline`, else the scenario's first pay-per-incident offer among those
+        run, else the first offer run.  Charts, takeaways, claims and reports use it."""
+        if self._baseline is not None:
+            return self._baseline
         offers = {n: t for n, t in self.scenario.contracts.items() if n in self.contracts}
         return default_baseline(offers) if offers else self.contracts[0]
+
+    def with_baseline(self, baseline: str) -> ExperimentResult:
+        """The same result (same data, not copied) with ``baseline`` as its baseline.
+
+        Raises
+        ------
+        ValueError
+            If ``baseline`` is not an offer of this result.
+        """
+        if baseline not in self.contracts:
+            raise ValueError(
+                f"baseline {baseline!r} is not an offer of this result; its offers are"
+                f" {list(self.contracts)}"
+            )
+        other = copy.copy(self)
+        other._baseline = baseline
+        return other
 
     def _other(self, baseline: str, other: str | None) -> str:
         for name in (baseline, other):

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Collection
 from typing import Any
 
 __all__ = ["list_index", "set_dotted"]
 
 
-def set_dotted(data: dict[str, Any], key: str, value: object) -> None:
+def set_dotted(
+    data: dict[str, Any], key: str, value: object, sections: Collection[str] = ()
+) -> None:
+    """Set ``key`` (``fleet.0.count``, ``contracts.essentials.sla.credit_cap``) in ``data``.
+
+    A missing key is created only when its name is in ``sections`` (the optional
+    sections of the scenario format, which start empty), else :class:`KeyError`.
+    """
     parts = key.split(".")
     node: Any = data
     for i, part in enumerate(parts):
@@ -25,30 +33,13 @@ def set_dotted(data: dict[str, Any], key: str, value: object) -> None:
                 node[part] = copy.deepcopy(value)
                 return
             if part not in node:
-                if part in _SECTION_KEYS:
+                if part in sections:
                     node[part] = {}
                 else:
                     raise KeyError(f"no key {where!r} in the scenario")
             node = node[part]
         else:
             raise KeyError(f"{'.'.join(parts[:i])!r} is a value, not a section")
-
-
-_SECTION_KEYS = {
-    "response",
-    "hourly_rate",
-    "priority",
-    "branding",
-    "monitoring",
-    "maintenance",
-    "sla",
-    "patching",
-    "preventive",
-    "warning",
-    "neglect",
-    "deferral",
-    "background_load",
-}
 
 
 def list_index(items: list[Any], part: str, where: str) -> int:

@@ -13,16 +13,24 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any, Union
+from typing import Annotated, Any, Union, get_args, get_origin
 
 import yaml
-from pydantic import Field, GetCoreSchemaHandler, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    GetCoreSchemaHandler,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from itmodels.contracts import CONTRACT_TYPES, OfferTerms
 from itmodels.contracts.base import ON_NEW_TYPE
 from itmodels.scenario.calendar import BusinessHours
+from itmodels.scenario.distribution_base import BaseDistribution
 from itmodels.scenario.dotted import list_index, set_dotted
 from itmodels.scenario.errors import (
     FieldProblem,
@@ -314,7 +322,7 @@ class Scenario(SectionModel):
                 )
                 continue
             try:
-                set_dotted(data, key, value)
+                set_dotted(data, key, value, section_keys())
             except KeyError as exc:
                 problems.append((key, str(exc.args[0])))
         if problems:
@@ -368,6 +376,43 @@ class Scenario(SectionModel):
             else:
                 raise KeyError(f"no key {where!r} in scenario {self.name!r}")
         return node
+
+
+def section_keys() -> frozenset[str]:
+    """Keys of the scenario format that hold a section (a mapping of keys), found from the
+    models themselves, every pricing model's terms included.
+
+    An override may create such a section where the scenario leaves it out
+    (``contracts.essentials.sla.credit_cap=0.5`` adds an ``sla`` section).
+    """
+    found: set[str] = set()
+    seen: set[type] = set()
+
+    def kinds(annotation: object, in_list: bool = False) -> Iterator[tuple[object, bool]]:
+        yield annotation, in_list
+        in_list = in_list or get_origin(annotation) is list
+        for arg in get_args(annotation):
+            yield from kinds(arg, in_list)
+
+    def walk(model: type[BaseModel]) -> None:
+        if model in seen:
+            return
+        seen.add(model)
+        for name, field in model.model_fields.items():
+            for kind, in_list in kinds(field.annotation):
+                if isinstance(kind, type) and issubclass(kind, BaseModel):
+                    if not issubclass(kind, BaseDistribution):
+                        if not in_list:  # a list of sections is not created by a key
+                            found.add(name)
+                        walk(kind)
+                elif (get_origin(kind) is dict or kind is dict) and not in_list:
+                    found.add(name)
+
+    walk(Scenario)
+    for contract in CONTRACT_TYPES.values():
+        walk(contract.terms_model)
+    found.discard("contracts")  # offers are named by the user, not created by a key
+    return frozenset(found)
 
 
 def scenario_from_mapping(data: object, *, source: str = "<dict>") -> Scenario:
