@@ -73,12 +73,15 @@ class Prospect(Protocol):
 
 
 #: ``(visit, category, amount)`` arrays: one ledger charge per entry, ordered by visit
-#: index and, within a visit, as :meth:`Contract.visit_charges` lists them.
+#: index (a visit's charges in the order the ledger should record them).
 Charges = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 class Visit(NamedTuple):
     """One technician session on the client's work, as the contract sees it.
+
+    A row of the table :meth:`Contract.charges_table` bills (the tests' visit-by-visit
+    billing references take one at a time).
 
     Attributes
     ----------
@@ -110,7 +113,7 @@ class Visit(NamedTuple):
 class Contract(ABC):
     """A pricing model: a policy object consulted by the engine, one per offer.
 
-    A subclass sets the class attributes below and implements the billing methods;
+    A subclass sets the class attributes below and implements the abstract methods;
     defining it adds it to :data:`CONTRACT_TYPES`.
 
     Parameters
@@ -210,21 +213,19 @@ class Contract(ABC):
         """The fee billed at the start of every month of the horizon (0 for none)."""
 
     @abstractmethod
-    def visit_charges(self, visit: Visit) -> list[tuple[str, float]]:
-        """Ledger ``(category, amount)`` pairs the client pays for ``visit``."""
-
     def charges_table(self, visits: Mapping[str, np.ndarray]) -> Charges:
         """The client's charges for a whole table of visits at once.
 
-        Equal, row for row, to calling :meth:`visit_charges` on each visit in turn; the
-        engine bills a run's visits with it after the run.  Subclasses may override it
-        with a vectorised version.
+        The engine bills a run's visits with it after the run (fees are billed apart,
+        from :meth:`monthly_fee`).  Implementations work on whole columns; the tests
+        compare each one with a visit-by-visit reference.
 
         Parameters
         ----------
         visits : mapping of str to numpy.ndarray
             Columns ``incident_id``, ``kind``, ``start``, ``work_hours``,
-            ``travel_hours``, ``onsite`` and ``after_hours`` (one entry per visit).
+            ``travel_hours``, ``onsite`` and ``after_hours`` (one entry per visit, in
+            the order the visits ended; other columns may be present).
 
         Returns
         -------
@@ -233,20 +234,6 @@ class Contract(ABC):
             (non-decreasing), its ledger category and its amount.  Zero amounts may
             appear; the ledger does not record them.
         """
-        fields = [visits[name].tolist() for name in Visit._fields]
-        which: list[int] = []
-        categories: list[str] = []
-        amounts: list[float] = []
-        for i, values in enumerate(zip(*fields, strict=True)):
-            for category, amount in self.visit_charges(Visit(*values)):
-                which.append(i)
-                categories.append(category)
-                amounts.append(amount)
-        return (
-            np.array(which, dtype=np.int64),
-            np.array(categories, dtype=object),
-            np.array(amounts, dtype=np.float64),
-        )
 
     @abstractmethod
     def parts_price(self, cost: float) -> float:

@@ -9,7 +9,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
-from itmodels.contracts.base import Charges, Contract, OfferTerms, Prospect, Visit
+from itmodels.contracts.base import Charges, Contract, OfferTerms, Prospect
 from itmodels.money.formatting import format_money
 from itmodels.scenario.sections import (
     MAX_FACTOR,
@@ -19,16 +19,28 @@ from itmodels.scenario.sections import (
 )
 from itmodels.scenario.units import Duration, Money, format_duration
 
-__all__ = ["BreakFix", "BreakFixTerms", "billed_hours"]
+__all__ = [
+    "BreakFix",
+    "BreakFixTerms",
+    "RateCardTerms",
+    "billed_hours",
+    "billed_hours_table",
+    "rate_card_after_hours",
+    "rate_card_charges",
+    "rate_card_words",
+]
 
 
 _P1: tuple[Priority, ...] = ("P1",)
 
 
-class BreakFixTerms(OfferTerms):
-    """Pay per incident.  Unwritten terms are not applied (exact time at the rate)."""
+class RateCardTerms(OfferTerms):
+    """Labour billed per repair visit: the terms every rate card shares.
 
-    type: Literal["break_fix"] = "break_fix"
+    Not a pricing model itself: break-fix and the models that bill labour the way it
+    does (monitoring + labour) add their ``type`` and their other terms.
+    """
+
     hourly_rate: HourlyRateField
     minimum_billed: Duration = 0.0
     billing_increment: Duration = 0.0
@@ -37,16 +49,22 @@ class BreakFixTerms(OfferTerms):
     after_hours_priorities: list[Priority] = Field(default_factory=lambda: list(_P1))
     parts_markup: float = Field(default=0.0, ge=0, le=MAX_FACTOR)
     hardware_markup: float = Field(default=0.0, ge=0, le=MAX_FACTOR)
+
+
+class BreakFixTerms(RateCardTerms):
+    """Pay per incident.  Unwritten terms are not applied (exact time at the rate)."""
+
+    type: Literal["break_fix"] = "break_fix"
     deferral: DeferralTerms | None = None
 
 
-def rate_card_words(terms: BreakFixTerms, currency: str) -> str:
+def rate_card_words(terms: RateCardTerms, currency: str) -> str:
     """A rate card in words: ``$95/h remote, $150/h on site, minimum 1 h then per 15 min``.
 
     Parameters
     ----------
-    terms : BreakFixTerms
-        The rate card (any terms with the same keys).
+    terms : RateCardTerms
+        The rate card.
     currency : str
         ISO 4217 code.
 
@@ -101,6 +119,76 @@ def billed_hours(work: float, minimum: float, increment: float) -> float:
     return max(work, minimum)
 
 
+def billed_hours_table(work: np.ndarray, minimum: float, increment: float) -> np.ndarray:
+    """:func:`billed_hours` of every entry of ``work``, element for element.
+
+    Parameters
+    ----------
+    work : numpy.ndarray
+        Hours worked.
+    minimum : float
+        Minimum billed hours (0 for none).
+    increment : float
+        Billing increment in hours (0 bills the exact time).
+
+    Returns
+    -------
+    numpy.ndarray
+        Hours billed, as floats.
+    """
+    work = np.asarray(work, dtype=np.float64)
+    if increment > 0:
+        work = np.ceil(work / increment - 1e-9) * increment
+    return np.maximum(work, minimum)
+
+
+def rate_card_charges(terms: RateCardTerms, visits: Mapping[str, np.ndarray]) -> Charges:
+    """A rate card's charges for a table of visits: labour and trip per repair visit.
+
+    Each repair visit is billed its work time rounded as :func:`billed_hours` says, at
+    the remote or on-site rate (times ``after_hours_multiplier`` when it started after
+    hours), then ``trip_charge`` when on site.  Other visits are not billed.
+
+    Parameters
+    ----------
+    terms : RateCardTerms
+        The rate card.
+    visits : mapping of str to numpy.ndarray
+        The visit columns (see :meth:`Contract.charges_table`).
+
+    Returns
+    -------
+    Charges
+        ``(visit, category, amount)``, by visit, labour before trip.
+    """
+    t = terms
+    repair = np.flatnonzero(visits["kind"] == "repair")
+    onsite = visits["onsite"][repair].astype(bool)
+    rate = np.where(onsite, t.hourly_rate.onsite, t.hourly_rate.remote)
+    if t.after_hours_multiplier is not None:
+        after = visits["after_hours"][repair].astype(bool)
+        rate = np.where(after, rate * t.after_hours_multiplier, rate)
+    hours = billed_hours_table(visits["work_hours"][repair], t.minimum_billed, t.billing_increment)
+    labour = hours * rate
+    which = [repair]
+    categories = [np.full(len(repair), "labour", dtype=object)]
+    amounts = [labour]
+    if t.trip_charge > 0:
+        trips = repair[onsite]
+        which.append(trips)
+        categories.append(np.full(len(trips), "trip", dtype=object))
+        amounts.append(np.full(len(trips), t.trip_charge, dtype=np.float64))
+    all_which = np.concatenate(which)
+    order = np.argsort(all_which, kind="stable")
+    return all_which[order], np.concatenate(categories)[order], np.concatenate(amounts)[order]
+
+
+def rate_card_after_hours(terms: RateCardTerms, priority: str) -> bool:
+    """Whether a rate card sends a technician after hours: only when it prices it
+    (an ``after_hours_multiplier`` is written) and for ``after_hours_priorities``."""
+    return terms.after_hours_multiplier is not None and priority in terms.after_hours_priorities
+
+
 class BreakFix(Contract):
     """Pay per incident: hourly labour, trip charges, parts and after-hours premiums.
 
@@ -133,44 +221,9 @@ class BreakFix(Contract):
         """Break-fix has no fee."""
         return 0.0
 
-    def visit_charges(self, visit: Visit) -> list[tuple[str, float]]:
-        """Labour (rounded, at least the minimum, after-hours multiplier) and trip charge."""
-        if visit.kind != "repair":
-            return []
-        t = self.terms
-        rate = t.hourly_rate.onsite if visit.onsite else t.hourly_rate.remote
-        if visit.after_hours and t.after_hours_multiplier is not None:
-            rate *= t.after_hours_multiplier
-        hours = billed_hours(visit.work_hours, t.minimum_billed, t.billing_increment)
-        charges = [("labour", hours * rate)]
-        if visit.onsite and t.trip_charge > 0:
-            charges.append(("trip", t.trip_charge))
-        return charges
-
     def charges_table(self, visits: Mapping[str, np.ndarray]) -> Charges:
-        """:meth:`visit_charges` for a whole table of visits, vectorised."""
-        t = self.terms
-        repair = np.flatnonzero(visits["kind"] == "repair")
-        onsite = visits["onsite"][repair]
-        rate = np.where(onsite, t.hourly_rate.onsite, t.hourly_rate.remote)
-        if t.after_hours_multiplier is not None:
-            after = visits["after_hours"][repair]
-            rate = np.where(after, rate * t.after_hours_multiplier, rate)
-        work = visits["work_hours"][repair]
-        if t.billing_increment > 0:
-            work = np.ceil(work / t.billing_increment - 1e-9) * t.billing_increment
-        labour = np.maximum(work, t.minimum_billed) * rate
-        which = [repair]
-        categories = [np.full(len(repair), "labour", dtype=object)]
-        amounts = [labour]
-        if t.trip_charge > 0:
-            trips = repair[onsite]
-            which.append(trips)
-            categories.append(np.full(len(trips), "trip", dtype=object))
-            amounts.append(np.full(len(trips), t.trip_charge, dtype=np.float64))
-        all_which = np.concatenate(which)
-        order = np.argsort(all_which, kind="stable")
-        return all_which[order], np.concatenate(categories)[order], np.concatenate(amounts)[order]
+        """Labour and trip charges of every repair visit (see :func:`rate_card_charges`)."""
+        return rate_card_charges(self.terms, visits)
 
     def parts_price(self, cost: float) -> float:
         """Parts at cost plus ``parts_markup``."""
@@ -182,5 +235,4 @@ class BreakFix(Contract):
 
     def works_after_hours(self, priority: str) -> bool:
         """Emergency call-outs, only when an after-hours multiplier is written."""
-        t = self.terms
-        return t.after_hours_multiplier is not None and priority in t.after_hours_priorities
+        return rate_card_after_hours(self.terms, priority)

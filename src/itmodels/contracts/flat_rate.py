@@ -8,13 +8,42 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from itmodels.contracts.base import Charges, Contract, OfferTerms, Prospect, Visit
+from itmodels.contracts.base import Charges, Contract, OfferTerms, Prospect
 from itmodels.money.formatting import format_money
 from itmodels.scenario.errors import FieldProblem
 from itmodels.scenario.sections import MAX_FACTOR, Maintenance, Monitoring, Priority, Sla
 from itmodels.scenario.units import Money, format_duration
 
-__all__ = ["FlatRate", "FlatRateTerms"]
+__all__ = ["FlatRate", "FlatRateTerms", "services_words"]
+
+
+def services_words(
+    monitoring: Monitoring | None, maintenance: Maintenance | None, sla: Sla | None
+) -> list[str]:
+    """The services an offer includes besides labour, as short phrases.
+
+    Parameters
+    ----------
+    monitoring, maintenance, sla
+        The offer's terms for each, ``None`` when not offered.
+
+    Returns
+    -------
+    list of str
+        ``["remote monitoring", "patching", "response targets (P1 4h)"]`` or fewer.
+    """
+    words = []
+    if monitoring is not None:
+        words.append("remote monitoring")
+    if maintenance is not None:
+        if maintenance.patching is not None:
+            words.append("patching")
+        if maintenance.preventive is not None:
+            words.append("preventive maintenance")
+    if sla is not None:
+        targets = ", ".join(f"{p} {format_duration(h)}" for p, h in sla.response.items())
+        words.append(f"response targets ({targets})")
+    return words
 
 
 class FlatRateTerms(OfferTerms):
@@ -104,16 +133,7 @@ class FlatRate(Contract):
         else:
             rate = format_money(t.onsite_hourly_rate or 0.0, currency, exact=True)
             no.append(f"on-site work ({rate}/h)")
-        if t.monitoring is not None:
-            yes.append("remote monitoring")
-        if t.maintenance is not None:
-            if t.maintenance.patching is not None:
-                yes.append("patching")
-            if t.maintenance.preventive is not None:
-                yes.append("preventive maintenance")
-        if t.sla is not None:
-            targets = ", ".join(f"{p} {format_duration(h)}" for p, h in t.sla.response.items())
-            yes.append(f"response targets ({targets})")
+        yes += services_words(t.monitoring, t.maintenance, t.sla)
         if t.after_hours_priorities:
             yes.append(f"after-hours work on {'/'.join(t.after_hours_priorities)}")
         (yes if t.parts_included else no).append("parts")
@@ -129,16 +149,9 @@ class FlatRate(Contract):
             fee += dev.count * (t.fee_per_device if per is None else per)
         return fee
 
-    def visit_charges(self, visit: Visit) -> list[tuple[str, float]]:
-        """Nothing, unless on-site labour is excluded (then billed at its hourly rate)."""
-        t = self.terms
-        if visit.kind == "repair" and visit.onsite and not t.onsite_included:
-            assert t.onsite_hourly_rate is not None  # checked by the scenario model
-            return [("labour", visit.work_hours * t.onsite_hourly_rate)]
-        return []
-
     def charges_table(self, visits: Mapping[str, np.ndarray]) -> Charges:
-        """:meth:`visit_charges` for a whole table of visits, vectorised."""
+        """Nothing, unless on-site labour is excluded: then each on-site repair visit's
+        work time at ``onsite_hourly_rate``."""
         t = self.terms
         if t.onsite_included:
             none = np.empty(0, dtype=np.int64)
