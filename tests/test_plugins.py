@@ -72,11 +72,6 @@ def retainer_model() -> Iterator[type[Contract]]:
             none = np.empty(0, dtype=np.int64)  # labour is included: no visit is billed
             return none, np.empty(0, dtype=object), np.empty(0, dtype=np.float64)
 
-        # Still abstract in Contract until billing is charges_table only (issue 9 item 6);
-        # harmless after that, and then to be deleted.
-        def visit_charges(self, visit: Any) -> list[tuple[str, float]]:
-            return []
-
         def parts_price(self, cost: float) -> float:
             return cost
 

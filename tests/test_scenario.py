@@ -19,7 +19,7 @@ SHIPPED = ("small-office", "professional-firm", "retail-shop")
 #: ``prepaid-10h`` once that pricing model ships.
 TIERS = "tiers"
 ALL_SHIPPED = (*SHIPPED, TIERS)
-TIER_OFFERS = ("pay-as-you-go", "essentials", "standard", "complete")
+TIER_OFFERS = ("pay-as-you-go", "essentials", "standard", "complete", "prepaid-10h")
 
 
 # ----------------------------------------------------------------------------- shipped
@@ -96,8 +96,8 @@ def test_tiers_is_the_small_office_offered_a_rate_card_and_three_tiers() -> None
         assert getattr(tiers, section) == getattr(small, section), section
     offers = tiers.contracts
     assert offers["pay-as-you-go"] == small.contracts["break_fix"]
-    assert [offers[n].type for n in TIER_OFFERS[1:]] == [small.contracts["flat_rate"].type] * 3
-    essentials, standard, complete = (offers[n] for n in TIER_OFFERS[1:])
+    assert [offers[n].type for n in TIER_OFFERS[1:4]] == [small.contracts["flat_rate"].type] * 3
+    essentials, standard, complete = (offers[n] for n in TIER_OFFERS[1:4])
     fees = [t.fee_per_device for t in (essentials, standard, complete)]
     assert fees == sorted(fees) and len(set(fees)) == 3  # dearer tiers cost more
     # each tier adds to the one below: on-site visits, then parts and preventive work

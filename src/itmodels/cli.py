@@ -243,9 +243,9 @@ def summary_text(
     elif len(names) > 2:
         lines += ["", ranking_text(res, shown, years)]
     if fee is not None:
+        name, period = _price_name(scn, fee)
         lines.append(
-            f"Break-even {_price_name(fee)}:"
-            f" {_money(float(fee), scn.currency)} a month"
+            f"Break-even {name}: {_money(float(fee), scn.currency)}{period}"
             f" (95 % CI {_money(fee.ci_low, scn.currency)} to {_money(fee.ci_high, scn.currency)})."
         )
     return "\n".join(lines)
@@ -339,7 +339,7 @@ def _compare(args: argparse.Namespace) -> None:
         res = run_experiment(
             scn, args.replications, args.seed, executor=executor, progress=not args.no_progress
         )
-    priced = _fee_basis(scn, baseline)
+    priced = _fee_basis(scn, baseline, list(res.ranking().index))
     fee = None
     if priced is not None:
         offer, term = priced
@@ -354,13 +354,15 @@ def _compare(args: argparse.Namespace) -> None:
          " scenario.yaml to run it again.")  # fmt: skip
 
 
-def _price_name(fee: FeeEstimate) -> str:
-    """``fee per device`` for a fee per unit, else the term in words, with the offer when
-    it is not named after its model (``fee per user of essentials``)."""
-    term = fee.term
-    words = f"fee per {term[len('fee_per_') :]}" if term.startswith("fee_per_") else term
-    words = words.replace("_", " ")
-    return words if fee.offer in CONTRACT_TYPES else f"{words} of {fee.offer}"
+def _price_name(scn: Scenario, fee: FeeEstimate) -> tuple[str, str]:
+    """The price solved for in words (``fee per device``, ``block rate per prepaid hour of
+    prepaid-10h``: the offer named unless it is named after its model) and its period
+    (`` a month`` or nothing)."""
+    words = make_contract(scn, fee.offer).price_term_words(fee.term)
+    name = " ".join(w for w in (words.what, words.per) if w)
+    if fee.offer not in CONTRACT_TYPES:
+        name += f" of {fee.offer}"
+    return name, f" {words.period}" if words.period else ""
 
 
 def _baseline(scn: Scenario, args: argparse.Namespace) -> str:
@@ -376,10 +378,13 @@ def _baseline(scn: Scenario, args: argparse.Namespace) -> str:
     return str(name)
 
 
-def _fee_basis(scn: Scenario, baseline: str) -> tuple[str, str] | None:
+def _fee_basis(
+    scn: Scenario, baseline: str, order: Sequence[str] | None = None
+) -> tuple[str, str] | None:
     """The offer and price term a break-even is reported for: the first offer other than
-    the baseline with a price term that is set (None: no such offer)."""
-    for name in scn.contracts:
+    the baseline (in ``order``, e.g. cheapest first) with a price term that is set (None:
+    no such offer)."""
+    for name in order or scn.contracts:
         if name == baseline:
             continue
         contract = make_contract(scn, name)
@@ -398,9 +403,10 @@ def _break_even(args: argparse.Namespace) -> None:
             offer=args.offer, term=args.term,
         )  # fmt: skip
     what = "cash plus downtime" if args.basis == "total" else "cash only"
+    name, period = _price_name(scn, fee)
     _say(
-        f"{scn.name}: break-even {_price_name(fee)} and month, {what}:"
-        f" {_money(float(fee), scn.currency)}"
+        f"{scn.name}: break-even {name}, {what}:"
+        f" {_money(float(fee), scn.currency)}{period}"
         f" (95 % CI {_money(fee.ci_low, scn.currency)} to {_money(fee.ci_high, scn.currency)};"
         f" {fee.replications} replications, seed {fee.seed})"
     )

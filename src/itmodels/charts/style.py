@@ -191,8 +191,10 @@ def set_titles(ax: Axes, title: str, takeaway: str | None) -> None:
     lines = 0
     if takeaway:
         width = ax.bbox.width * 72 / ax.figure.dpi
-        # money comes as "CHF\u00a012k": textwrap breaks only at ASCII spaces, so it stays whole
-        text = textwrap.fill(takeaway, max(40, int(width / 5.2)), break_on_hyphens=False)
+        # money comes as "CHF\u00a012k": textwrap breaks only at ASCII spaces, so it stays
+        # whole; a percentage ("27 %") is kept whole the same way
+        whole = takeaway.replace(" %", "\u00a0%")
+        text = textwrap.fill(whole, max(40, int(width / 5.2)), break_on_hyphens=False)
         lines = text.count("\n") + 1
         note(ax, (0, 1), text.replace("\u00a0", " "), 0, 8, xycoords="axes fraction",
               va="bottom", fontsize=10, color="0.2", gid="takeaway")  # fmt: skip

@@ -38,6 +38,7 @@ __all__ = [
     "Charges",
     "Contract",
     "OfferTerms",
+    "PriceTermWords",
     "Prospect",
     "Visit",
 ]
@@ -108,6 +109,18 @@ class Visit(NamedTuple):
     travel_hours: float
     onsite: bool
     after_hours: bool
+
+
+class PriceTermWords(NamedTuple):
+    """A price term in words: ``what`` it is, ``per`` what unit, and the ``period`` billed.
+
+    ``fee_per_device`` reads ``("fee", "per device", "a month")``; a block rate
+    ``("block rate", "per prepaid hour", "")``.
+    """
+
+    what: str
+    per: str
+    period: str
 
 
 class Contract(ABC):
@@ -199,6 +212,13 @@ class Contract(ABC):
     def inclusions(self, currency: str) -> tuple[list[str], list[str]]:
         """What the price includes, and what is billed separately, as short phrases."""
         return [], []
+
+    def price_term_words(self, term: str) -> PriceTermWords:
+        """A price term in words (a fee per unit by default: ``fee_per_device`` reads
+        "fee per device a month"; any other term by its name)."""
+        if term.startswith("fee_per_"):
+            return PriceTermWords("fee", f"per {term[len('fee_per_') :]}", "a month")
+        return PriceTermWords(term.replace("_", " "), "", "")
 
     def price_units(self, term: str) -> float:
         """How many of ``term`` one month's bill holds (e.g. devices for a fee per device).

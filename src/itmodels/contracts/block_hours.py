@@ -8,7 +8,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
-from itmodels.contracts.base import Charges, Contract, OfferTerms, Prospect
+from itmodels.contracts.base import Charges, Contract, OfferTerms, PriceTermWords, Prospect
 from itmodels.contracts.break_fix import billed_hours_table
 from itmodels.contracts.flat_rate import services_words
 from itmodels.money.formatting import format_money
@@ -121,6 +121,12 @@ class BlockHours(Contract):
         self.monitoring = terms.monitoring
         self.maintenance = terms.maintenance
         self.sla = terms.sla
+
+    def price_term_words(self, term: str) -> PriceTermWords:
+        """``block_rate`` reads "block rate per prepaid hour"."""
+        if term == "block_rate":
+            return PriceTermWords("block rate", "per prepaid hour", "")
+        return super().price_term_words(term)
 
     def price_units(self, term: str) -> float:
         """Hours in the block (the fee is ``hours_per_month`` × ``block_rate``)."""

@@ -23,7 +23,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
 from itmodels.charts import plots
-from itmodels.contracts import contract_class, offer_label
+from itmodels.contracts import contract_class, make_contract, offer_label
 from itmodels.experiments.decisions import FeeEstimate
 from itmodels.experiments.result import ExperimentResult
 from itmodels.experiments.store import atomic_write
@@ -343,7 +343,8 @@ def _draw_proposal(
         sheet.block(includes, 9, "includes", gap=0.06)
     if break_even is not None:
         shown = offer_inline(scn, break_even.offer)
-        text = break_even_text(break_even, scn.currency, lost_words(scn), shown)
+        words = make_contract(scn, break_even.offer).price_term_words(break_even.term)
+        text = break_even_text(break_even, scn.currency, lost_words(scn), shown, words)
         sheet.block(text, 9, "break-even", gap=0.06)
     head = sheet.y + 0.05
     foot_lines = _wrap(assumptions_text(res, names.disclaimer), 7, sheet.inner)

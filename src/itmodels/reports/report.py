@@ -218,7 +218,13 @@ def _context(
         "key_rows": key_figure_rows(res),
         "offers": _offer_rows(res),
         "break_even": (
-            break_even_text(break_even, cur, lost_words(scn), offer_inline(scn, break_even.offer))
+            break_even_text(
+                break_even,
+                cur,
+                lost_words(scn),
+                offer_inline(scn, break_even.offer),
+                make_contract(scn, break_even.offer).price_term_words(break_even.term),
+            )
             if break_even is not None
             else None
         ),

@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 from itmodels.charts import data as cd
 from itmodels.charts import plots
 from itmodels.contracts import contract_class, make_contract, offer_label
+from itmodels.contracts.base import PriceTermWords
 from itmodels.experiments.decisions import FeeEstimate
 from itmodels.experiments.result import ExperimentResult
 from itmodels.money.formatting import format_money
@@ -321,20 +322,25 @@ def _ranking_text(res: ExperimentResult) -> str:
 
 
 def break_even_text(
-    fee: FeeEstimate, currency: str, lost: str = "staff time lost", offer: str | None = None
+    fee: FeeEstimate,
+    currency: str,
+    lost: str = "staff time lost",
+    offer: str | None = None,
+    words: PriceTermWords | None = None,
 ) -> str:
     """The break-even price in one sentence; ``offer`` is how the priced offer is shown
-    (default: its name as in the scenario key)."""
+    (default: its name as in the scenario key), ``words`` how its price term reads (see
+    :meth:`~itmodels.contracts.Contract.price_term_words`)."""
     shown = fee.offer if offer is None else offer
-    term = fee.term.replace("_", " ")
-    price = (
-        f"{shown} fee: {format_money(fee.fee, currency)} per {fee.term[len('fee_per_') :]}"
-        if fee.term.startswith("fee_per_")
-        else f"{shown} {term}: {format_money(fee.fee, currency)}"
+    if words is None:
+        words = PriceTermWords(fee.term.replace("_", " "), "", "")
+    unit = " ".join(w for w in (words.per, words.period) if w)
+    price = f"{shown} {words.what}: {format_money(fee.fee, currency)}" + (
+        f" {unit}" if unit else ""
     )
     basis = f"IT bills and {lost}" if fee.basis == "total" else "IT bills only"
     return (
-        f"Break-even {price} per month"
+        f"Break-even {price}"
         f" ({round(100 * fee.level)} % CI {format_money(fee.ci_low, currency)} to"
         f" {format_money(fee.ci_high, currency)}; {basis})."
         f" Below it {shown} costs the client less."
