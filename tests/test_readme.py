@@ -49,3 +49,32 @@ def test_pool_snippet_runs_under_spawn(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-3000:]
     assert "client_total_cost" in done.stdout  # res.compare() was printed
     assert "bootstrapping phase" not in done.stderr
+
+
+def test_offers_snippet_runs_as_written(tmp_path: Path) -> None:
+    found = [
+        b
+        for b in python_blocks(README.read_text(encoding="utf-8"))
+        if 'load_scenario("tiers")' in b
+    ]
+    assert len(found) == 1, "exactly one README snippet compares the tiers offers"
+    snippet = found[0]
+    assert "replications=200, seed=7" in snippet and "(tiers, 200, 7," in snippet
+    small = snippet.replace("replications=200, seed=7", "replications=3, seed=7").replace(
+        "(tiers, 200, 7,", "(tiers, 3, 7,"
+    )
+    script = tmp_path / "offers_example.py"
+    check = (
+        "\nassert list(res.ranking().index)[0] in offers"
+        "\nassert len(res.compare_all('client_cash_cost')) == 6"
+        "\nprint('ranked', list(res.ranking().index))\n"
+    )
+    script.write_text(
+        "import matplotlib\nmatplotlib.use('Agg')\nimport itmodels as itm\n" + small + check,
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "ranked" in done.stdout

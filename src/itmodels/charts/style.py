@@ -194,10 +194,21 @@ def set_titles(ax: Axes, title: str, takeaway: str | None) -> None:
         # money comes as "CHF\u00a012k": textwrap breaks only at ASCII spaces, so it stays
         # whole; a percentage ("27 %") is kept whole the same way
         whole = takeaway.replace(" %", "\u00a0%")
-        text = textwrap.fill(whole, max(40, int(width / 5.2)), break_on_hyphens=False)
+        fig = ax.figure
+        # the right end allowed: a little past the axes, well inside the figure (a sheet may
+        # still move the axes a little when it lays out the page)
+        right = min(ax.bbox.x1 + 0.1 * ax.bbox.width, fig.bbox.x1 - 0.5 * fig.dpi)
+        chars = max(40, int(width / 5.2))
+        while True:  # long offer names can make a line wider than its characters suggest
+            text = textwrap.fill(whole, chars, break_on_hyphens=False)
+            label = note(ax, (0, 1), text.replace("\u00a0", " "), 0, 8,
+                         xycoords="axes fraction", va="bottom", fontsize=10, color="0.2",
+                         gid="takeaway")  # fmt: skip
+            if chars <= 20 or label.get_window_extent().x1 <= right:
+                break
+            label.remove()
+            chars = int(chars * 0.9)
         lines = text.count("\n") + 1
-        note(ax, (0, 1), text.replace("\u00a0", " "), 0, 8, xycoords="axes fraction",
-              va="bottom", fontsize=10, color="0.2", gid="takeaway")  # fmt: skip
     ax.set_title(title, loc="left", fontsize=13, fontweight="bold", pad=12 + 12.5 * lines)
 
 
