@@ -24,9 +24,10 @@ import numpy as np
 import simpy
 
 from itmodels.contracts.base import Contract
+from itmodels.engine.billing import bill
 from itmodels.engine.draws import Streams
 from itmodels.engine.jobs import NAN, PRIORITY_LEVEL, Job, Proc
-from itmodels.engine.records import Records
+from itmodels.engine.records import BillingLog, Records
 from itmodels.engine.technicians import Request, Technicians
 from itmodels.scenario import Scenario
 
@@ -89,6 +90,10 @@ class ServiceFlow:
         self.has_travel = scenario.provider.travel is not None
         #: incidents whose job needs an order: (id, "parts" or "hardware")
         self._orders: list[tuple[int, str]] = []
+        #: parts and hardware orders, see :class:`~itmodels.engine.billing.BillingLog`
+        self.order_log: list[tuple[float, str, float, int, int]] = []
+        #: SLA breaches per month, set when the run is settled
+        self.breaches: list[int] = []
         #: time of the last completed maintenance of each kind (None: never)
         self.last_maintenance: dict[str, float | None] = {"patching": None, "preventive": None}
 
@@ -182,19 +187,13 @@ class ServiceFlow:
         return self.instant_report[priority]
 
     def order(self, ident: int, job: Job) -> None:
-        """Order parts or a replacement device: charge it now, note when it arrives."""
+        """Order parts or a replacement device: log it (billed after the run, see
+        :meth:`bill_visits`), note when it arrives."""
         now = self.env.now
         job.parts_ready = now + job.order_lead
-        cost = job.order_cost
-        if job.order_category == "hardware":
-            price = self.contract.hardware_price(cost)
-            self.incidents.replaced.add(ident)
-        else:
-            price = self.contract.parts_price(cost)
-            self.incidents.parts.add(ident)
         category = job.order_category or "parts"
-        self.ledger.add(now, "provider", "supplier", category, cost, ident)
-        self.ledger.add(now, "client", "provider", category, price, ident)
+        (self.incidents.replaced if category == "hardware" else self.incidents.parts).add(ident)
+        self.order_log.append((now, category, job.order_cost, ident, self.rec.visit_count()))
 
     # ------------------------------------------------------------------ technicians
     def queue_key(self, priority: str, reported: float, ident: int, level: int | None = None):
@@ -281,46 +280,19 @@ class ServiceFlow:
             (ident, kind, start, end, work, travel, onsite, after_hours, overtime)
         )
 
+    def billing_log(self) -> BillingLog:
+        """What billing needs of this run: visits, orders and SLA breaches per month
+        (those are judged by :func:`~itmodels.engine.services.settle`)."""
+        return BillingLog(self.rec.visit_columns(), self.order_log, np.asarray(self.breaches))
+
     def bill_visits(self) -> None:
-        """Bill every visit: the contract's charges to the client, wages and travel costs.
+        """Bill the run (:func:`~itmodels.engine.billing.bill`): orders, every visit's
+        charges, wages and travel costs, each month's fee, tools and SLA credit.
 
-        The rows are the ones per-visit billing would write (charges in the contract's
-        order, then wages, then travel), placed in the ledger where it would write them.
+        The rows are the ones billing each order and visit as it happened would write, in
+        that order, then the months.  The log is kept on the records (``billing``) so the
+        run can be billed again under other bill terms.
         """
-        n = self.rec.visit_count()
-        if n == 0:
-            return
-        cols = self.rec.visit_columns()
-        start, ident = cols["start"], cols["incident_id"]
-        which, category, amount = self.contract.charges_table(cols)
-        if len(which):
-            self.ledger.add_block(
-                which, start[which], _repeat("client", len(which)),
-                _repeat("provider", len(which)), category, amount, ident[which],
-            )  # fmt: skip
-        if self.wage > 0:
-            overtime = self.overtime_premium * cols["overtime_hours"]
-            wages = self.wage * ((cols["end"] - start) + overtime)
-            every = np.arange(n)
-            self.ledger.add_block(
-                every, start, _repeat("provider", n), _repeat("staff", n),
-                _repeat("wages", n), wages, ident,
-            )  # fmt: skip
-        travelled = (
-            np.flatnonzero(cols["travel_hours"] > 0)
-            if self.travel_cost != 0.0
-            else np.empty(0, dtype=np.intp)
-        )
-        if len(travelled):
-            k = len(travelled)
-            self.ledger.add_block(
-                travelled, start[travelled], _repeat("provider", k), _repeat("vendor", k),
-                _repeat("travel", k), np.full(k, self.travel_cost, dtype=np.float64),
-                ident[travelled],
-            )  # fmt: skip
-
-
-def _repeat(value: str, n: int) -> np.ndarray:
-    out = np.empty(n, dtype=object)
-    out[:] = value
-    return out
+        log = self.billing_log()
+        self.rec.billing = log
+        bill(self.ledger, self.contract, self.scn, log)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
@@ -19,6 +20,7 @@ import pandas as pd
 from itmodels.money.ledger import Ledger
 
 __all__ = [
+    "BillingLog",
     "INCIDENT_COLUMNS",
     "VISIT_COLUMNS",
     "VISIT_WIDTH",
@@ -251,6 +253,32 @@ class VisitColumns(Mapping[str, np.ndarray]):
         return len(VISIT_COLUMNS)
 
 
+@dataclass
+class BillingLog:
+    """What billing needs of one finished replication.
+
+    Attributes
+    ----------
+    visits : mapping of str to numpy.ndarray
+        The visit columns (:data:`~itmodels.engine.records.VISIT_COLUMNS`), in the order
+        the visits ended.
+    orders : list
+        One ``(time, category, cost, incident_id, visits_before)`` per parts or hardware
+        order, in the order placed; ``visits_before`` is how many visits had ended then.
+    breaches : numpy.ndarray
+        SLA breaches per month of the horizon (zeros when the offer has no SLA).
+    """
+
+    visits: Mapping[str, np.ndarray]
+    orders: list[tuple[float, str, float, int, int]]
+    breaches: np.ndarray
+
+    def frozen(self) -> BillingLog:
+        """A copy holding plain arrays only (cheap to keep and to pickle)."""
+        visits = {c: np.asarray(self.visits[c]) for c in VISIT_COLUMNS}
+        return BillingLog(visits, list(self.orders), np.array(self.breaches, dtype=np.int64))
+
+
 class Records:
     """Everything a run appends: incidents, visits and the ledger.
 
@@ -263,12 +291,15 @@ class Records:
         order, visits in completion order (one ``extend`` per visit, no object kept).
     ledger : Ledger
         Every money movement.
+    billing : BillingLog or None
+        What the ledger was billed from, once the run is billed.
     """
 
     def __init__(self) -> None:
         self.incidents = Incidents()
         self.visit_log: list = []
         self.ledger = Ledger()
+        self.billing: BillingLog | None = None
         self._visit_columns: VisitColumns | None = None
         self._visit_len = -1
 

@@ -1,5 +1,6 @@
 """Services around incidents: maintenance, false alarms, other clients' work, and the
-month-by-month money (fees, monitoring tools, SLA credits) settled at the end of a run.
+SLA breaches of each month, judged at the end of a run (the money is billed from them
+by :mod:`itmodels.engine.billing`).
 """
 
 from __future__ import annotations
@@ -111,22 +112,17 @@ def _other_job(model: ServiceFlow, key: tuple, work: float) -> Proc:
 
 
 def settle(model: ServiceFlow) -> None:
-    """Bill fees and tools at each month's start, judge SLA responses, pay credits."""
-    scn = model.scn
-    contract = model.contract
-    book = model.ledger
+    """Judge SLA responses: count each month's breaches (``model.breaches``).
+
+    The fees, tools and credits that follow are billed with the rest of the run
+    (:func:`~itmodels.engine.billing.bill`), so that a run can be billed again.
+    """
     n = months(model.horizon)
-    fee = contract.monthly_fee()
-    watched = sum(d.count for d in scn.fleet if contract.monitors(d.name))
-    tools = scn.provider.monitoring_tools_cost * watched if contract.monitoring else 0.0
-    for m in range(n):
-        t = m * HOURS_PER_MONTH
-        book.add(t, "client", "provider", "fee", fee)
-        book.add(t, "provider", "vendor", "tools", tools)
-    sla = contract.sla
+    breaches = [0] * n
+    model.breaches = breaches
+    sla = model.contract.sla
     if sla is None:
         return
-    breaches = [0] * n
     client = model.client_hours
     tab = model.incidents
     for ident in range(len(tab)):
@@ -147,7 +143,3 @@ def settle(model: ServiceFlow) -> None:
         if late:
             tab.sla_breached.add(ident)
             breaches[min(int(deadline // HOURS_PER_MONTH), n - 1)] += 1
-    for m, count in enumerate(breaches):
-        book.add(
-            m * HOURS_PER_MONTH, "provider", "client", "sla_credit", contract.sla_credit(count, fee)
-        )
