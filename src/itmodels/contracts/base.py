@@ -9,6 +9,21 @@ the engine, the charts and the reports take everything from there.
 The engine asks a contract what to bill and when, which services run, how the client
 reports problems, where the client stands in the technicians' queue and what the SLA
 promises.  It never tests a contract's name.
+
+**Bill terms.**  A run is billed after it ends, from its logs (visits, parts and
+hardware orders, SLA breaches per month; see ``itmodels.engine.billing``), through
+:meth:`Contract.monthly_fee`, :meth:`Contract.charges_table`, :meth:`Contract.parts_price`,
+:meth:`Contract.hardware_price` and :meth:`Contract.sla_credit`.  A term is a *bill
+term* (listed in :attr:`Contract.bill_terms`) when only those methods read it: it
+changes what the client is billed and nothing that happens.  The engine must never read
+a bill term to decide what happens (``works_after_hours``, ``deferral``,
+``monitoring``, ``maintenance``, ``sla.response``, ``sla.around_the_clock`` and
+``queue_class`` decide dynamics, so the terms behind them are not bill terms).  A term
+that changes both, like an ``after_hours_multiplier`` (its absence means no after-hours
+work), is not a bill term.  Two scenarios that differ only in bill terms give the same
+run, so a run can be billed again under the other's terms instead of simulated again
+(``itmodels.experiments.reprice``); a wrong entry in ``bill_terms`` makes re-priced
+results differ from simulated ones, which the tests check for every shipped model.
 """
 
 from __future__ import annotations
@@ -149,6 +164,10 @@ class Contract(ABC):
     #: Terms the bill is linear in and that change nothing else ("the price"): a
     #: break-even or target-margin search solves for one of them without re-simulating.
     price_terms: ClassVar[tuple[str, ...]] = ()
+    #: Terms that change only the bill (see the module doc): dotted names relative to the
+    #: offer (``"hourly_rate"``, ``"sla.credits"``); a term covers the keys below it.
+    #: The price terms are added to them when the class is defined.
+    bill_terms: ClassVar[tuple[str, ...]] = ()
     #: Whether an offer of this model is what the others are compared against when no
     #: baseline is named (paying per incident is what a client without a contract does).
     reference: ClassVar[bool] = False
@@ -183,6 +202,10 @@ class Contract(ABC):
         missing = [t for t in cls.price_terms if t not in fields]
         if missing:
             raise ValueError(f"{cls.__name__}.price_terms {missing} are not terms")
+        bad = [t for t in cls.bill_terms if t.split(".")[0] not in fields]
+        if bad:
+            raise ValueError(f"{cls.__name__}.bill_terms {bad} are not terms")
+        cls.bill_terms = tuple(dict.fromkeys((*cls.price_terms, *cls.bill_terms)))
         CONTRACT_TYPES[cls.type_name] = cls
         for listener in ON_NEW_TYPE:
             listener()
@@ -196,6 +219,21 @@ class Contract(ABC):
         self.name = name
         self.terms = terms
         self.scenario = scenario
+
+    @classmethod
+    def bills_only(cls, path: str) -> bool:
+        """Whether the term at ``path`` (dotted, relative to the offer) is a bill term or
+        lies under one: changing it changes the bill and nothing that happens.
+
+        Examples
+        --------
+        >>> from itmodels.contracts import contract_class
+        >>> contract_class("flat_rate").bills_only("sla.credit_cap")
+        True
+        >>> contract_class("flat_rate").bills_only("sla.response.P1")
+        False
+        """
+        return any(path == t or path.startswith(t + ".") for t in cls.bill_terms)
 
     @property
     def key(self) -> str:

@@ -112,6 +112,20 @@ class BlockHours(Contract):
     label = "Block hours"
     color = "#009e73"  # Okabe-Ito bluish green
     price_terms = ("block_rate",)
+    #: The block and how hours draw on it; after-hours priorities, monitoring,
+    #: maintenance and SLA targets change what happens.
+    bill_terms = (
+        "hours_per_month",
+        "rollover_cap",
+        "overage_rate",
+        "minimum_billed",
+        "billing_increment",
+        "trip_charge",
+        "parts_markup",
+        "hardware_markup",
+        "sla.credits",
+        "sla.credit_cap",
+    )
     queue_class = 0
 
     def __init__(self, name: str, terms: OfferTerms, scenario: Prospect) -> None:

@@ -21,6 +21,7 @@ from itmodels.scenario.units import Duration, Money, format_duration
 
 __all__ = [
     "BreakFix",
+    "RATE_CARD_BILL_TERMS",
     "BreakFixTerms",
     "RateCardTerms",
     "billed_hours",
@@ -49,6 +50,18 @@ class RateCardTerms(OfferTerms):
     after_hours_priorities: list[Priority] = Field(default_factory=lambda: list(_P1))
     parts_markup: float = Field(default=0.0, ge=0, le=MAX_FACTOR)
     hardware_markup: float = Field(default=0.0, ge=0, le=MAX_FACTOR)
+
+
+#: The rate card's terms that change only the bill (``after_hours_multiplier`` is not one:
+#: without it no technician is sent after hours).
+RATE_CARD_BILL_TERMS: tuple[str, ...] = (
+    "hourly_rate",
+    "minimum_billed",
+    "billing_increment",
+    "trip_charge",
+    "parts_markup",
+    "hardware_markup",
+)
 
 
 class BreakFixTerms(RateCardTerms):
@@ -202,6 +215,9 @@ class BreakFix(Contract):
     color = "#d55e00"  # Okabe-Ito vermillion
     reference = True
     queue_class = 1
+    #: The rate card; not ``after_hours_multiplier`` (without one, no after-hours work)
+    #: nor ``deferral`` (when problems are reported).
+    bill_terms = RATE_CARD_BILL_TERMS
 
     def __init__(self, name: str, terms: OfferTerms, scenario: Prospect) -> None:
         super().__init__(name, terms, scenario)

@@ -88,6 +88,18 @@ class FlatRate(Contract):
     label = "Flat-rate"
     color = "#0072b2"  # Okabe-Ito blue
     price_terms = ("fee_per_device", "fee_per_user", "fee_per_server")
+    #: Inclusions and markups change only charges; monitoring, maintenance, SLA targets
+    #: and after-hours priorities change what happens.
+    bill_terms = (
+        "onsite_included",
+        "onsite_hourly_rate",
+        "parts_included",
+        "parts_markup",
+        "hardware_included",
+        "hardware_markup",
+        "sla.credits",
+        "sla.credit_cap",
+    )
     queue_class = 0
 
     def __init__(self, name: str, terms: OfferTerms, scenario: Prospect) -> None:

@@ -9,6 +9,7 @@ import numpy as np
 
 from itmodels.contracts.base import Charges, Contract, OfferTerms, Prospect
 from itmodels.contracts.break_fix import (
+    RATE_CARD_BILL_TERMS,
     RateCardTerms,
     rate_card_after_hours,
     rate_card_charges,
@@ -50,6 +51,7 @@ class Hybrid(Contract):
     label = "Monitoring + labour"
     color = "#cc79a7"  # Okabe-Ito reddish purple
     price_terms = ("fee_per_device", "fee_per_user")
+    bill_terms = (*RATE_CARD_BILL_TERMS, "sla.credits", "sla.credit_cap")
     queue_class = 0
 
     def __init__(self, name: str, terms: OfferTerms, scenario: Prospect) -> None:

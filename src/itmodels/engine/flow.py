@@ -84,9 +84,6 @@ class ServiceFlow:
         self.visit_log = self.rec.visit_log
         self.ledger = self.rec.ledger
         self.ledger.follow(self.rec.visit_count)
-        self.wage = scenario.provider.wage
-        self.overtime_premium = scenario.provider.overtime_premium
-        self.travel_cost = scenario.provider.travel_cost
         self.has_travel = scenario.provider.travel is not None
         #: incidents whose job needs an order: (id, "parts" or "hardware")
         self._orders: list[tuple[int, str]] = []
