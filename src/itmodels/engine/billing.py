@@ -26,7 +26,16 @@ from itmodels.money.ledger import Ledger
 from itmodels.scenario import Scenario
 from itmodels.scenario.units import HOURS_PER_MONTH
 
-__all__ = ["BillingLog", "bill"]
+__all__ = ["COST_KEYS", "bill"]
+
+#: The scenario keys of the provider's costs, which :func:`bill` alone reads: changing
+#: them changes the provider's costs and nothing that happens.
+COST_KEYS: tuple[str, ...] = (
+    "provider.wage",
+    "provider.overtime_premium",
+    "provider.travel_cost",
+    "provider.monitoring_tools_cost",
+)
 
 
 def _repeat(value: str, n: int) -> np.ndarray:

@@ -29,6 +29,7 @@ from types import TracebackType
 import numpy as np
 import pandas as pd
 
+from itmodels.engine.records import BillingLog
 from itmodels.engine.services import months
 from itmodels.experiments.metrics import METRICS, MONTHLY_MONEY, compute_metrics, monthly_money
 from itmodels.experiments.result import ExperimentResult
@@ -37,7 +38,15 @@ from itmodels.experiments.store import ChunkStore
 from itmodels.scenario import Scenario
 from itmodels.scenario.size import check_size
 
-__all__ = ["Chunk", "LocalPool", "local_pool", "run_chunk", "run_experiment"]
+__all__ = [
+    "MONTHLY_VALUES",
+    "Chunk",
+    "LocalPool",
+    "default_chunk_size",
+    "local_pool",
+    "run_chunk",
+    "run_experiment",
+]
 
 MONTHLY_VALUES = (*MONTHLY_MONEY, "downtime_cost")
 
@@ -52,6 +61,7 @@ class Chunk:
     metrics: np.ndarray  # (contracts * reps, len(METRICS)), contract-major
     monthly: np.ndarray  # (contracts * reps * months, len(MONTHLY_VALUES))
     runs: dict[tuple[str, int], dict[str, pd.DataFrame]] = field(default_factory=dict)
+    billing: dict[tuple[str, int], BillingLog] = field(default_factory=dict)
 
     def frames(self, n_months: int) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The chunk's metrics and monthly rows as tidy DataFrames."""
@@ -76,6 +86,7 @@ def run_chunk(
     start: int,
     stop: int,
     keep_runs: bool = False,
+    keep_billing: bool = False,
 ) -> Chunk:
     """Run replications ``start .. stop-1`` of every contract (a picklable work unit).
 
@@ -88,6 +99,9 @@ def run_chunk(
         The replications to run.
     keep_runs : bool
         Also return each run's incidents and ledger DataFrames.
+    keep_billing : bool
+        Also return each run's billing log, to bill it again under other bill terms
+        (see :mod:`itmodels.experiments.reprice`).
 
     Returns
     -------
@@ -97,6 +111,7 @@ def run_chunk(
     metric_rows = []
     monthly_blocks = []
     runs: dict[tuple[str, int], dict[str, pd.DataFrame]] = {}
+    billing: dict[tuple[str, int], BillingLog] = {}
     for contract in contracts:
         for r in range(start, stop):
             run = run_replication(scenario, contract, seed, r)
@@ -107,6 +122,8 @@ def run_chunk(
             monthly_blocks.append(np.column_stack([money, np.asarray(downtime)]))
             if keep_runs:
                 runs[(contract, r)] = {"incidents": run.incidents, "ledger": run.ledger}
+            if keep_billing and run.records.billing is not None:
+                billing[(contract, r)] = run.records.billing.frozen()
     return Chunk(
         start,
         stop,
@@ -114,6 +131,7 @@ def run_chunk(
         np.asarray(metric_rows, dtype=float).reshape(-1, len(METRICS)),
         np.concatenate(monthly_blocks) if monthly_blocks else np.empty((0, len(MONTHLY_VALUES))),
         runs,
+        billing,
     )
 
 
