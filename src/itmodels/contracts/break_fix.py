@@ -20,8 +20,8 @@ from itmodels.scenario.sections import (
 from itmodels.scenario.units import Duration, Money, format_duration
 
 __all__ = [
-    "BreakFix",
     "RATE_CARD_BILL_TERMS",
+    "BreakFix",
     "BreakFixTerms",
     "RateCardTerms",
     "billed_hours",

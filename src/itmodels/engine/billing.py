@@ -88,18 +88,18 @@ def bill(ledger: Ledger, contract: Contract, scenario: Scenario, log: BillingLog
                 )  # fmt: skip
     if log.orders:
         # each order's two rows follow the rows of the visits that ended before it
-        time, category, cost, ident_o, before = zip(*log.orders, strict=True)
+        when, category, cost, ident_o, before = zip(*log.orders, strict=True)
         price = [
             contract.hardware_price(c) if cat == "hardware" else contract.parts_price(c)
             for c, cat in zip(cost, category, strict=True)
         ]
-        k = len(time)
+        k = len(when)
         after = np.repeat(np.asarray(before, dtype=np.int64) - 1, 2)
         payer = np.tile(np.array(["provider", "client"], dtype=object), k)
         payee = np.tile(np.array(["supplier", "provider"], dtype=object), k)
         amounts = np.column_stack([cost, price]).ravel()
         ledger.add_block(
-            after, np.repeat(time, 2), payer, payee, np.repeat(np.array(category, object), 2),
+            after, np.repeat(when, 2), payer, payee, np.repeat(np.array(category, object), 2),
             amounts, np.repeat(np.asarray(ident_o, dtype=np.int64), 2),
         )  # fmt: skip
     _bill_months(ledger, contract, scenario, log.breaches, n)

@@ -20,10 +20,10 @@ import pandas as pd
 from itmodels.money.ledger import Ledger
 
 __all__ = [
-    "BillingLog",
     "INCIDENT_COLUMNS",
     "VISIT_COLUMNS",
     "VISIT_WIDTH",
+    "BillingLog",
     "Incidents",
     "Origin",
     "Records",

@@ -4,9 +4,12 @@ A price term (a term in the offer's model's ``price_terms``: a fee per device, p
 a block price) changes nothing in the simulation but the bill: the client's cash cost is
 ``A + price * K`` in every replication, where ``K`` counts the units billed each month less
 the share refunded as SLA credits.  So one experiment on common random numbers gives the
-break-even price exactly, with a delta-method interval, instead of blind root-finding.  A
-term that is not a price term falls back to a bracketing solver (``scipy.optimize.brentq``)
-on the same replications.
+break-even price exactly, with a delta-method interval, instead of blind root-finding:
+break-even and target-margin prices simulate once.
+
+Sweeps and sensitivity simulate each scenario that plays out differently once, and
+re-price (:mod:`~itmodels.experiments.reprice`) the points that differ from a simulated
+one only in bill terms or provider costs.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from scipy import stats
 
 from itmodels.contracts import default_baseline, make_contract
 from itmodels.experiments.experiment import run_experiment
+from itmodels.experiments.reprice import PricedRuns, bill_only_keys, run_priced
 from itmodels.experiments.result import ExperimentResult
 from itmodels.scenario import Scenario
 
@@ -318,21 +322,69 @@ def sweep(
     DataFrame
         One row per grid point, contract and replication: a column per swept key, then
         ``contract``, ``replication`` and the metrics.
+
+    Notes
+    -----
+    A point that differs from one already simulated only in bill terms (fees, rates,
+    markups, SLA credit shares: each pricing model's ``bill_terms``) or provider costs is
+    not simulated again: the stored runs are billed under its terms, which gives the same
+    numbers (:mod:`itmodels.experiments.reprice`).  Other keys are simulated at every
+    value.
     """
     if not grid:
         raise ValueError("grid must name at least one scenario key")
     keys = list(grid)
+    runner = _Runner(scenario, replications, seed, executor, progress, keys)
     frames = []
     for values in itertools.product(*(list(grid[k]) for k in keys)):
         point = scenario.override(dict(zip(keys, values, strict=True)))
-        res = run_experiment(
-            point, replications, seed, contracts=contracts, executor=executor, progress=progress
-        )
+        res = runner.result(point, contracts)
         frame = res.metrics.copy()
         for i, (k, v) in enumerate(zip(keys, values, strict=True)):
             frame.insert(i, k, v)
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
+
+
+class _Runner:
+    """Results of scenarios on the same replications: simulated, or re-priced from a
+    simulated scenario that differs only in bill terms (see
+    :mod:`~itmodels.experiments.reprice`).  When none of ``keys`` can be re-priced,
+    everything is simulated by :func:`run_experiment` as before."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        replications: int,
+        seed: int,
+        executor: Executor | None,
+        progress: bool,
+        keys: Sequence[str],
+    ) -> None:
+        self.replications = replications
+        self.seed = seed
+        self.executor = executor
+        self.progress = progress
+        self.reprices = any(bill_only_keys(scenario, [k]) for k in keys)
+        self.bases: dict[tuple[str, ...] | None, list[PricedRuns]] = {}
+
+    def result(self, scenario: Scenario, contracts: Sequence[str] | None) -> ExperimentResult:
+        """The experiment on ``scenario`` (re-priced when a simulated one allows it)."""
+        if not self.reprices:
+            return run_experiment(
+                scenario, self.replications, self.seed, contracts=contracts,
+                executor=self.executor, progress=self.progress,
+            )  # fmt: skip
+        key = None if contracts is None else tuple(contracts)
+        bases = self.bases.setdefault(key, [])
+        for base in bases:
+            if base.can_reprice(scenario):
+                return base.reprice(scenario)
+        priced = run_priced(
+            scenario, self.replications, self.seed, contracts=contracts, executor=self.executor
+        )
+        bases.append(priced)
+        return priced.result
 
 
 def sensitivity(
@@ -373,6 +425,11 @@ def sensitivity(
         Tornado data, one row per parameter sorted by the size of its effect: ``param``,
         ``base_value``, ``low_value``, ``high_value``, ``base``, ``low``, ``high``,
         ``effect`` (high - low).
+
+    Notes
+    -----
+    Bill terms and provider costs are re-priced from the base scenario's runs, not
+    simulated again (see :func:`sweep`); the numbers are the same.
     """
     if not 0 < rel < 1:
         raise ValueError(f"rel must be between 0 and 1, got {rel!r}")
@@ -386,14 +443,14 @@ def sensitivity(
             f"scenario {scenario.name!r} has one offer; name contract= to watch its metric"
         )
 
+    runner = _Runner(scenario, replications, seed, executor, progress, params)
+
     def outcome(s: Scenario) -> float:
         if contract is not None:
-            res = run_experiment(s, replications, seed, contracts=(contract,),
-                                 executor=executor, progress=progress)  # fmt: skip
+            res = runner.result(s, (contract,))
             return float(res.metrics[metric].mean())
         assert other is not None
-        res = run_experiment(s, replications, seed, contracts=(base_offer, other),
-                             executor=executor, progress=progress)  # fmt: skip
+        res = runner.result(s, (base_offer, other))
         return float(res.compare(base_offer, other).loc[metric, "mean"])
 
     base = outcome(scenario)
