@@ -88,10 +88,10 @@ def bill(ledger: Ledger, contract: Contract, scenario: Scenario, log: BillingLog
                 )  # fmt: skip
     if log.orders:
         # each order's two rows follow the rows of the visits that ended before it
-        when, category, cost, ident_o, before = zip(*log.orders, strict=True)
+        when, kinds, cost, ident_o, before = zip(*log.orders, strict=True)
         price = [
             contract.hardware_price(c) if cat == "hardware" else contract.parts_price(c)
-            for c, cat in zip(cost, category, strict=True)
+            for c, cat in zip(cost, kinds, strict=True)
         ]
         k = len(when)
         after = np.repeat(np.asarray(before, dtype=np.int64) - 1, 2)
@@ -99,7 +99,7 @@ def bill(ledger: Ledger, contract: Contract, scenario: Scenario, log: BillingLog
         payee = np.tile(np.array(["supplier", "provider"], dtype=object), k)
         amounts = np.column_stack([cost, price]).ravel()
         ledger.add_block(
-            after, np.repeat(when, 2), payer, payee, np.repeat(np.array(category, object), 2),
+            after, np.repeat(when, 2), payer, payee, np.repeat(np.array(kinds, object), 2),
             amounts, np.repeat(np.asarray(ident_o, dtype=np.int64), 2),
         )  # fmt: skip
     _bill_months(ledger, contract, scenario, log.breaches, n)
