@@ -176,8 +176,9 @@ def test_a_fee_sweep_simulates_once_and_equals_simulating_every_point(monkeypatc
     assert spy.calls == REPS * len(offers)
     want = pd.concat(
         [
-            run_experiment(scn.override({k: v}), REPS, SEED, contracts=offers, progress=False)
-            .metrics.assign(**{k: v})
+            run_experiment(
+                scn.override({k: v}), REPS, SEED, contracts=offers, progress=False
+            ).metrics.assign(**{k: v})
             for k, values in grid.items()
             for v in values
         ],
