@@ -177,7 +177,10 @@ class PricedRuns:
         metrics = self._metrics.copy()
         monthly = self._monthly.copy()
         old = self.scenario
-        costs_same = all(old.value_at(k) == scenario.value_at(k) for k in COST_KEYS)
+        costs_same = all(
+            getattr(old.provider, k.split(".")[1]) == getattr(scenario.provider, k.split(".")[1])
+            for k in COST_KEYS
+        )
         money_cols = [_COL[m] for m in _MONEY]
         for i, offer in enumerate(names):
             if costs_same and old.contracts[offer] == scenario.contracts[offer]:
