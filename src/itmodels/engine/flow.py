@@ -8,10 +8,11 @@ ordered after diagnosis), then *restored*.  Technicians are a small dispatcher
 ``(contract class, priority, report time, incident id)``, so contract clients come
 before pay-per-call clients, higher priority first, then first come first served.
 
-Money that follows from a visit (the contract's charges, wages, travel) is billed after
-the run from the visit log, in one vectorised pass; parts and hardware orders are billed
-when they are placed.  The ledger keeps the rows in the order billing each visit as it
-ended would have written them.
+No money is written during the run: visits and parts or hardware orders are logged, and
+the whole run is billed after it ends (:func:`~itmodels.engine.billing.bill`, in one
+vectorised pass), so that it can be billed again under other bill terms.  The ledger
+keeps the rows in the order billing each order and visit as it happened would have
+written them.
 """
 
 from __future__ import annotations
