@@ -8,7 +8,6 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 import distributed
-import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -231,34 +230,36 @@ def test_compare_refuses_bad_precision_options_before_simulating(
 def test_compare_with_a_precision_reports_how_many_replications_it_took(
     quick_yaml, tmp_path, capsys
 ):
-    code = main(["compare", str(quick_yaml), "--precision", "40%", "--max-replications", "60",
-                 "--seed", "3", "--jobs", "2", "--out", str(tmp_path / "a"), "--no-progress"])  # fmt: skip
+    # an amount reached after the first batch of 20; two processes give the serial numbers
+    code = main(["compare", str(quick_yaml), "--precision-abs", "5000", "--seed", "3",
+                 "-j", "2", "--out", str(tmp_path / "a"), "--no-progress"])  # fmt: skip
     assert code == 0
     text = capsys.readouterr().out
     serial = itm.run_experiment(
-        itm.load_scenario(quick_yaml), seed=3, precision=0.4, max_replications=60,
-        progress=False,
-    )  # fmt: skip
+        itm.load_scenario(quick_yaml), seed=3, absolute=5000, progress=False
+    )
     stop = serial.stopping
-    assert stop is not None
-    assert f"{stop.replications} replications per contract" in text
-    if stop.reached:
-        assert f"Precision reached after {stop.replications} replications" in text
-    else:
-        assert f"Precision NOT reached: the cap of {stop.replications} replications" in text
+    assert stop is not None and stop.reached and stop.replications == 20
+    assert "20 replications per contract" in text
+    assert "Precision reached after 20 replications (batches of 20)" in text
+    assert (
+        f"is ±{cli._money(stop.half_width, serial.scenario.currency)}, within the ±$5,000 asked"
+        in text
+    )
     written = pd.read_csv(tmp_path / "a" / "metrics.csv")
     assert written["client_total_cost"].tolist() == pytest.approx(
         serial.metrics["client_total_cost"].tolist(), rel=1e-12
     )
 
 
-def test_compare_says_when_the_cap_stopped_it(quick_yaml, tmp_path, capsys):
-    code = main(["compare", str(quick_yaml), "--precision", "0.1%", "--max-replications", "4",
-                 "-j", "1", "--out", str(tmp_path / "b"), "--no-progress"])  # fmt: skip
-    assert code == 0
-    text = capsys.readouterr().out
-    assert "Precision NOT reached: the cap of 4 replications" in text
+def test_the_summary_says_when_the_cap_stopped_the_run(quick):
+    res = itm.run_experiment(quick, seed=3, precision=0.001, max_replications=4, progress=False)
+    text = cli.summary_text(res)
     assert "4 replications per contract" in text
+    assert "Precision NOT reached: the cap of 4 replications stopped the run" in text
+    assert "0.1 % of" in text and "--max-replications" in text
+    fixed = itm.run_experiment(quick, 4, seed=3, progress=False)
+    assert "Precision" not in cli.summary_text(fixed)
 
 
 def test_jobs_default_to_every_available_core_but_small_runs_stay_serial(monkeypatch):
