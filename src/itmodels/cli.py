@@ -139,11 +139,13 @@ def _check(args: argparse.Namespace) -> None:
     _check_precision(args)
     if getattr(args, "replications", None) is None and hasattr(args, "default_replications"):
         args.replications = None if args.targeted else args.default_replications
-    if (getattr(args, "replications", None) or 2) < 2:
+    replications = getattr(args, "replications", None)
+    if replications is not None and replications < 2:
         raise UsageError("--replications must be at least 2 (an interval needs two)")
-    if (getattr(args, "jobs", None) or 1) < 1:
+    jobs = getattr(args, "jobs", None)
+    if jobs is not None and jobs < 1:
         raise UsageError("--jobs must be at least 1")
-    if (getattr(args, "jobs", None) or 1) > 1 and getattr(args, "dask", None):
+    if jobs is not None and jobs > 1 and getattr(args, "dask", None):
         raise UsageError("use either --jobs or --dask, not both")
     accent = getattr(args, "accent", None)
     if accent is not None:
