@@ -232,7 +232,7 @@ def _jobs(args: argparse.Namespace) -> int:
         return int(args.jobs)
     planned = args.replications
     if planned is None:  # a precision target: the run may go up to the cap
-        planned = args.max_replications or DEFAULT_MAX_REPLICATIONS
+        planned = getattr(args, "max_replications", None) or DEFAULT_MAX_REPLICATIONS
     return available_cores() if planned >= SERIAL_BELOW else 1
 
 

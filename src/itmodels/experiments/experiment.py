@@ -39,7 +39,14 @@ from itmodels.experiments.store import ChunkStore
 from itmodels.scenario import Scenario
 from itmodels.scenario.size import check_size
 
-__all__ = ["Chunk", "LocalPool", "local_pool", "run_chunk", "run_experiment"]
+__all__ = [
+    "DEFAULT_MAX_REPLICATIONS",
+    "Chunk",
+    "LocalPool",
+    "local_pool",
+    "run_chunk",
+    "run_experiment",
+]
 
 MONTHLY_VALUES = (*MONTHLY_MONEY, "downtime_cost")
 
