@@ -215,3 +215,14 @@ def test_sensitivity_reprices_bill_terms_with_the_same_numbers(monkeypatch):
     want = sensitivity(scn, params, 0.2, REPS, SEED, baseline="break_fix", other="flat_rate")
     assert spy.calls == REPS * 2 * (1 + 2 * len(params))
     pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
+def test_break_even_and_target_margin_simulate_once(monkeypatch):
+    scn = short("small-office")
+    spy = Spy(monkeypatch)
+    fee = itm.break_even_fee(scn, REPS, SEED, baseline="break_fix", offer="flat_rate")
+    assert spy.calls == REPS * 2
+    spy.calls = 0
+    margin = itm.target_margin_fee(scn, 0.4, REPS, SEED, offer="flat_rate")
+    assert spy.calls == REPS
+    assert float(fee) != float(margin)
