@@ -17,6 +17,11 @@ served in dispatch order, not in the order the processes happened to ask.  When 
 requests come at one instant, grants are those of :class:`simpy.PriorityResource`: a
 request made while a technician is free is granted at once; a released technician goes
 to the first waiting request.
+
+Work that needs no process of its own (the other clients' jobs, see
+:mod:`itmodels.engine.background`) is handed over with :meth:`Technicians.hold`: it queues
+like a request, and when granted it holds its technician for its work time and gives
+it back, with one timeout and no event for the grant or the release.
 """
 
 from __future__ import annotations
@@ -60,6 +65,17 @@ class Request(simpy.Event):
             self.techs._withdraw(self)
 
 
+class _Hold:
+    """Work queued by :meth:`Technicians.hold`: a key and how long it holds a technician."""
+
+    __slots__ = ("anytime", "key", "work")
+
+    def __init__(self, key: Any, anytime: bool, work: float) -> None:
+        self.key = key
+        self.anytime = anytime
+        self.work = work
+
+
 class Technicians:
     """The provider's technicians.
 
@@ -90,8 +106,8 @@ class Technicians:
         self.requests = 0  # how many requests were made (for tests and profiling)
         self._is_open = is_open
         self._next_open = next_open
-        self._anytime: list[Request] = []  # waiting work that may start at any hour
-        self._in_hours: list[Request] = []  # waiting work that needs the shift open
+        self._anytime: list[Request | _Hold] = []  # waiting work that may start at any hour
+        self._in_hours: list[Request | _Hold] = []  # waiting work that needs the shift open
         self._wake_at: set[float] = set()
         self._pending = False  # a dispatch is scheduled at the current time
 
@@ -107,7 +123,21 @@ class Technicians:
         """
         self.requests += 1
         req = Request(self, priority, anytime)
-        queue = self._anytime if anytime or self._is_open is None else self._in_hours
+        self._enqueue(req)
+        return req
+
+    def hold(self, key: Any, work: float, anytime: bool = False) -> None:
+        """Queue ``work`` hours that need a technician and no process of their own.
+
+        The work waits like a :meth:`request` with dispatch key ``key``; once granted, its
+        technician works ``work`` hours and is given back as by :meth:`release`.  Nothing
+        is returned: no one waits for this work.
+        """
+        self._enqueue(_Hold(key, anytime, work))
+
+    def _enqueue(self, req: Request | _Hold) -> None:
+        """Put ``req`` in its queue (dispatch order) and dispatch if a technician is free."""
+        queue = self._anytime if req.anytime or self._is_open is None else self._in_hours
         if not queue or not req.key < queue[-1].key:
             queue.append(req)
         else:
@@ -117,7 +147,6 @@ class Technicians:
                 self._dispatch(None)  # nothing else can ask at this instant
             else:
                 self._dispatch_soon()
-        return req
 
     def release(self, req: Request) -> simpy.Event:
         """Give the technician of the granted ``req`` back.
@@ -133,6 +162,15 @@ class Technicians:
         done.succeed()
         return done
 
+    def _free(self, _event: simpy.Event) -> None:
+        """The end of held work: as :meth:`release`, without an event of its own."""
+        self.busy -= 1
+        if not self._pending:
+            if self.env.peek() > self.env.now:
+                self._dispatch(None)  # nothing else happens at this instant
+            else:
+                self._dispatch_soon()
+
     def _dispatch_soon(self) -> None:
         """Dispatch at the current time, once everything else scheduled now has run."""
         self._pending = True
@@ -145,7 +183,7 @@ class Technicians:
         self._pending = False
         self._dispatch(None)
 
-    def _withdraw(self, req: Request) -> None:
+    def _withdraw(self, req: Request | _Hold) -> None:
         queue = self._anytime if req in self._anytime else self._in_hours
         queue.remove(req)
 
@@ -166,7 +204,10 @@ class Technicians:
                 queue = in_hours if in_hours[0].key < anytime[0].key else anytime
             req = queue.pop(0)
             self.busy += 1
-            req.succeed()
+            if type(req) is _Hold:
+                self.env.timeout(req.work).callbacks.append(self._free)
+            else:
+                req.succeed()
 
     def _wake_at_opening(self) -> None:
         """Make sure the dispatcher runs when the shift next opens."""
