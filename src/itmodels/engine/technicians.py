@@ -26,6 +26,7 @@ it back, with one timeout and no event for the grant or the release.
 
 from __future__ import annotations
 
+import math
 from bisect import insort_right
 from collections.abc import Callable
 from operator import attrgetter
@@ -89,6 +90,9 @@ class Technicians:
         ``is_open(t)``: whether the shift is open at time ``t``; default always open.
     next_open : callable, optional
         ``next_open(t)``: the next time at or after ``t`` the shift is open.
+    next_closed : callable, optional
+        ``next_closed(t)``: the next time at or after ``t`` the shift is closed; saves
+        asking ``is_open`` again while the shift stays open.
     """
 
     def __init__(
@@ -97,6 +101,7 @@ class Technicians:
         capacity: int,
         is_open: Callable[[float], bool] | None = None,
         next_open: Callable[[float], float] | None = None,
+        next_closed: Callable[[float], float] | None = None,
     ) -> None:
         if is_open is not None and next_open is None:
             raise ValueError("next_open is needed with is_open")
@@ -109,6 +114,9 @@ class Technicians:
         self._anytime: list[Request | _Hold] = []  # waiting work that may start at any hour
         self._in_hours: list[Request | _Hold] = []  # waiting work that needs the shift open
         self._wake_at: set[float] = set()
+        self._next_closed = next_closed
+        self._closed_until = -math.inf  # the shift is closed from the last check until then
+        self._open_until = -math.inf  # the shift is open from the last check until then
         self._pending = False  # a dispatch is scheduled at the current time
 
     @property
@@ -191,8 +199,7 @@ class Technicians:
         """Grant free technicians to the first waiting work that may start now."""
         anytime, in_hours = self._anytime, self._in_hours
         while self.busy < self.capacity and (anytime or in_hours):
-            if in_hours and self._is_open is not None and not self._is_open(self.env.now):
-                self._wake_at_opening()
+            if in_hours and self._is_open is not None and self._closed():
                 if not anytime:
                     return
                 queue = anytime
@@ -209,11 +216,27 @@ class Technicians:
             else:
                 req.succeed()
 
+    def _closed(self) -> bool:
+        """Whether the shift is closed now; if so, the dispatcher runs when it opens."""
+        now = self.env.now
+        if now < self._closed_until:
+            return True  # closed since the last check, the wake-up is scheduled
+        if now < self._open_until:
+            return False
+        assert self._is_open is not None
+        if self._is_open(now):
+            if self._next_closed is not None:
+                self._open_until = self._next_closed(now)
+            return False
+        self._wake_at_opening()
+        return True
+
     def _wake_at_opening(self) -> None:
         """Make sure the dispatcher runs when the shift next opens."""
         assert self._next_open is not None
         now = self.env.now
         opens = self._next_open(now)
+        self._closed_until = opens  # closed until then: next_open is the next opening
         if opens in self._wake_at:
             return
         self._wake_at.add(opens)
