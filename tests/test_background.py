@@ -70,7 +70,7 @@ def _events(scn: itm.Scenario) -> int:
     count = [0]
     schedule = simpy.Environment.schedule
 
-    def counted(self, event, priority=1, delay=0):  # noqa: ANN001, ANN202
+    def counted(self, event, priority=1, delay=0):
         count[0] += 1
         return schedule(self, event, priority, delay)
 
@@ -99,7 +99,7 @@ def test_held_work_waits_in_dispatch_order_and_frees_its_technician() -> None:
     techs = Technicians(env, capacity=1)
     log: list[tuple[str, float]] = []
 
-    def client(name: str, key: tuple, at: float, work: float):  # noqa: ANN202
+    def client(name: str, key: tuple, at: float, work: float):
         yield env.timeout(at)
         req = techs.request(priority=key)
         yield req

@@ -211,10 +211,10 @@ class Technicians:
                 queue = in_hours if in_hours[0].key < anytime[0].key else anytime
             req = queue.pop(0)
             self.busy += 1
-            if type(req) is _Hold:
-                self.env.timeout(req.work).callbacks.append(self._free)
-            else:
+            if isinstance(req, Request):
                 req.succeed()
+            else:
+                self.env.timeout(req.work).callbacks.append(self._free)
 
     def _closed(self) -> bool:
         """Whether the shift is closed now; if so, the dispatcher runs when it opens."""
