@@ -84,17 +84,19 @@ class _Arrivals:
         self._works: list[float] = []
         self._pending: tuple[int, float] = (0, 0.0)  # class and work of the next arrival
 
-    def _refill(self) -> None:
-        _u, out = self.draws.block()
-        self._delays = (out[:, 0] / self.rate).tolist()
-        self._classes = np.where(out[:, 1] < self.share, 0, 1).tolist()
-        self._works = out[:, 2].tolist()
-        self._at = 0
+    def _rows(self, needed: int) -> None:
+        """Make sure at least ``needed`` rows are drawn and not used (blocks of draws)."""
+        while len(self._delays) - self._at < needed:
+            _u, out = self.draws.block()
+            keep = slice(self._at, None)
+            self._delays = self._delays[keep] + (out[:, 0] / self.rate).tolist()
+            self._classes = self._classes[keep] + np.where(out[:, 1] < self.share, 0, 1).tolist()
+            self._works = self._works[keep] + out[:, 2].tolist()
+            self._at = 0
 
     def next_arrival(self) -> None:
         """Schedule the next job's arrival (the next row of draws)."""
-        if self._at >= len(self._delays):
-            self._refill()
+        self._rows(1)
         i = self._at
         self._at = i + 1
         arrival = self.env.timeout(self._delays[i])
@@ -102,8 +104,46 @@ class _Arrivals:
         self._pending = (self._classes[i], self._works[i])
 
     def _arrive(self, _event: simpy.Event) -> None:
+        now = self.env.now
         queue_class, work = self._pending
-        key = (queue_class, self.level, self.env.now, -1 - self.k)
+        key = (queue_class, self.level, now, -1 - self.k)
         self.k += 1
-        self.next_arrival()
+        opens = self.techs.closed_until(now)
+        night = self._until_opening(now, opens) if opens is not None else None
+        if night is None:
+            self.next_arrival()
         self.techs.hold(key, work)
+        if night:
+            self.techs.hold_before_opening(night)
+
+    def _until_opening(self, now: float, opens: float) -> list[tuple[tuple, float]] | None:
+        """The jobs arriving after ``now`` and before the shift ``opens``, as held work.
+
+        The arrival after them is scheduled, at the time the chain of arrivals would
+        reach it (the same sum, ``a[k] = a[k - 1] + gap[k] / rate``); ``None`` (nothing
+        taken) when no job arrives before the opening or when that time cannot be
+        reached exactly from ``now`` in one timeout.
+        """
+        night: list[tuple[tuple, float]] = []
+        t = now
+        j = self._at
+        while True:
+            if j >= len(self._delays):
+                self._rows(j - self._at + 1)
+                j = self._at + len(night)
+            arrival = t + self._delays[j]
+            if not arrival < opens:
+                break
+            night.append(
+                ((self._classes[j], self.level, arrival, -1 - self.k - len(night)), self._works[j])
+            )
+            t = arrival
+            j += 1
+        delay = arrival - now
+        if not night or now + delay != arrival:
+            return None
+        self.k += len(night)
+        self._at = j + 1
+        self.env.timeout(delay).callbacks.append(self._arrive)
+        self._pending = (self._classes[j], self._works[j])
+        return night

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 from bisect import insort_right
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from operator import attrgetter
 from typing import Any
 
@@ -142,6 +142,34 @@ class Technicians:
         is returned: no one waits for this work.
         """
         self._enqueue(_Hold(key, anytime, work))
+
+    def closed_until(self, t: float) -> float | None:
+        """When the shift opens, if it is closed at time ``t`` (``t`` not in the past);
+        ``None`` while it is open, and always for technicians around the clock."""
+        if t < self._closed_until:
+            return self._closed_until
+        if t < self._open_until or self._is_open is None or self._is_open(t):
+            return None
+        assert self._next_open is not None
+        return self._next_open(t)
+
+    def hold_before_opening(self, work: Sequence[tuple[Any, float]]) -> None:
+        """Queue held work, ``(key, hours)`` each, that will arrive before the shift opens.
+
+        The caller knows the shift is closed from now until after the last of these
+        arrivals (:meth:`closed_until`) and that each key holds its arrival time: until
+        the shift opens no one can be granted work that needs it, so the work may wait
+        in the queue from now on, in dispatch order, as if each had asked on arrival.
+        Nothing is dispatched (the dispatcher runs at the opening, or when a technician
+        is released, exactly as it would have had the work asked one by one).
+        """
+        queue = self._in_hours if self._is_open is not None else self._anytime
+        for key, hours in work:
+            req = _Hold(key, False, hours)
+            if not queue or not key < queue[-1].key:
+                queue.append(req)
+            else:
+                insort_right(queue, req, key=_KEY)
 
     def _enqueue(self, req: Request | _Hold) -> None:
         """Put ``req`` in its queue (dispatch order) and dispatch if a technician is free."""
