@@ -72,7 +72,7 @@ class FeeEstimate:
 
     def __repr__(self) -> str:
         return (
-            f"<FeeEstimate {self.key} = {self.fee:,.2f} per month"
+            f"<FeeEstimate {self.key} = {self.fee:,.2f}"
             f" ({self.level:.0%} CI {self.ci_low:,.2f} to {self.ci_high:,.2f}; basis"
             f" {self.basis}, {self.method}, {self.replications} replications, seed {self.seed})>"
         )
