@@ -8,9 +8,15 @@ priority and a work time.  The k-th job takes the k-th row of the ``background``
 No job has a process of its own: one chain of timeouts brings the arrivals, each job is
 handed to the dispatcher with :meth:`~itmodels.engine.technicians.Technicians.hold`
 (dispatch key ``(class, level, arrival time, -1 - k)``, in technician hours only), and
-the dispatcher gives the technician back when the work is done.  A job therefore costs
-two events (its arrival and the end of its work) instead of a process, a request, a
-release and their events; the technicians see the same queue at every instant.
+the dispatcher gives the technician back when the work is done, from the one timeout
+that ends it.  The jobs that arrive while the shift is closed cannot start before it
+opens: the first of a night brings the others with it
+(:meth:`~itmodels.engine.technicians.Technicians.hold_before_opening`, keys holding their
+own arrival times) and the chain jumps to the first arrival after the opening.  A job
+thus costs one or two events instead of a process, a request, a release and their
+events (about seven), and the client's work meets the same queue at every instant: the
+same draws, keys, arrival times (the same sums as the chain of timeouts) and order of
+grants as with one process per job (``tests/test_background.py`` compares the two).
 """
 
 from __future__ import annotations

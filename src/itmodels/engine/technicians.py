@@ -121,7 +121,8 @@ class Technicians:
 
     @property
     def waiting(self) -> int:
-        """Number of requests not yet granted."""
+        """Number of requests and held work not yet granted (work queued before the
+        shift opens counts from when it was queued)."""
         return len(self._anytime) + len(self._in_hours)
 
     def request(self, priority: Any = 0, anytime: bool = True) -> Request:
