@@ -26,8 +26,8 @@ from pydantic import ValidationError
 
 from itmodels.contracts import CONTRACT_TYPES, default_baseline, make_contract, offer_label
 from itmodels.experiments.decisions import FeeEstimate, break_even_fee
-from itmodels.experiments.experiment import local_pool, run_experiment
-from itmodels.experiments.result import ExperimentResult
+from itmodels.experiments.experiment import DEFAULT_MAX_REPLICATIONS, local_pool, run_experiment
+from itmodels.experiments.result import ExperimentResult, Stopping
 from itmodels.money.formatting import format_money
 from itmodels.reports.bundle import Destination, check_destination, safe_folder_name
 from itmodels.scenario import Branding, Scenario, ScenarioError, load_scenario
@@ -51,6 +51,11 @@ TABLE_METRICS = (
 )
 
 
+SERIAL_BELOW = 20
+"""Without ``--jobs``, runs of fewer replications than this are serial (a pool's start
+would cost more than it saves, e.g. in tests that call :func:`main` in-process)."""
+
+
 class UsageError(ValueError):
     """A command-line argument that cannot be used."""
 
@@ -66,10 +71,14 @@ def _parser() -> argparse.ArgumentParser:
     def run_options(p: argparse.ArgumentParser, replications: int) -> None:
         p.add_argument("scenario", nargs="?", help=f"scenario file or shipped name"
                        f" (default: {DEFAULT_SCENARIO})")  # fmt: skip
-        p.add_argument("--replications", "-n", type=int, default=replications,
+        p.add_argument("--replications", "-n", type=int, default=None,
                        help=f"replications per contract (default: {replications})")  # fmt: skip
+        p.set_defaults(default_replications=replications)
         p.add_argument("--seed", type=int, default=7, help="random seed (default: 7)")
-        p.add_argument("--jobs", "-j", type=int, default=1, help="local processes (default: 1)")
+        p.add_argument("--jobs", "-j", type=int, default=None,
+                       help="local processes (default: every available core; one, serial,"
+                       f" below {SERIAL_BELOW} replications, where starting processes costs"
+                       " more than it saves); the numbers do not depend on it")  # fmt: skip
         p.add_argument("--dask", metavar="ADDRESS", help="run on a Dask scheduler, e.g."
                        " tcp://10.0.0.5:8786")  # fmt: skip
         p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -82,6 +91,16 @@ def _parser() -> argparse.ArgumentParser:
 
     cmp_ = sub.add_parser("compare", help="compare the contracts; write tables, charts, reports")
     run_options(cmp_, 200)
+    cmp_.add_argument("--precision", metavar="SHARE", help="run replications in batches until"
+                      " the 95 %% interval of each offer's paired difference with the baseline"
+                      " in client total cost is within this share of it, e.g. 2%% (or 0.02);"
+                      " not with --replications")  # fmt: skip
+    cmp_.add_argument("--precision-abs", metavar="AMOUNT", help="the same, to within an amount"
+                      " of money in the scenario's currency, e.g. 500 (with --precision too:"
+                      " whichever is reached first)")  # fmt: skip
+    cmp_.add_argument("--max-replications", type=int, metavar="N", help="the cap with"
+                      " --precision or --precision-abs (default:"
+                      f" {DEFAULT_MAX_REPLICATIONS})")  # fmt: skip
     cmp_.add_argument("--out", "-o", type=Path, help="output folder (default:"
                       " itmodels-out/<scenario name>); a new or empty folder, or an earlier"
                       " bundle, which is replaced as a whole")  # fmt: skip
@@ -117,11 +136,16 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _check(args: argparse.Namespace) -> None:
-    if getattr(args, "replications", 2) < 2:
+    _check_precision(args)
+    if getattr(args, "replications", None) is None and hasattr(args, "default_replications"):
+        args.replications = None if args.targeted else args.default_replications
+    replications = getattr(args, "replications", None)
+    if replications is not None and replications < 2:
         raise UsageError("--replications must be at least 2 (an interval needs two)")
-    if getattr(args, "jobs", 1) < 1:
+    jobs = getattr(args, "jobs", None)
+    if jobs is not None and jobs < 1:
         raise UsageError("--jobs must be at least 1")
-    if getattr(args, "jobs", 1) > 1 and getattr(args, "dask", None):
+    if jobs is not None and jobs > 1 and getattr(args, "dask", None):
         raise UsageError("use either --jobs or --dask, not both")
     accent = getattr(args, "accent", None)
     if accent is not None:
@@ -129,6 +153,87 @@ def _check(args: argparse.Namespace) -> None:
 
         if not is_color_like(accent):
             raise UsageError(f"--accent {accent!r} is not a colour (try a name or '#0b6e4f')")
+
+
+def parse_precision(text: str) -> float:
+    """A relative precision as written after ``--precision``: ``2%`` or ``0.02`` give 0.02.
+
+    Raises
+    ------
+    UsageError
+        If ``text`` is not a share strictly between 0 and 1 (``2`` is refused: it would
+        be 200 %; an amount of money goes after ``--precision-abs``).
+    """
+    raw = text.strip()
+    percent = raw.endswith("%")
+    try:
+        value = float(raw.removesuffix("%").strip())
+    except ValueError:
+        value = math.nan
+    share = value / 100 if percent else value
+    if not 0 < share < 1:
+        hint = (
+            f"; for ±{raw} % write {raw}%, for an amount of money use --precision-abs {raw}"
+            if not percent and math.isfinite(value) and value >= 1
+            else ""
+        )
+        raise UsageError(
+            f"--precision {text!r}: expected a share between 0 and 1 such as 2% or 0.02{hint}"
+        )
+    return share
+
+
+def _check_precision(args: argparse.Namespace) -> None:
+    """Read ``--precision``, ``--precision-abs``, ``--max-replications`` into
+    ``args.precision_share``, ``args.precision_amount``, ``args.max_replications``."""
+    share = getattr(args, "precision", None)
+    amount = getattr(args, "precision_abs", None)
+    args.precision_share = None if share is None else parse_precision(share)
+    args.precision_amount = None
+    if amount is not None:
+        try:
+            args.precision_amount = float(amount)
+        except ValueError:
+            args.precision_amount = math.nan
+        if not 0 < args.precision_amount < math.inf:
+            raise UsageError(
+                f"--precision-abs {amount!r}: expected a positive amount of money such as 500"
+            )
+    targeted = args.precision_share is not None or args.precision_amount is not None
+    args.targeted = targeted
+    if targeted and getattr(args, "replications", None) is not None:
+        raise UsageError(
+            "use either --replications (a fixed number) or --precision/--precision-abs"
+            " (as many as needed, up to --max-replications), not both"
+        )
+    cap = getattr(args, "max_replications", None)
+    if cap is not None and not targeted:
+        raise UsageError("--max-replications applies only with --precision or --precision-abs")
+    if cap is not None and cap < 2:
+        raise UsageError("--max-replications must be at least 2 (an interval needs two)")
+
+
+def available_cores() -> int:
+    """The cores this process may use: ``os.process_cpu_count()`` (Python 3.13+), else
+    the CPU affinity mask, else ``os.cpu_count()`` (at least 1)."""
+    count = getattr(os, "process_cpu_count", None)
+    if count is not None:  # pragma: no cover - Python 3.13+
+        return max(1, count() or 1)
+    affinity = getattr(os, "sched_getaffinity", None)
+    if affinity is not None:
+        return max(1, len(affinity(0)))
+    return max(1, os.cpu_count() or 1)  # pragma: no cover - no affinity mask
+
+
+def _jobs(args: argparse.Namespace) -> int:
+    """The local processes to use: ``--jobs``, else every available core, but one (serial)
+    for runs of fewer than :data:`SERIAL_BELOW` replications."""
+    if args.jobs is not None:
+        return int(args.jobs)
+    planned = args.replications
+    if planned is None:  # a precision target: the run may go up to the cap
+        planned = getattr(args, "max_replications", None) or DEFAULT_MAX_REPLICATIONS
+    return available_cores() if planned >= SERIAL_BELOW else 1
 
 
 @contextlib.contextmanager
@@ -144,8 +249,8 @@ def _executor(args: argparse.Namespace) -> Iterator[Executor | None]:
             raise UsageError(f"cannot reach the Dask scheduler at {args.dask}: {exc}") from None
         with client:
             yield client.get_executor()
-    elif args.jobs > 1:
-        with local_pool(args.jobs) as pool:
+    elif _jobs(args) > 1:
+        with local_pool(_jobs(args)) as pool:
             yield pool
     else:
         yield None
@@ -242,6 +347,8 @@ def summary_text(
         )
     elif len(names) > 2:
         lines += ["", ranking_text(res, shown, years)]
+    if res.stopping is not None:
+        lines.append(stopping_text(res.stopping, scn, shown))
     if fee is not None:
         name, period = _price_name(scn, fee)
         lines.append(
@@ -249,6 +356,39 @@ def summary_text(
             f" (95 % CI {_money(fee.ci_low, scn.currency)} to {_money(fee.ci_high, scn.currency)})."
         )
     return "\n".join(lines)
+
+
+def stopping_text(stop: Stopping, scn: Scenario, shown: dict[str, str] | None = None) -> str:
+    """How a run with a precision target ended, in one sentence: ``Precision reached after
+    60 replications (batches of 20): the 95 % interval of flat_rate minus break-fix in client
+    total cost is ±$1,234, within the ±$1,300 asked (2 % of -$65,000).``"""
+    shown = shown or {}
+    label = next((t for m, t, _ in TABLE_METRICS if m == stop.metric), stop.metric)
+    money = any(m == stop.metric and kind == "money" for m, _, kind in TABLE_METRICS)
+
+    def amount(value: float) -> str:
+        return _money(value, scn.currency) if money else f"{value:,.3g}"
+
+    asked = [f"{stop.relative * 100:g} % of {amount(stop.mean)}"] if stop.relative else []
+    if stop.absolute:
+        asked.append(amount(stop.absolute))
+    what = (
+        f"the 95 % interval of {shown.get(stop.other, stop.other)} minus"
+        f" {shown.get(stop.baseline, stop.baseline)} in {label[:1].lower() + label[1:]}"
+        f" is ±{amount(stop.half_width)}"
+    )
+    if stop.reached:
+        return (
+            f"Precision reached after {stop.replications:,} replications (batches of"
+            f" {stop.batch}): {what}, within the ±{amount(stop.target)} asked"
+            f" ({' or '.join(asked)})."
+        )
+    return (
+        f"Precision NOT reached: the cap of {stop.replications:,} replications stopped the run;"
+        f" {what}, wider than the ±{amount(stop.target)} asked ({' or '.join(asked)})."
+        " Raise --max-replications, or ask for an amount with --precision-abs"
+        " (a difference near zero is never known to within a share of itself)."
+    )
 
 
 def _branding(scn: Scenario, args: argparse.Namespace) -> Branding:
@@ -335,10 +475,15 @@ def _compare(args: argparse.Namespace) -> None:
     branding = _branding(scn, args)
     dest = _destination(scn, args)  # before simulating: a refusal costs nothing
     baseline = _baseline(scn, args)
+    target: dict[str, Any] = {}
+    if args.targeted:
+        target = {"precision": args.precision_share, "absolute": args.precision_amount,
+                  "max_replications": args.max_replications, "baseline": baseline}  # fmt: skip
     with _executor(args) as executor:
         res = run_experiment(
-            scn, args.replications, args.seed, executor=executor, progress=not args.no_progress
-        )
+            scn, args.replications, args.seed, executor=executor, progress=not args.no_progress,
+            **target,
+        )  # fmt: skip
     priced = _fee_basis(scn, baseline, list(res.ranking().index))
     fee = None
     if priced is not None:

@@ -29,15 +29,24 @@ from types import TracebackType
 import numpy as np
 import pandas as pd
 
+from itmodels.contracts import default_baseline
 from itmodels.engine.services import months
+from itmodels.experiments.analysis import mean_ci
 from itmodels.experiments.metrics import METRICS, MONTHLY_MONEY, compute_metrics, monthly_money
-from itmodels.experiments.result import ExperimentResult
+from itmodels.experiments.result import ExperimentResult, Stopping
 from itmodels.experiments.run import run_replication
 from itmodels.experiments.store import ChunkStore
 from itmodels.scenario import Scenario
 from itmodels.scenario.size import check_size
 
-__all__ = ["Chunk", "LocalPool", "local_pool", "run_chunk", "run_experiment"]
+__all__ = [
+    "DEFAULT_MAX_REPLICATIONS",
+    "Chunk",
+    "LocalPool",
+    "local_pool",
+    "run_chunk",
+    "run_experiment",
+]
 
 MONTHLY_VALUES = (*MONTHLY_MONEY, "downtime_cost")
 
@@ -259,9 +268,15 @@ def default_chunk_size(replications: int) -> int:
     return max(1, min(100, math.ceil(replications / 40)))
 
 
+DEFAULT_REPLICATIONS = 100
+DEFAULT_MAX_REPLICATIONS = 1000
+DEFAULT_BATCH = 20
+DEFAULT_PRECISION_METRIC = "client_total_cost"
+
+
 def run_experiment(
     scenario: Scenario,
-    replications: int = 100,
+    replications: int | None = None,
     seed: int = 0,
     *,
     contracts: Sequence[str] | None = None,
@@ -272,15 +287,26 @@ def run_experiment(
     store: str | Path | None = None,
     resume: bool = False,
     max_events: int | None = None,
+    precision: float | None = None,
+    absolute: float | None = None,
+    metric: str | None = None,
+    max_replications: int | None = None,
+    batch: int | None = None,
+    baseline: str | None = None,
 ) -> ExperimentResult:
     """Run replications of every contract on common random numbers.
+
+    Either a fixed number of ``replications``, or, with ``precision`` and/or
+    ``absolute``, as many as it takes for the paired difference to be known that well
+    (sequential stopping; see below).
 
     Parameters
     ----------
     scenario : Scenario
         A validated scenario.
-    replications : int
-        Number of replications per contract.
+    replications : int, optional
+        Number of replications per contract (default: 100).  Not with ``precision`` or
+        ``absolute``: there the number is found by the run.
     seed : int
         Seed of the experiment; replication ``r`` equals ``simulate(scenario, c, seed,
         replication=r)``.
@@ -296,13 +322,17 @@ def run_experiment(
     progress : bool
         Show a progress bar (``tqdm.auto``: a widget in notebooks, text in terminals).
     chunk_size : int, optional
-        Replications per work unit (default: about 40 chunks in all, at most 100 each).
+        Replications per work unit (default: about 40 chunks in all, at most 100 each;
+        with a precision target, each batch split in two chunks per worker).  Chunks never
+        change the numbers.
     keep_runs : bool
         Keep every run's incidents and ledger (memory grows with replications).
     store : str or Path, optional
         A folder to which each finished chunk is written at once (atomically, with a
         checksum), so a run that is killed or interrupted loses nothing finished.  A new
-        run needs an empty or new folder; one process at a time may write it.
+        run needs an empty or new folder; one process at a time may write it.  Not with a
+        precision target (refused: a store is laid out for a known number of
+        replications).
     resume : bool
         With ``store``: continue a killed run, recomputing nothing already stored.  Every
         stored chunk is verified; a damaged one is recomputed (with a
@@ -310,10 +340,41 @@ def run_experiment(
     max_events : int, optional
         The most simulation events one replication may take, estimated before the run
         (default: ``ITMODELS_MAX_EVENTS``, else 500,000; see :mod:`itmodels.scenario.size`).
+    precision : float, optional
+        Relative precision, ``0 < precision < 1``: stop once, for every offer, the 95 %
+        interval of its paired difference with ``baseline`` in ``metric`` has a
+        half-width of at most ``precision`` times the absolute mean difference (0.02:
+        the mean difference is known to within ±2 %).  A mean difference near 0 can
+        never be known to within a share of itself: then the cap stops the run and
+        ``result.stopping.reached`` is False; ``absolute`` avoids that.
+    absolute : float, optional
+        Absolute precision, > 0, in the units of ``metric`` (money for costs): stop once
+        every half-width is at most this.  With ``precision`` too, a pair is done when
+        either criterion holds.
+    metric : str, optional
+        The metric whose paired difference is watched (default:
+        ``"client_total_cost"``; with a precision target only).
+    max_replications : int, optional
+        The cap on replications per contract with a precision target (default: 1000;
+        at least 2).
+    batch : int, optional
+        Replications per batch with a precision target (default: 20).  Replications run in
+        fixed batches ``0..batch-1``, ``batch..2*batch-1``, ... (the last one cut at
+        ``max_replications``) and the rule is checked only after each whole batch, so the
+        number of replications depends only on the seed (and these arguments), never on
+        the executor, the number of workers or which chunk finished first.
+    baseline : str, optional
+        The offer every other offer is compared with by the stopping rule (default: the
+        result's default :attr:`ExperimentResult.baseline`); the result returned has
+        it as its baseline.  With three offers or more, every offer must reach the
+        precision against it.
 
     Returns
     -------
     ExperimentResult
+        With a precision target, ``result.stopping`` (a
+        :class:`~itmodels.experiments.result.Stopping`) says how many replications were
+        run and whether the precision was reached.
 
     Raises
     ------
@@ -325,6 +386,11 @@ def run_experiment(
     FileExistsError, ValueError, itmodels.experiments.store.StoreError
         If ``store`` cannot be used as asked (see
         :meth:`itmodels.experiments.store.ChunkStore.open`).
+    ValueError
+        For a bad precision target: ``precision`` outside (0, 1), ``absolute`` not > 0,
+        ``replications`` or ``store`` given with one, fewer than two offers, an unknown
+        ``metric`` or ``baseline``, or ``metric``/``max_replications``/``batch``/``baseline``
+        given without one.
 
     Examples
     --------
@@ -333,9 +399,10 @@ def run_experiment(
     >>> res = itm.run_experiment(scn, replications=4, seed=7, progress=False)
     >>> sorted(res.metrics["contract"].unique())
     ['break_fix', 'flat_rate']
+    >>> res = itm.run_experiment(scn, seed=7, precision=0.05, progress=False)  # doctest: +SKIP
+    >>> res.stopping.replications, res.stopping.reached  # doctest: +SKIP
+    (40, True)
     """
-    if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
-        raise ValueError(f"replications must be a positive integer, got {replications!r}")
     names = tuple(contracts) if contracts is not None else tuple(scenario.contracts)
     for name in names:
         if not isinstance(name, str) or name not in scenario.contracts:
@@ -345,23 +412,39 @@ def run_experiment(
             )
     if len(set(names)) != len(names):
         raise ValueError(f"contracts names an offer twice: {list(names)}")
+    target = _target(
+        scenario, names, replications, store, precision, absolute, metric,
+        max_replications, batch, baseline,
+    )  # fmt: skip
+    if target is None:
+        replications = DEFAULT_REPLICATIONS if replications is None else replications
+        if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
+            raise ValueError(f"replications must be a positive integer, got {replications!r}")
+        planned = replications
+    else:
+        planned = target.max_replications
     for name in names:
         check_size(scenario, name, max_events)
-    size = default_chunk_size(replications) if chunk_size is None else chunk_size
-    if size < 1:
-        raise ValueError(f"chunk_size must be at least 1, got {size}")
+    if chunk_size is not None and chunk_size < 1:
+        raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
     if resume and store is None:
         raise ValueError("resume=True needs store= (the folder of the run to continue)")
     box = None
     n_months = months(scenario.horizon)
-    if store is not None:
-        box = ChunkStore.open(
-            store, scenario, seed, names, replications, size, resume=resume,
-            columns=(METRICS, MONTHLY_VALUES), months=n_months,
-        )  # fmt: skip
+    if target is None:
+        size = default_chunk_size(planned) if chunk_size is None else chunk_size
+        if store is not None:
+            box = ChunkStore.open(
+                store, scenario, seed, names, planned, size, resume=resume,
+                columns=(METRICS, MONTHLY_VALUES), months=n_months,
+            )  # fmt: skip
+    else:
+        workers = 1 if executor is None else _workers(executor)
+        size = math.ceil(target.batch / (2 * workers)) if chunk_size is None else chunk_size
     done: dict[tuple[int, int], tuple[pd.DataFrame, pd.DataFrame]] = {}
     runs: dict[tuple[str, int], dict[str, pd.DataFrame]] = {}
     bar = None
+    stopping: Stopping | None = None
 
     def finish(chunk: Chunk) -> None:
         if box is not None:
@@ -371,29 +454,180 @@ def run_experiment(
         if bar is not None:
             bar.update(chunk.stop - chunk.start)
 
-    try:
-        if box is not None:
-            for (a, b), (m, mo) in box.load().items():
-                done[(a, b)] = Chunk(a, b, names, m, mo).frames(n_months)
-        todo = (span for span in _spans(replications, size) if span not in done)
-        bar = _progress(progress, replications, sum(b - a for a, b in done))
+    def execute(spans: Iterable[tuple[int, int]]) -> None:
         if executor is None:
-            for a, b in todo:
+            for a, b in spans:
                 finish(run_chunk(scenario, names, seed, a, b, keep_runs))
         else:
             _drain(
                 lambda a, b: executor.submit(run_chunk, scenario, names, seed, a, b, keep_runs),
-                todo, finish, in_flight=2 * _workers(executor),
+                spans, finish, in_flight=2 * _workers(executor),
             )  # fmt: skip
+
+    try:
+        if box is not None:
+            for (a, b), (m, mo) in box.load().items():
+                done[(a, b)] = Chunk(a, b, names, m, mo).frames(n_months)
+        bar = _progress(progress, planned, sum(b - a for a, b in done))
+        if target is None:
+            execute(span for span in _spans(planned, size) if span not in done)
+        else:
+            for first, last in _spans(planned, target.batch):
+                execute((first + a, first + b) for a, b in _spans(last - first, size))
+                stopping = target.check(_frame(done, 0), last)
+                if stopping.reached:
+                    break
     finally:
         if bar is not None:
             bar.close()
         if box is not None:
             box.close()
-    metrics = pd.concat([done[span][0] for span in sorted(done)], ignore_index=True)
-    monthly = pd.concat([done[span][1] for span in sorted(done)], ignore_index=True)
-    return ExperimentResult.from_frames(
+    metrics = _frame(done, 0)
+    monthly = _frame(done, 1)
+    result = ExperimentResult.from_frames(
         scenario, seed, names, metrics, monthly, runs=runs if keep_runs else None
+    )
+    if target is not None:
+        result = result.with_baseline(target.baseline)
+        result.stopping = stopping
+    return result
+
+
+def _frame(done: dict[tuple[int, int], tuple[pd.DataFrame, pd.DataFrame]], i: int) -> pd.DataFrame:
+    """The metrics (``i=0``) or monthly (``i=1``) rows of every finished chunk, in order."""
+    return pd.concat([done[span][i] for span in sorted(done)], ignore_index=True)
+
+
+@dataclass(frozen=True)
+class _Target:
+    """A checked precision target and its stopping rule."""
+
+    metric: str
+    baseline: str
+    others: tuple[str, ...]
+    relative: float | None
+    absolute: float | None
+    batch: int
+    max_replications: int
+
+    def check(self, metrics: pd.DataFrame, replications: int) -> Stopping:
+        """Whether ``metrics`` (replications ``0..replications-1``) meet the target."""
+        wide = metrics.pivot(index="replication", columns="contract", values=self.metric)
+        worst: tuple[float, str, float, float, float] | None = None
+        for other in self.others:
+            diff = (wide[other] - wide[self.baseline]).to_numpy(dtype=float)
+            mean, _, low, high, _ = mean_ci(diff, 0.95)
+            half = (high - low) / 2
+            allowed = max((self.relative or 0.0) * abs(mean), self.absolute or 0.0)
+            # how far from done: half-width over allowed (inf when unknown or allowed is 0)
+            if math.isnan(half):
+                ratio = math.inf
+            elif half <= allowed:
+                ratio = 0.0 if allowed == 0 else half / allowed
+            else:
+                ratio = math.inf if allowed == 0 else half / allowed
+            if worst is None or ratio > worst[0]:
+                worst = (ratio, other, mean, half, allowed)
+        assert worst is not None  # at least one other offer: checked in _target
+        ratio, other, mean, half, allowed = worst
+        return Stopping(
+            metric=self.metric,
+            baseline=self.baseline,
+            relative=self.relative,
+            absolute=self.absolute,
+            batch=self.batch,
+            max_replications=self.max_replications,
+            replications=replications,
+            reached=ratio <= 1.0,
+            other=other,
+            mean=mean,
+            half_width=half,
+            target=allowed,
+        )
+
+
+def _positive_int(name: str, value: object, least: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < least:
+        raise ValueError(f"{name} must be an integer of at least {least}, got {value!r}")
+    return int(value)
+
+
+def _real(value: object) -> float:
+    """``value`` as a float if it is a real number (not a bool), else NaN."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer):
+        return math.nan
+    return float(value)
+
+
+def _target(
+    scenario: Scenario,
+    names: Sequence[str],
+    replications: int | None,
+    store: str | Path | None,
+    precision: float | None,
+    absolute: float | None,
+    metric: str | None,
+    max_replications: int | None,
+    batch: int | None,
+    baseline: str | None,
+) -> _Target | None:
+    """The precision target asked for, checked (None: a fixed number of replications)."""
+    if precision is None and absolute is None:
+        extra = {"metric": metric, "max_replications": max_replications, "batch": batch,
+                 "baseline": baseline}  # fmt: skip
+        given = [k for k, v in extra.items() if v is not None]
+        if given:
+            raise ValueError(
+                f"{', '.join(given)} only apply with a precision target: give precision="
+                " (relative, e.g. 0.02) or absolute= (an amount)"
+            )
+        return None
+    if precision is not None and not 0 < _real(precision) < 1:
+        raise ValueError(
+            f"precision must be a share between 0 and 1 (0.02 for ±2 %), got {precision!r}"
+        )
+    if absolute is not None and not 0 < _real(absolute) < math.inf:
+        raise ValueError(
+            f"absolute must be a positive amount in the metric's units, got {absolute!r}"
+        )
+    if replications is not None:
+        raise ValueError(
+            "give either replications= (a fixed number) or precision=/absolute= (as many"
+            " as needed, up to max_replications=), not both"
+        )
+    if store is not None:
+        raise ValueError(
+            "store= cannot be used with a precision target: a store is laid out for a known"
+            " number of replications; run replications=N with store=, or drop store="
+        )
+    metric = DEFAULT_PRECISION_METRIC if metric is None else metric
+    if metric not in METRICS:
+        raise ValueError(f"unknown metric {metric!r}; expected one of {list(METRICS)}")
+    cap = _positive_int(
+        "max_replications",
+        DEFAULT_MAX_REPLICATIONS if max_replications is None else max_replications,
+        2,
+    )
+    size = _positive_int("batch", DEFAULT_BATCH if batch is None else batch, 1)
+    if len(names) < 2:
+        raise ValueError(
+            f"a precision target compares offers: it needs two or more, got {list(names)}"
+        )
+    if baseline is None:
+        offers = {n: t for n, t in scenario.contracts.items() if n in names}
+        baseline = default_baseline(offers) if offers else names[0]
+    elif baseline not in names:
+        raise ValueError(
+            f"baseline {baseline!r} is not one of the offers run; they are {list(names)}"
+        )
+    return _Target(
+        metric=metric,
+        baseline=baseline,
+        others=tuple(n for n in names if n != baseline),
+        relative=None if precision is None else float(precision),
+        absolute=None if absolute is None else float(absolute),
+        batch=size,
+        max_replications=cap,
     )
 
 

@@ -6,6 +6,7 @@ import copy
 import json
 import math
 from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,7 +21,63 @@ from itmodels.scenario import Scenario, scenario_from_mapping
 if TYPE_CHECKING:
     from itmodels.charts.plots import PlotAccessor
 
-__all__ = ["ExperimentResult"]
+__all__ = ["ExperimentResult", "Stopping"]
+
+
+@dataclass(frozen=True)
+class Stopping:
+    """How a run with a precision target (``run_experiment(precision=...)``) ended.
+
+    Every offer is compared, paired by replication, with ``baseline``; the run stopped
+    after the first whole batch at which each difference's 95 % interval was narrow
+    enough, or at the cap.  ``other``, ``mean``, ``half_width`` and ``target`` describe
+    the pair furthest from its target (the one that decided when to stop).
+
+    Attributes
+    ----------
+    metric : str
+        The metric whose paired difference was watched.
+    baseline : str
+        The offer every other offer was compared with.
+    relative : float or None
+        The relative precision asked (0.02: the half-width at most 2 % of ``|mean|``).
+    absolute : float or None
+        The absolute precision asked (the half-width at most this, in the metric's units).
+    batch : int
+        Replications per batch; the rule was checked after each whole batch only.
+    max_replications : int
+        The cap.
+    replications : int
+        Replications run per offer.
+    reached : bool
+        True if the precision was reached; False if the cap stopped the run.
+    other : str
+        The offer of the pair furthest from its target.
+    mean : float
+        Its mean paired difference ``other - baseline``.
+    half_width : float
+        Half the width of that difference's 95 % interval.
+    target : float
+        The half-width allowed for that pair: ``max(relative * |mean|, absolute)``
+        (a missing criterion counts as 0).
+    """
+
+    metric: str
+    baseline: str
+    relative: float | None
+    absolute: float | None
+    batch: int
+    max_replications: int
+    replications: int
+    reached: bool
+    other: str
+    mean: float
+    half_width: float
+    target: float
+
+    def as_dict(self) -> dict[str, object]:
+        """The record as a plain dict (JSON-ready)."""
+        return asdict(self)
 
 
 class ExperimentResult:
@@ -40,6 +97,9 @@ class ExperimentResult:
         ``provider_revenue``, ``provider_cost``) and ``downtime_cost``.
     runs : dict or None
         With ``keep_runs=True``: ``{(contract, replication): {"incidents": df, "ledger": df}}``.
+    stopping : Stopping or None
+        For a run with a precision target: how many replications were needed and
+        whether the precision was reached (None for a fixed number of replications).
     """
 
     def __init__(
@@ -57,6 +117,7 @@ class ExperimentResult:
         self.metrics = metrics
         self.monthly = monthly
         self.runs = runs
+        self.stopping: Stopping | None = None
         self._baseline: str | None = None
 
     @classmethod
@@ -268,6 +329,8 @@ class ExperimentResult:
             "scenario": self.scenario.model_dump(mode="json", exclude_none=True),
             "source": self.scenario.source,
         }
+        if self.stopping is not None:
+            meta["stopping"] = self.stopping.as_dict()
 
         def fill(tmp: Path) -> None:
             self.metrics.to_parquet(tmp / "metrics.parquet", index=False)
@@ -292,13 +355,16 @@ class ExperimentResult:
                 raise FileNotFoundError(f"{path}: not a saved experiment result (no {name})")
         meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
         scenario = scenario_from_mapping(meta["scenario"], source=meta.get("source", str(path)))
-        return cls.from_frames(
+        result = cls.from_frames(
             scenario,
             meta["seed"],
             meta["contracts"],
             pd.read_parquet(path / "metrics.parquet"),
             pd.read_parquet(path / "monthly.parquet"),
         )
+        if meta.get("stopping") is not None:
+            result.stopping = Stopping(**meta["stopping"])
+        return result
 
     def __repr__(self) -> str:
         means = self.metrics.groupby("contract", observed=True)["client_total_cost"].mean()
