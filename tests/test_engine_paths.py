@@ -212,9 +212,14 @@ def test_requests_at_one_instant_are_granted_in_dispatch_order(monkeypatch):
 def test_replayed_starts_follow_the_dispatch_rule(monkeypatch):
     # every grant of a long run: no request waiting at that moment (asked at or before
     # it, granted later or later at the same instant) that could start then had a lower key
+    # the other clients' jobs ask one by one here (the process-per-job reference, which
+    # test_background.py shows gives the client the same queue), so that they are logged
+    from background_reference import process_per_job
+
     asked, granted = _log_grants(monkeypatch)
     scn = itm.load_scenario("professional-firm").override({"horizon": "1y"})
-    itm.simulate(scn, "break_fix", seed=1)
+    with process_per_job():
+        itm.simulate(scn, "break_fix", seed=1)
     seen = 0
     for t, key, _anytime, _open, req in asked:
         if id(req) not in granted:

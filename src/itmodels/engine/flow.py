@@ -79,6 +79,7 @@ class ServiceFlow:
             capacity=scenario.provider.technicians,
             is_open=None if self.tech_always else hours.is_open,
             next_open=None if self.tech_always else hours.next_open,
+            next_closed=None if self.tech_always else hours.next_closed,
         )
         self.rec = Records()
         self.incidents = self.rec.incidents

@@ -1,15 +1,16 @@
-"""Services around incidents: maintenance, false alarms, other clients' work, and the
-SLA breaches of each month, judged at the end of a run (the money is billed from them
-by :mod:`itmodels.engine.billing`).
+"""Services around incidents: maintenance, false alarms, other clients' work (started
+here, fed by :mod:`~itmodels.engine.background`), and the SLA breaches of each month,
+judged at the end of a run (the money is billed from them by :mod:`itmodels.engine.billing`).
 """
 
 from __future__ import annotations
 
 import math
 
+from itmodels.engine import background
 from itmodels.engine.draws import exp1
 from itmodels.engine.flow import ServiceFlow
-from itmodels.engine.jobs import MAINTENANCE_LEVEL, PRIORITY_LEVEL, Proc
+from itmodels.engine.jobs import MAINTENANCE_LEVEL, Proc
 from itmodels.scenario import MaintenanceTask
 from itmodels.scenario.units import HOURS_PER_MONTH
 
@@ -32,8 +33,7 @@ def start(model: ServiceFlow) -> None:
     mon = model.contract.monitoring
     if mon is not None and mon.false_alarms_per_device_month > 0:
         model.env.process(_false_alarms(model))
-    if model.scn.provider.background_load is not None:
-        model.env.process(_background(model))
+    background.start(model)
 
 
 def _maintenance(model: ServiceFlow, name: str, task: MaintenanceTask) -> Proc:
@@ -83,32 +83,6 @@ def _false_alarms(model: ServiceFlow) -> Proc:
 
 def _remote_check(model: ServiceFlow, key: tuple, work: float) -> Proc:
     yield from model.visit(-1, "false_alarm", key, False, work, None)
-
-
-def _background(model: ServiceFlow) -> Proc:
-    """Other clients' jobs: they take technician time and are not recorded."""
-    env = model.env
-    bg = model.scn.provider.background_load
-    assert bg is not None
-    rate = bg.jobs_per_month / HOURS_PER_MONTH
-    if rate <= 0:
-        return
-    draws = model.streams.draws("background", [exp1, None, bg.work.ppf])
-    level = PRIORITY_LEVEL[bg.priority]
-    k = 0
-    while True:
-        gap, class_u, work = draws.next()
-        yield env.timeout(gap / rate)
-        queue_class = 0 if class_u < bg.contract_share else 1
-        env.process(_other_job(model, (queue_class, level, env.now, -1 - k), work))
-        k += 1
-
-
-def _other_job(model: ServiceFlow, key: tuple, work: float) -> Proc:
-    env = model.env
-    req = yield from model.acquire(key, False)
-    yield env.timeout(work)
-    model.techs.release(req)
 
 
 def settle(model: ServiceFlow) -> None:

@@ -17,12 +17,18 @@ served in dispatch order, not in the order the processes happened to ask.  When 
 requests come at one instant, grants are those of :class:`simpy.PriorityResource`: a
 request made while a technician is free is granted at once; a released technician goes
 to the first waiting request.
+
+Work that needs no process of its own (the other clients' jobs, see
+:mod:`itmodels.engine.background`) is handed over with :meth:`Technicians.hold`: it queues
+like a request, and when granted it holds its technician for its work time and gives
+it back, with one timeout and no event for the grant or the release.
 """
 
 from __future__ import annotations
 
+import math
 from bisect import insort_right
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from operator import attrgetter
 from typing import Any
 
@@ -60,6 +66,17 @@ class Request(simpy.Event):
             self.techs._withdraw(self)
 
 
+class _Hold:
+    """Work queued by :meth:`Technicians.hold`: a key and how long it holds a technician."""
+
+    __slots__ = ("anytime", "key", "work")
+
+    def __init__(self, key: Any, anytime: bool, work: float) -> None:
+        self.key = key
+        self.anytime = anytime
+        self.work = work
+
+
 class Technicians:
     """The provider's technicians.
 
@@ -73,6 +90,9 @@ class Technicians:
         ``is_open(t)``: whether the shift is open at time ``t``; default always open.
     next_open : callable, optional
         ``next_open(t)``: the next time at or after ``t`` the shift is open.
+    next_closed : callable, optional
+        ``next_closed(t)``: the next time at or after ``t`` the shift is closed; saves
+        asking ``is_open`` again while the shift stays open.
     """
 
     def __init__(
@@ -81,6 +101,7 @@ class Technicians:
         capacity: int,
         is_open: Callable[[float], bool] | None = None,
         next_open: Callable[[float], float] | None = None,
+        next_closed: Callable[[float], float] | None = None,
     ) -> None:
         if is_open is not None and next_open is None:
             raise ValueError("next_open is needed with is_open")
@@ -90,14 +111,18 @@ class Technicians:
         self.requests = 0  # how many requests were made (for tests and profiling)
         self._is_open = is_open
         self._next_open = next_open
-        self._anytime: list[Request] = []  # waiting work that may start at any hour
-        self._in_hours: list[Request] = []  # waiting work that needs the shift open
+        self._anytime: list[Request | _Hold] = []  # waiting work that may start at any hour
+        self._in_hours: list[Request | _Hold] = []  # waiting work that needs the shift open
         self._wake_at: set[float] = set()
+        self._next_closed = next_closed
+        self._closed_until = -math.inf  # the shift is closed from the last check until then
+        self._open_until = -math.inf  # the shift is open from the last check until then
         self._pending = False  # a dispatch is scheduled at the current time
 
     @property
     def waiting(self) -> int:
-        """Number of requests not yet granted."""
+        """Number of requests and held work not yet granted (work queued before the
+        shift opens counts from when it was queued)."""
         return len(self._anytime) + len(self._in_hours)
 
     def request(self, priority: Any = 0, anytime: bool = True) -> Request:
@@ -107,7 +132,49 @@ class Technicians:
         """
         self.requests += 1
         req = Request(self, priority, anytime)
-        queue = self._anytime if anytime or self._is_open is None else self._in_hours
+        self._enqueue(req)
+        return req
+
+    def hold(self, key: Any, work: float, anytime: bool = False) -> None:
+        """Queue ``work`` hours that need a technician and no process of their own.
+
+        The work waits like a :meth:`request` with dispatch key ``key``; once granted, its
+        technician works ``work`` hours and is given back as by :meth:`release`.  Nothing
+        is returned: no one waits for this work.
+        """
+        self._enqueue(_Hold(key, anytime, work))
+
+    def closed_until(self, t: float) -> float | None:
+        """When the shift opens, if it is closed at time ``t`` (``t`` not in the past);
+        ``None`` while it is open, and always for technicians around the clock."""
+        if t < self._closed_until:
+            return self._closed_until
+        if t < self._open_until or self._is_open is None or self._is_open(t):
+            return None
+        assert self._next_open is not None
+        return self._next_open(t)
+
+    def hold_before_opening(self, work: Sequence[tuple[Any, float]]) -> None:
+        """Queue held work, ``(key, hours)`` each, that will arrive before the shift opens.
+
+        The caller knows the shift is closed from now until after the last of these
+        arrivals (:meth:`closed_until`) and that each key holds its arrival time: until
+        the shift opens no one can be granted work that needs it, so the work may wait
+        in the queue from now on, in dispatch order, as if each had asked on arrival.
+        Nothing is dispatched (the dispatcher runs at the opening, or when a technician
+        is released, exactly as it would have had the work asked one by one).
+        """
+        queue = self._in_hours if self._is_open is not None else self._anytime
+        for key, hours in work:
+            req = _Hold(key, False, hours)
+            if not queue or not key < queue[-1].key:
+                queue.append(req)
+            else:
+                insort_right(queue, req, key=_KEY)
+
+    def _enqueue(self, req: Request | _Hold) -> None:
+        """Put ``req`` in its queue (dispatch order) and dispatch if a technician is free."""
+        queue = self._anytime if req.anytime or self._is_open is None else self._in_hours
         if not queue or not req.key < queue[-1].key:
             queue.append(req)
         else:
@@ -117,7 +184,6 @@ class Technicians:
                 self._dispatch(None)  # nothing else can ask at this instant
             else:
                 self._dispatch_soon()
-        return req
 
     def release(self, req: Request) -> simpy.Event:
         """Give the technician of the granted ``req`` back.
@@ -133,6 +199,15 @@ class Technicians:
         done.succeed()
         return done
 
+    def _free(self, _event: simpy.Event) -> None:
+        """The end of held work: as :meth:`release`, without an event of its own."""
+        self.busy -= 1
+        if not self._pending:
+            if self.env.peek() > self.env.now:
+                self._dispatch(None)  # nothing else happens at this instant
+            else:
+                self._dispatch_soon()
+
     def _dispatch_soon(self) -> None:
         """Dispatch at the current time, once everything else scheduled now has run."""
         self._pending = True
@@ -145,7 +220,7 @@ class Technicians:
         self._pending = False
         self._dispatch(None)
 
-    def _withdraw(self, req: Request) -> None:
+    def _withdraw(self, req: Request | _Hold) -> None:
         queue = self._anytime if req in self._anytime else self._in_hours
         queue.remove(req)
 
@@ -153,8 +228,7 @@ class Technicians:
         """Grant free technicians to the first waiting work that may start now."""
         anytime, in_hours = self._anytime, self._in_hours
         while self.busy < self.capacity and (anytime or in_hours):
-            if in_hours and self._is_open is not None and not self._is_open(self.env.now):
-                self._wake_at_opening()
+            if in_hours and self._is_open is not None and self._closed():
                 if not anytime:
                     return
                 queue = anytime
@@ -166,13 +240,32 @@ class Technicians:
                 queue = in_hours if in_hours[0].key < anytime[0].key else anytime
             req = queue.pop(0)
             self.busy += 1
-            req.succeed()
+            if isinstance(req, Request):
+                req.succeed()
+            else:
+                self.env.timeout(req.work).callbacks.append(self._free)
+
+    def _closed(self) -> bool:
+        """Whether the shift is closed now; if so, the dispatcher runs when it opens."""
+        now = self.env.now
+        if now < self._closed_until:
+            return True  # closed since the last check, the wake-up is scheduled
+        if now < self._open_until:
+            return False
+        assert self._is_open is not None
+        if self._is_open(now):
+            if self._next_closed is not None:
+                self._open_until = self._next_closed(now)
+            return False
+        self._wake_at_opening()
+        return True
 
     def _wake_at_opening(self) -> None:
         """Make sure the dispatcher runs when the shift next opens."""
         assert self._next_open is not None
         now = self.env.now
         opens = self._next_open(now)
+        self._closed_until = opens  # closed until then: next_open is the next opening
         if opens in self._wake_at:
             return
         self._wake_at.add(opens)

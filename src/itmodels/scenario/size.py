@@ -33,6 +33,9 @@ MAX_EVENTS = 500_000
 
 #: Simulation events per job a technician does (arrival, request, work, release, ...).
 EVENTS_PER_JOB = 7.0
+#: Per job of another client: its arrival (one a night while the shift is closed) and the
+#: end of its work; the engine gives these jobs no process of their own.
+EVENTS_PER_BACKGROUND_JOB = 2.0
 #: Per device: its start and end, plus its own random streams, which cost about as much
 #: time to set up as another 8 events (measured: ~170 us a device, ~25 us an event).
 EVENTS_PER_DEVICE = 10.0
@@ -149,13 +152,22 @@ def size_parts(scenario: Scenario, contract: str | None = None) -> dict[str, flo
     return parts
 
 
+def _events_by_part(parts: dict[str, float]) -> dict[str, float]:
+    """Expected events of each kind of job, from the expected jobs (:func:`size_parts`)."""
+    return {
+        k: (EVENTS_PER_BACKGROUND_JOB if k == "background load" else EVENTS_PER_JOB) * v
+        for k, v in parts.items()
+    }
+
+
 def estimate_events(scenario: Scenario, contract: str | None = None) -> float:
     """Estimate the simulation events of one replication of one contract.
 
     The estimate counts the expected jobs (device failures, stream incidents, other
     clients' jobs, maintenance sessions, false alarms) at about :data:`EVENTS_PER_JOB`
-    events each, plus :data:`EVENTS_PER_DEVICE` a device; on the shipped scenarios it is within a
-    factor of 2 of the events counted in a run.  It may be ``inf``.
+    events each (:data:`EVENTS_PER_BACKGROUND_JOB` for the other clients' jobs), plus
+    :data:`EVENTS_PER_DEVICE` a device; on the shipped scenarios it is within a factor
+    of 2 of the events counted in a run.  It may be ``inf``.
 
     Parameters
     ----------
@@ -174,8 +186,8 @@ def estimate_events(scenario: Scenario, contract: str | None = None) -> float:
     >>> estimate_events(itm.load_scenario("small-office")) < MAX_EVENTS
     True
     """
-    jobs = sum(size_parts(scenario, contract).values())
-    total = EVENTS_PER_JOB * jobs + EVENTS_PER_DEVICE * scenario.device_count
+    per_jobs = sum(_events_by_part(size_parts(scenario, contract)).values())
+    total = per_jobs + EVENTS_PER_DEVICE * scenario.device_count
     return total if math.isfinite(total) else math.inf
 
 
@@ -205,6 +217,6 @@ def check_size(
     limit = event_limit(max_events)
     estimate = estimate_events(scenario, contract)
     if estimate > limit:
-        parts = {k: EVENTS_PER_JOB * v for k, v in size_parts(scenario, contract).items()}
+        parts = _events_by_part(size_parts(scenario, contract))
         raise TooManyEventsError(scenario.source, estimate, limit, parts)
     return estimate
