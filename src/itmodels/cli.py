@@ -24,7 +24,12 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from itmodels.contracts import CONTRACT_TYPES, default_baseline, make_contract, offer_label
+from itmodels.contracts import (
+    CONTRACT_TYPES,
+    default_baseline,
+    make_contract,
+    offer_inline,
+)
 from itmodels.experiments.decisions import FeeEstimate, break_even_fee
 from itmodels.experiments.experiment import DEFAULT_MAX_REPLICATIONS, local_pool, run_experiment
 from itmodels.experiments.result import ExperimentResult, Stopping
@@ -263,13 +268,6 @@ def _money(value: float, currency: str) -> str:
     return format_money(round(value), currency, exact=True).replace("\xa0", " ")
 
 
-def _shown(scn: Scenario, name: str) -> str:
-    """An offer in the summary: its name as written, or its model in words in lower case
-    for an offer named after its model (``break-fix``)."""
-    label = offer_label(scn.contracts, name)
-    return label.lower() if label != name else name
-
-
 def ranking_text(res: ExperimentResult, label: dict[str, str], years: float) -> str:
     """Offers ranked by the client's total cost: ``Cheapest for this client: complete;
     2nd: prepaid-10h, $1,200 a year more (a clear difference); ...``."""
@@ -315,7 +313,7 @@ def summary_text(
             else:
                 cells.append(f"{row['mean']:,.1f} ({row['ci_low']:,.1f} to {row['ci_high']:,.1f})")
         rows.append((label, cells))
-    heads = [_shown(scn, n) for n in names]
+    heads = [offer_inline(scn.contracts, n) for n in names]
     width = max(len(label) for label, _ in rows)
     # each column as wide as its widest cell, two spaces apart: cells never run together
     cols = [max(28, len(h), *(len(c[i]) for _, c in rows)) for i, h in enumerate(heads)]
@@ -331,7 +329,7 @@ def summary_text(
             f"{label:<{width}}" + "".join(f"  {c:>{w}}" for c, w in zip(cells, cols, strict=True))
         )
     base = res.baseline if baseline is None else baseline
-    shown = {n: _shown(scn, n) for n in names}
+    shown = {n: offer_inline(scn.contracts, n) for n in names}
     if len(names) == 2:
         other = next(n for n in names if n != base)
         d = res.compare(base, other).loc["client_total_cost"]

@@ -30,6 +30,7 @@ __all__ = [
     "contract_class",
     "default_baseline",
     "make_contract",
+    "offer_inline",
     "offer_label",
     "remove_contract_type",
 ]
@@ -131,3 +132,10 @@ def offer_label(offers: Mapping[str, OfferTerms], name: str) -> str:
     if terms is not None and name == terms.type:
         return contract_class(terms.type).label
     return name
+
+
+def offer_inline(offers: Mapping[str, OfferTerms], name: str) -> str:
+    """An offer as it reads inside a sentence: a model's label in lower case
+    (``flat-rate``) for an offer named after its model, else its name exactly as written."""
+    shown = offer_label(offers, name)
+    return shown.lower() if shown != name else name

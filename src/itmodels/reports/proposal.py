@@ -23,7 +23,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
 from itmodels.charts import plots
-from itmodels.contracts import contract_class, make_contract, offer_label
+from itmodels.contracts import contract_class, make_contract, offer_inline, offer_label
 from itmodels.experiments.decisions import FeeEstimate
 from itmodels.experiments.result import ExperimentResult
 from itmodels.experiments.store import atomic_write
@@ -36,7 +36,6 @@ from itmodels.reports.text import (
     key_figure_rows,
     lost_words,
     offer_colors,
-    offer_inline,
     offer_names,
     offer_text,
     question_text,
@@ -342,7 +341,7 @@ def _draw_proposal(
         sheet.block(price, 10, "offer", weight="bold", gap=0.02)
         sheet.block(includes, 9, "includes", gap=0.06)
     if break_even is not None:
-        shown = offer_inline(scn, break_even.offer)
+        shown = offer_inline(scn.contracts, break_even.offer)
         words = make_contract(scn, break_even.offer).price_term_words(break_even.term)
         text = break_even_text(break_even, scn.currency, lost_words(scn), shown, words)
         sheet.block(text, 9, "break-even", gap=0.06)

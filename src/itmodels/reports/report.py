@@ -27,7 +27,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from itmodels.charts import data as cd
-from itmodels.contracts import OfferTerms, contract_class, make_contract, offer_label
+from itmodels.contracts import OfferTerms, contract_class, make_contract, offer_inline, offer_label
 from itmodels.experiments.claims import claims as claims_table
 from itmodels.experiments.decisions import FeeEstimate
 from itmodels.experiments.result import ExperimentResult
@@ -44,7 +44,6 @@ from itmodels.reports.text import (
     key_figure_rows,
     lost_words,
     offer_colors,
-    offer_inline,
     offer_names,
     offer_title,
     question_text,
@@ -222,7 +221,7 @@ def _context(
                 break_even,
                 cur,
                 lost_words(scn),
-                offer_inline(scn, break_even.offer),
+                offer_inline(scn.contracts, break_even.offer),
                 make_contract(scn, break_even.offer).price_term_words(break_even.term),
             )
             if break_even is not None
@@ -358,7 +357,10 @@ def _html(
         pair = _claims_pair(res)
     shown = None
     if pair is not None and len(res.contracts) > 2:
-        shown = (offer_inline(res.scenario, pair[0]), offer_inline(res.scenario, pair[1]))
+        shown = (
+            offer_inline(res.scenario.contracts, pair[0]),
+            offer_inline(res.scenario.contracts, pair[1]),
+        )
     context = _context(res, names, break_even, claims, svgs, audience, shown)
     return _render_html(context)
 

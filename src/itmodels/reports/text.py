@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 
 from itmodels.charts import data as cd
 from itmodels.charts import plots
-from itmodels.contracts import contract_class, make_contract, offer_label
+from itmodels.contracts import contract_class, make_contract, offer_inline, offer_label
 from itmodels.contracts.base import PriceTermWords
 from itmodels.experiments.decisions import FeeEstimate
 from itmodels.experiments.result import ExperimentResult
@@ -42,7 +42,6 @@ __all__ = [
     "key_figure_rows",
     "lost_words",
     "offer_colors",
-    "offer_inline",
     "offer_names",
     "offer_text",
     "offer_title",
@@ -179,13 +178,6 @@ def offer_colors(res: ExperimentResult) -> dict[str, str]:
     return dict(plots.contract_colors(names, offers=res.scenario.contracts))
 
 
-def offer_inline(scn: Scenario, name: str) -> str:
-    """An offer as it reads inside a sentence: a model's label in lower case
-    (``flat-rate``), else the offer's name exactly as written."""
-    shown = offer_label(scn.contracts, name)
-    return shown.lower() if shown != name else name
-
-
 def key_figure_rows(res: ExperimentResult) -> list[tuple[str, list[tuple[str, str]]]]:
     """The headline numbers per offer: label, then ``(mean, 90 % range)`` per offer,
     offers in the order of :func:`offer_names`."""
@@ -249,7 +241,7 @@ def takeaway_text(res: ExperimentResult) -> str:
     gap, lo, hi = (sign * d[k] / years for k in keys)
     cur = res.scenario.currency
     scn = res.scenario
-    B, W = offer_label(scn.contracts, better), offer_inline(scn, worse)
+    B, W = offer_label(scn.contracts, better), offer_inline(scn.contracts, worse)
     ci = f"95\xa0% CI {format_money(lo, cur)} to {format_money(hi, cur)}"
     if math.isfinite(lo) and lo > 0:
         return (
@@ -273,7 +265,7 @@ def question_text(res: ExperimentResult) -> str:
     ``Five offers compared``."""
     names, scn = offer_names(res), res.scenario
     if len(names) == 2:
-        return f"{offer_label(scn.contracts, names[0])} or {offer_inline(scn, names[1])}?"
+        return f"{offer_label(scn.contracts, names[0])} or {offer_inline(scn.contracts, names[1])}?"
     count = _NUMBER_WORDS.get(len(names), str(len(names)))
     return f"{count} offers compared."
 
@@ -302,13 +294,14 @@ def _ranking_text(res: ExperimentResult) -> str:
     lost = lost_words(scn)
     if row2["clear"]:
         parts = [
-            f"Cheapest for this client: {offer_inline(scn, first)}, counting IT bills and {lost}",
-            f"2nd: {offer_inline(scn, second)}, {gap2} a year more ({ci2})",
+            f"Cheapest for this client: {offer_inline(scn.contracts, first)},"
+            f" counting IT bills and {lost}",
+            f"2nd: {offer_inline(scn.contracts, second)}, {gap2} a year more ({ci2})",
         ]
     else:
         parts = [
-            f"No clear winner: {offer_inline(scn, first)} is cheapest on average, but"
-            f" {offer_inline(scn, second)} (2nd, {gap2} a year more, {ci2})"
+            f"No clear winner: {offer_inline(scn.contracts, first)} is cheapest on average, but"
+            f" {offer_inline(scn.contracts, second)} (2nd, {gap2} a year more, {ci2})"
             f" may well be cheaper for this client",
         ]
     for i, name in enumerate(order[2:], start=3):
@@ -316,7 +309,8 @@ def _ranking_text(res: ExperimentResult) -> str:
         gap = format_money(row["gap"] / years, cur)
         told = "" if row["clear"] else ", not told apart"
         parts.append(
-            f"{ordinal(i)}: {offer_inline(scn, name)}, {gap} a year more than {above}{told}"
+            f"{ordinal(i)}: {offer_inline(scn.contracts, name)}, {gap} a year more than"
+            f" {above}{told}"
         )
     return "; ".join(parts) + "."
 
@@ -359,7 +353,7 @@ def offer_title(scn: Scenario, name: str) -> str:
 def _prices(scn: Scenario) -> list[str]:
     """Every offer's price in words (``break-fix $150/h, minimum 1 h``)."""
     return [
-        f"{offer_inline(scn, name)} {make_contract(scn, name).price_words(scn.currency)}"
+        f"{offer_inline(scn.contracts, name)} {make_contract(scn, name).price_words(scn.currency)}"
         for name in scn.contracts
     ]
 
@@ -372,7 +366,7 @@ def offer_text(scn: Scenario, offer: str, named: bool = False) -> tuple[str, str
     """
     cur = scn.currency
     contract = make_contract(scn, offer)
-    head = f"Our offer, {offer_inline(scn, offer)}" if named else "Our offer"
+    head = f"Our offer, {offer_inline(scn.contracts, offer)}" if named else "Our offer"
     price = f"{head}: {contract.price_words(cur, exact=True)}"
     monthly = contract.monthly_fee()
     if monthly > 0:
