@@ -173,7 +173,8 @@ class Contract(ABC):
     reference: ClassVar[bool] = False
     #: Queue class: lower is served first (contract clients before pay-per-call).
     queue_class: int = 1
-    #: Monitoring, maintenance, SLA and deferral terms, ``None`` when not offered.
+    #: Monitoring, maintenance, SLA and deferral terms, ``None`` when not offered; taken
+    #: from the terms' keys of those names (a model without such a key offers none).
     monitoring: Monitoring | None = None
     maintenance: Maintenance | None = None
     sla: Sla | None = None
@@ -219,6 +220,11 @@ class Contract(ABC):
         self.name = name
         self.terms = terms
         self.scenario = scenario
+        # the services an offer's terms write are the services it runs
+        self.monitoring = getattr(terms, "monitoring", None)
+        self.maintenance = getattr(terms, "maintenance", None)
+        self.sla = getattr(terms, "sla", None)
+        self.deferral = getattr(terms, "deferral", None)
 
     @classmethod
     def bills_only(cls, path: str) -> bool:

@@ -132,9 +132,6 @@ class BlockHours(Contract):
         super().__init__(name, terms, scenario)
         assert isinstance(terms, BlockHoursTerms)
         self.terms: BlockHoursTerms = terms
-        self.monitoring = terms.monitoring
-        self.maintenance = terms.maintenance
-        self.sla = terms.sla
 
     def price_term_words(self, term: str) -> PriceTermWords:
         """``block_rate`` reads "block rate per prepaid hour"."""

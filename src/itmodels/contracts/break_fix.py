@@ -223,7 +223,6 @@ class BreakFix(Contract):
         super().__init__(name, terms, scenario)
         assert isinstance(terms, BreakFixTerms)
         self.terms: BreakFixTerms = terms
-        self.deferral = terms.deferral
 
     def price_words(self, currency: str, exact: bool = False) -> str:
         """The rate card in words (``$150/h, minimum 1 h, trip charge $75``)."""

@@ -106,9 +106,6 @@ class FlatRate(Contract):
         super().__init__(name, terms, scenario)
         assert isinstance(terms, FlatRateTerms)
         self.terms: FlatRateTerms = terms
-        self.monitoring = terms.monitoring
-        self.maintenance = terms.maintenance
-        self.sla = terms.sla
 
     def price_units(self, term: str) -> float:
         """Devices (servers apart when they have their own fee), users or servers."""

@@ -58,9 +58,6 @@ class Hybrid(Contract):
         super().__init__(name, terms, scenario)
         assert isinstance(terms, HybridTerms)
         self.terms: HybridTerms = terms
-        self.monitoring = terms.monitoring
-        self.maintenance = terms.maintenance
-        self.sla = terms.sla
 
     def price_units(self, term: str) -> float:
         """Devices for ``fee_per_device``, users for ``fee_per_user``."""
