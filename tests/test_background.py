@@ -120,9 +120,22 @@ def test_held_work_waits_in_dispatch_order_and_frees_its_technician() -> None:
     assert env.now == pytest.approx(6.5)
 
 
-def test_work_known_before_the_opening_waits_for_it() -> None:
-    # a shift open 8:00-18:00 every day; held work queued at 20:00 for arrivals during
-    # the night waits for the opening and is granted in dispatch order with a client's
+class _Listed:
+    """A feed of held work from a list of ``(time, key, hours)``."""
+
+    def __init__(self, jobs: list[tuple[float, tuple, float]]) -> None:
+        self.jobs = jobs
+        self.time = jobs[0][0]
+
+    def pop(self) -> tuple[tuple, float]:
+        _, key, hours = self.jobs.pop(0)
+        self.time = self.jobs[0][0] if self.jobs else math.inf
+        return key, hours
+
+
+def test_fed_work_waits_for_the_opening_in_dispatch_order() -> None:
+    # a shift open 8:00-18:00 every day; work fed at 20:00, 23:00 and 6:00 waits for the
+    # opening at 32 and is granted in dispatch order with a client's
     env = simpy.Environment()
 
     def is_open(t: float) -> bool:
@@ -135,12 +148,16 @@ def test_work_known_before_the_opening_waits_for_it() -> None:
         return t if not is_open(t) else t // 24.0 * 24.0 + 18.0
 
     techs = Technicians(env, 1, is_open, next_open, next_closed)
+    techs.feed(
+        _Listed(
+            [
+                (20.0, (0, 3, 20.0, -1), 2.0),
+                (23.0, (1, 3, 23.0, -2), 1.0),
+                (30.0, (0, 3, 30.0, -3), 0.5),
+            ]
+        )
+    )
     granted: list[float] = []
-
-    def night(_event: simpy.Event) -> None:
-        assert techs.closed_until(env.now) == 32.0
-        techs.hold((0, 3, 20.0, -1), 2.0)
-        techs.hold_before_opening([((1, 3, 23.0, -2), 1.0), ((0, 3, 30.0, -3), 0.5)])
 
     def client():
         yield env.timeout(33.0)
@@ -150,14 +167,45 @@ def test_work_known_before_the_opening_waits_for_it() -> None:
         yield env.timeout(0.25)
         techs.release(req)
 
-    env.timeout(20.0).callbacks.append(night)
     env.process(client())
     env.run(until=31.9)
     assert techs.busy == 0 and techs.waiting == 3  # nothing granted at night
-    assert techs.closed_until(31.9) == 32.0
     env.run()
     # from the opening at 32: (0, 3, 20) for 2 h, (0, 3, 30) for 0.5 h, then the client's
     # (0, 4) at 34.5 before the pay-per-call (1, 3, 23), which ends at 35.75
     assert granted == [34.5]
-    assert env.now == 35.75 and techs.busy == 0 and techs.waiting == 0
-    assert techs.closed_until(36.0) is None  # open in the morning
+    assert techs.busy == 0 and techs.waiting == 0
+
+
+def test_fed_work_runs_ahead_without_events_until_a_process_asks() -> None:
+    # two technicians, 24/7, 1,000 jobs of 0.1 h every hour: no process ever waits, so
+    # the fed work costs a handful of wake-ups, and a request at 500.05 finds one
+    # technician busy (the job of 500.0) and is granted at once
+    env = simpy.Environment()
+    techs = Technicians(env, 2)
+    feed = _Listed([(float(k), (0, 3, float(k), -1 - k), 0.1) for k in range(1000)])
+    techs.feed(feed)
+    granted: list[tuple[float, int]] = []
+
+    def client():
+        yield env.timeout(500.05)
+        req = techs.request(priority=(0, 4))
+        yield req
+        granted.append((env.now, techs.busy))
+        yield env.timeout(1.0)
+        techs.release(req)
+
+    env.process(client())
+    count = [0]
+    schedule = env.schedule
+
+    def counted(event, priority=1, delay=0):
+        count[0] += 1
+        return schedule(event, priority, delay)
+
+    env.schedule = counted  # type: ignore[method-assign]
+    env.run()
+    assert granted == [(500.05, 2)]
+    assert techs.busy == 0 and techs.waiting == 0
+    assert feed.time == math.inf  # every job was taken
+    assert count[0] < 20

@@ -19,22 +19,31 @@ request made while a technician is free is granted at once; a released technicia
 to the first waiting request.
 
 Work that needs no process of its own (the other clients' jobs, see
-:mod:`itmodels.engine.background`) is handed over with :meth:`Technicians.hold`: it queues
-like a request, and when granted it holds its technician for its work time and gives
-it back, with one timeout and no event for the grant or the release.
+:mod:`itmodels.engine.background`) is handed over with :meth:`Technicians.hold`, or as a
+:class:`Feed` of arrivals: it queues like a request, and when granted it holds its
+technician for its work time and gives it back.  Such work costs no SimPy event of its
+own: its arrivals, its ends and the shift's openings are kept here, and one wake-up
+(a timeout at the first of them) runs them in plain Python, as far ahead as the next
+event of the simulation (``Environment.peek``), since nothing else can happen before
+it.  Things happening at one instant are all done before the dispatcher grants, as
+when each was an event; and while a process's request waits, a grant may be its, which
+must happen at its instant, so then the wake-up runs only what happens at its own
+instant and comes again at the next.  The client's work thus meets the same queue at
+every instant as if each job were a process (``tests/test_background.py``).
 """
 
 from __future__ import annotations
 
 import math
 from bisect import insort_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from heapq import heappop, heappush
 from operator import attrgetter
-from typing import Any
+from typing import Any, Protocol
 
 import simpy
 
-__all__ = ["Request", "Technicians"]
+__all__ = ["Feed", "Request", "Technicians"]
 
 _KEY = attrgetter("key")
 
@@ -64,6 +73,21 @@ class Request(simpy.Event):
         """Withdraw a request not yet granted (a granted one must be released)."""
         if not self.triggered:
             self.techs._withdraw(self)
+
+
+class Feed(Protocol):
+    """Work that arrives on its own, handed to :meth:`Technicians.feed`.
+
+    ``time`` is when the next piece of work arrives (``math.inf``: no more);
+    ``pop()`` returns its ``(key, hours)`` and moves ``time`` on to the one after.
+    Work from a feed needs the shift open, like :meth:`Technicians.hold`'s default.
+    """
+
+    time: float
+
+    def pop(self) -> tuple[Any, float]:
+        """The dispatch key and work hours of the work arriving at ``time``."""
+        ...
 
 
 class _Hold:
@@ -111,18 +135,25 @@ class Technicians:
         self.requests = 0  # how many requests were made (for tests and profiling)
         self._is_open = is_open
         self._next_open = next_open
+        self._next_closed = next_closed
         self._anytime: list[Request | _Hold] = []  # waiting work that may start at any hour
         self._in_hours: list[Request | _Hold] = []  # waiting work that needs the shift open
-        self._wake_at: set[float] = set()
-        self._next_closed = next_closed
+        self._clients = 0  # requests (not held work) waiting
         self._closed_until = -math.inf  # the shift is closed from the last check until then
         self._open_until = -math.inf  # the shift is open from the last check until then
         self._pending = False  # a dispatch is scheduled at the current time
+        # the work no process waits for: when held work ends, the next arrival of the
+        # feed, and the opening the dispatcher waits for; the wake-up at the first of them
+        self._ends: list[float] = []
+        self._feed: Feed | None = None
+        self._opening = math.inf
+        self._due = math.inf  # a process's grant found ahead of the clock
+        self._wake_event: simpy.Event | None = None
+        self._wake = math.inf
 
     @property
     def waiting(self) -> int:
-        """Number of requests and held work not yet granted (work queued before the
-        shift opens counts from when it was queued)."""
+        """Number of requests and held work not yet granted."""
         return len(self._anytime) + len(self._in_hours)
 
     def request(self, priority: Any = 0, anytime: bool = True) -> Request:
@@ -132,6 +163,7 @@ class Technicians:
         """
         self.requests += 1
         req = Request(self, priority, anytime)
+        self._clients += 1
         self._enqueue(req)
         return req
 
@@ -144,33 +176,17 @@ class Technicians:
         """
         self._enqueue(_Hold(key, anytime, work))
 
-    def closed_until(self, t: float) -> float | None:
-        """When the shift opens, if it is closed at time ``t`` (``t`` not in the past);
-        ``None`` while it is open, and always for technicians around the clock."""
-        if t < self._closed_until:
-            return self._closed_until
-        if t < self._open_until or self._is_open is None or self._is_open(t):
-            return None
-        assert self._next_open is not None
-        return self._next_open(t)
+    def feed(self, source: Feed) -> None:
+        """Take held work from ``source`` as it arrives (see :class:`Feed`).
 
-    def hold_before_opening(self, work: Sequence[tuple[Any, float]]) -> None:
-        """Queue held work, ``(key, hours)`` each, that will arrive before the shift opens.
-
-        The caller knows the shift is closed from now until after the last of these
-        arrivals (:meth:`closed_until`) and that each key holds its arrival time: until
-        the shift opens no one can be granted work that needs it, so the work may wait
-        in the queue from now on, in dispatch order, as if each had asked on arrival.
-        Nothing is dispatched (the dispatcher runs at the opening, or when a technician
-        is released, exactly as it would have had the work asked one by one).
+        Each arrival is queued at its time exactly as :meth:`hold` would queue it then,
+        without a SimPy event: the dispatcher runs the fed work between the events of the
+        simulation (see the module's docstring).
         """
-        queue = self._in_hours if self._is_open is not None else self._anytime
-        for key, hours in work:
-            req = _Hold(key, False, hours)
-            if not queue or not key < queue[-1].key:
-                queue.append(req)
-            else:
-                insort_right(queue, req, key=_KEY)
+        if self._feed is not None:
+            raise ValueError("the technicians are already fed")
+        self._feed = source
+        self._rewake()
 
     def _enqueue(self, req: Request | _Hold) -> None:
         """Put ``req`` in its queue (dispatch order) and dispatch if a technician is free."""
@@ -180,8 +196,10 @@ class Technicians:
         else:
             insort_right(queue, req, key=_KEY)
         if self.busy < self.capacity and not self._pending:
-            if self.env.peek() > self.env.now:
-                self._dispatch(None)  # nothing else can ask at this instant
+            env = self.env
+            if env.peek() > env.now:
+                self._dispatch(env.now)  # nothing else can ask at this instant
+                self._rewake()
             else:
                 self._dispatch_soon()
 
@@ -199,38 +217,36 @@ class Technicians:
         done.succeed()
         return done
 
-    def _free(self, _event: simpy.Event) -> None:
-        """The end of held work: as :meth:`release`, without an event of its own."""
-        self.busy -= 1
-        if not self._pending:
-            if self.env.peek() > self.env.now:
-                self._dispatch(None)  # nothing else happens at this instant
-            else:
-                self._dispatch_soon()
-
     def _dispatch_soon(self) -> None:
         """Dispatch at the current time, once everything else scheduled now has run."""
         self._pending = True
         self.env.event().succeed().callbacks.append(self._dispatch_when_quiet)
 
     def _dispatch_when_quiet(self, _event: simpy.Event) -> None:
-        if self.env.peek() <= self.env.now:
-            self.env.event().succeed().callbacks.append(self._dispatch_when_quiet)
+        env = self.env
+        if env.peek() <= env.now:
+            env.event().succeed().callbacks.append(self._dispatch_when_quiet)
             return
         self._pending = False
-        self._dispatch(None)
+        self._dispatch(env.now)
+        self._rewake()
 
-    def _withdraw(self, req: Request | _Hold) -> None:
+    def _withdraw(self, req: Request) -> None:
         queue = self._anytime if req in self._anytime else self._in_hours
         queue.remove(req)
+        self._clients -= 1
 
-    def _dispatch(self, _event: simpy.Event | None) -> None:
-        """Grant free technicians to the first waiting work that may start now."""
+    def _dispatch(self, now: float, ahead: bool = False) -> bool:
+        """Grant free technicians to the first waiting work that may start at ``now``.
+
+        With ``ahead`` (``now`` is later than the simulation's clock), stop before a
+        process's request and return True: its grant must wait for its instant.
+        """
         anytime, in_hours = self._anytime, self._in_hours
         while self.busy < self.capacity and (anytime or in_hours):
-            if in_hours and self._is_open is not None and self._closed():
+            if in_hours and self._is_open is not None and self._closed(now):
                 if not anytime:
-                    return
+                    return False
                 queue = anytime
             elif not in_hours:
                 queue = anytime
@@ -238,18 +254,25 @@ class Technicians:
                 queue = in_hours
             else:
                 queue = in_hours if in_hours[0].key < anytime[0].key else anytime
-            req = queue.pop(0)
-            self.busy += 1
-            if isinstance(req, Request):
-                req.succeed()
+            req = queue[0]
+            if type(req) is _Hold:
+                del queue[0]
+                self.busy += 1
+                heappush(self._ends, now + req.work)
+            elif ahead:
+                return True
             else:
-                self.env.timeout(req.work).callbacks.append(self._free)
+                del queue[0]
+                self.busy += 1
+                self._clients -= 1
+                req.succeed()  # type: ignore[union-attr]
+        return False
 
-    def _closed(self) -> bool:
-        """Whether the shift is closed now; if so, the dispatcher runs when it opens."""
-        now = self.env.now
+    def _closed(self, now: float) -> bool:
+        """Whether the shift is closed at ``now``; if so, the dispatcher runs when it
+        opens."""
         if now < self._closed_until:
-            return True  # closed since the last check, the wake-up is scheduled
+            return True  # closed since the last check, the wake-up is due
         if now < self._open_until:
             return False
         assert self._is_open is not None
@@ -257,22 +280,99 @@ class Technicians:
             if self._next_closed is not None:
                 self._open_until = self._next_closed(now)
             return False
-        self._wake_at_opening()
-        return True
-
-    def _wake_at_opening(self) -> None:
-        """Make sure the dispatcher runs when the shift next opens."""
         assert self._next_open is not None
-        now = self.env.now
         opens = self._next_open(now)
         self._closed_until = opens  # closed until then: next_open is the next opening
-        if opens in self._wake_at:
-            return
-        self._wake_at.add(opens)
-        wake = self.env.timeout(opens - now)
-        wake.callbacks.append(lambda event: self._wake(opens))
+        if opens < self._opening:
+            self._opening = opens
+        return True
 
-    def _wake(self, opens: float) -> None:
-        self._wake_at.discard(opens)
-        if not self._pending:
-            self._dispatch_soon()
+    # -- the work no process waits for ----------------------------------------------
+    def _next(self) -> float:
+        """When held work next ends, fed work arrives, the shift opens or a grant is due."""
+        t = self._opening if self._opening < self._due else self._due
+        if self._ends and self._ends[0] < t:
+            t = self._ends[0]
+        feed = self._feed
+        if feed is not None and feed.time < t:
+            t = feed.time
+        return t
+
+    def _rewake(self) -> None:
+        """Make sure :meth:`_advance` runs at the next time of the work no one waits for."""
+        t = self._next()
+        if t < self._wake:
+            env = self.env
+            now = env.now
+            delay = t - now
+            # the wake-up must come at ``t`` exactly: ``now + delay`` is what SimPy adds
+            while now + delay < t:
+                delay = math.nextafter(delay, math.inf)
+            while now + delay > t:
+                delay = math.nextafter(delay, -math.inf)
+            wake = env.timeout(delay)
+            wake.callbacks.append(self._advance)
+            self._wake_event = wake
+            self._wake = t
+
+    def _advance(self, event: simpy.Event) -> None:
+        """Run the work no process waits for, from now until the simulation's next event.
+
+        Between two events of the simulation nothing but this work happens, so it runs
+        here, in plain Python, as far ahead as the next event (``Environment.peek``);
+        everything that happens at one instant is done before the dispatcher grants, as
+        when each was an event.  A grant to a process must happen at its instant: when
+        the dispatcher ahead of the clock comes to a process's request, it stops, and
+        the wake-up comes again at that instant to grant it.
+        """
+        if event is not self._wake_event:
+            return  # superseded by an earlier wake-up
+        self._wake_event = None
+        self._wake = math.inf
+        env = self.env
+        now = env.now
+        limit = env.peek()
+        ends = self._ends
+        feed = self._feed
+        anytime = self._anytime
+        queue = anytime if self._is_open is None else self._in_hours
+        capacity = self.capacity
+        while True:
+            t = self._opening if self._opening < self._due else self._due  # _next(), inline
+            if ends and ends[0] < t:
+                t = ends[0]
+            if feed is not None and feed.time < t:
+                t = feed.time
+            if t > now and t >= limit:
+                break
+            # everything that happens at t
+            if self._due == t:
+                self._due = math.inf
+            if self._opening == t:
+                self._opening = math.inf
+            while ends and ends[0] == t:
+                heappop(ends)
+                self.busy -= 1
+            while feed is not None and feed.time == t:
+                key, work = feed.pop()
+                if not queue or not key < queue[-1].key:
+                    queue.append(_Hold(key, False, work))
+                else:
+                    insort_right(queue, _Hold(key, False, work), key=_KEY)
+            if (
+                self._pending
+                or self.busy >= capacity
+                or not (queue or anytime)
+                or (t < self._closed_until and not anytime)
+            ):
+                continue  # nothing to grant, or granted when all done at this instant
+            if t > now:
+                if self._dispatch(t, ahead=True):
+                    self._due = t  # a process is granted at t: come back then
+                    break
+            elif limit <= now:
+                self._dispatch_soon()  # other events at this instant first
+            else:
+                self._dispatch(t)
+                limit = env.peek()  # a process granted now has its event now
+        self._rewake()
