@@ -248,10 +248,10 @@ def _match_headers(
         found[canonical] = given
     keys = {header_key(c.name): c.name for c in spec}
     for h in header:
-        canonical = keys.get(header_key(h))
-        if h in mapping or canonical is None or canonical in found:
+        match = keys.get(header_key(h))
+        if h in mapping or match is None or match in found:
             continue
-        found[canonical] = h
+        found[match] = h
     for c in spec:
         if c.required and c.name not in found:
             raise DataError(
@@ -290,11 +290,8 @@ def _read(
     notes: list[str] = []
     for c in spec:
         if c.name not in headers:
-            frame[c.name] = pd.Series(pd.NaT if c.kind == "date" else None, index=frame.index)
-            if c.kind == "date":
-                frame[c.name] = frame[c.name].astype("M8[ns]")
-            elif c.kind == "number":
-                frame[c.name] = frame[c.name].astype(float)
+            dtype = {"date": "M8[ns]", "number": float}.get(c.kind, object)
+            frame[c.name] = pd.Series(None, index=frame.index, dtype=dtype)
             continue
         cells = raw[headers[c.name]]
         place = Place(str(path), headers[c.name], rows)
@@ -315,14 +312,15 @@ def _read(
             missing = is_missing(text)
             if c.required and missing.any():
                 raise place.error(missing, f"{c.description} (not empty)", cells)
-            frame[c.name] = text.where(~missing, None).to_numpy()
+            frame[c.name] = text.astype(object).where(~missing, None).to_numpy()
         else:
-            words, expected, pattern = {
+            choice: dict[str, tuple[Mapping[str, object], str, tuple[str, str] | None]] = {
                 "bool": (BOOLEAN_WORDS, "yes/no, true/false or onsite/remote", None),
                 "priority": (PRIORITY_WORDS, "a priority P1, P2, P3 or P4", _PRIORITY),
                 "reason": (REASON_WORDS, "failed, retired or in service", None),
                 "kind": (KIND_WORDS, "labour, trip, parts or hardware", None),
-            }[c.kind]
+            }
+            words, expected, pattern = choice[c.kind]
             frame[c.name] = parse_words(
                 cells,
                 place,
