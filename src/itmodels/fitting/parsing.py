@@ -284,8 +284,7 @@ def parse_words(
         regex, repl = pattern
         matched = text.str.fullmatch(regex)
         values = values.where(~matched, text.str.replace(regex, repl, regex=True).str.upper())
-    values = values.astype(object).where(~missing, None)
     bad = ~missing & np.asarray(values.isna())
     if bad.any():
         raise place.error(bad, expected, cells)
-    return values
+    return pd.Series(np.where(missing, None, values.to_numpy(dtype=object)), index=cells.index)

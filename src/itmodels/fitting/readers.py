@@ -312,7 +312,11 @@ def _read(
             missing = is_missing(text)
             if c.required and missing.any():
                 raise place.error(missing, f"{c.description} (not empty)", cells)
-            frame[c.name] = text.astype(object).where(~missing, None).to_numpy()
+            frame[c.name] = pd.Series(
+                np.where(missing, None, text.to_numpy(dtype=object)),
+                index=frame.index,
+                dtype=object,
+            )
         else:
             choice: dict[str, tuple[Mapping[str, object], str, tuple[str, str] | None]] = {
                 "bool": (BOOLEAN_WORDS, "yes/no, true/false or onsite/remote", None),
@@ -321,14 +325,11 @@ def _read(
                 "kind": (KIND_WORDS, "labour, trip, parts or hardware", None),
             }
             words, expected, pattern = choice[c.kind]
-            frame[c.name] = parse_words(
-                cells,
-                place,
-                required=c.required,
-                words=words,
-                expected=expected,
+            values = parse_words(
+                cells, place, required=c.required, words=words, expected=expected,
                 pattern=pattern,
-            ).to_numpy()
+            )  # fmt: skip
+            frame[c.name] = pd.Series(values.to_numpy(), index=frame.index, dtype=object)
     return frame, headers, dropped, notes
 
 
