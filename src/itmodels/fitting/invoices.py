@@ -192,7 +192,9 @@ def _trip(trips: pd.DataFrame) -> Inferred:
     top = int(np.argmax(counts))
     share = counts[top] / len(amounts)
     spread = (float(amounts.min()), float(amounts.max()))
-    if share >= 0.5:
+    if len(amounts) == 1:
+        return Inferred(float(amounts[0]), "the only trip line's amount", 1, spread)
+    if share > 0.5 and counts[top] >= 2:
         reason = f"the most common trip amount, on {counts[top]} of {len(amounts)} lines"
         return Inferred(float(values[top]), reason, len(amounts), spread)
     reason = (

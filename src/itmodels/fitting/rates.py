@@ -308,7 +308,7 @@ def trend_test(
     if len(hours) == 0:
         raise ValueError(f"not inferable: no tickets in category {category!r} in the period")
     n_bins = int(np.ceil(months))
-    if n_bins < 2:
+    if months < 2:
         raise ValueError(f"not inferable: a trend needs two months or more, not {months:.2f}")
     idx = np.minimum((hours / HOURS_PER_MONTH).astype(int), n_bins - 1)
     y = np.bincount(idx, minlength=n_bins).astype(float)
