@@ -7,12 +7,13 @@ Every function takes the column's cells as text (a pandas Series), where they ca
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from itmodels.fitting.columns import MISSING_WORDS
 from itmodels.fitting.errors import DataError
@@ -26,7 +27,7 @@ __all__ = [
 ]
 
 #: a time of day followed by a UTC offset or Z: the cell names its time zone
-_AWARE = re.compile(r"\d:\d\d(?::\d\d(?:\.\d+)?)?\s*(?:Z|UTC|GMT|[+-]\d\d:?\d\d)$", re.I)
+_AWARE = r"\d:\d\d(?::\d\d(?:\.\d+)?)?\s*(?:[Zz]|UTC|GMT|utc|gmt|[+-]\d\d:?\d\d)$"
 
 
 @dataclass(frozen=True)
@@ -172,7 +173,9 @@ def parse_dates(
     )
     if required and missing.any():
         raise place.error(missing, expect, cells)
-    aware = np.asarray(text.str.contains(_AWARE, na=False)) & ~missing
+    # pyarrow's regular expressions: ten times faster than pandas' per-cell fallback
+    aware = pc.match_substring_regex(pa.array(text, type=pa.string()), _AWARE)
+    aware = aware.to_numpy(zero_copy_only=False).astype(bool) & ~missing
     out = pd.Series(pd.NaT, index=cells.index, dtype="M8[ns]")
     plain = ~missing & ~aware
     if plain.any():
@@ -275,15 +278,18 @@ def parse_words(
     ...             expected="yes or remote").tolist()
     [True, False]
     """
-    text = cells.astype(str).str.strip().str.lower()
-    missing = is_missing(text)
-    if required and missing.any():
-        raise place.error(missing, expected, cells)
-    values = text.map(dict(words))
+    codes, uniques = pd.factorize(cells.astype(str), use_na_sentinel=False)
+    keys = pd.Series(uniques, dtype=object).str.strip().str.lower()
+    found = keys.map(dict(words))
     if pattern is not None:
         regex, repl = pattern
-        matched = text.str.fullmatch(regex)
-        values = values.where(~matched, text.str.replace(regex, repl, regex=True).str.upper())
+        matched = keys.str.fullmatch(regex).fillna(False).to_numpy(dtype=bool)
+        found[matched] = keys[matched].str.replace(regex, repl, regex=True).str.upper()
+    empty = keys.isin(MISSING_WORDS).to_numpy()
+    missing = empty[codes]
+    if required and missing.any():
+        raise place.error(missing, expected, cells)
+    values = pd.Series(found.to_numpy(dtype=object)[codes], index=cells.index)
     bad = ~missing & np.asarray(values.isna())
     if bad.any():
         raise place.error(bad, expected, cells)

@@ -59,7 +59,8 @@ def _categories(tickets: Tickets) -> pd.Series:
 
 def _groups(frame: pd.DataFrame, cats: pd.Series) -> list[tuple[str, pd.DataFrame]]:
     """(label, rows) for each category in order of first appearance, then all rows."""
-    out = [(str(c), frame[cats.to_numpy() == c]) for c in pd.unique(cats)]
+    where = cats.groupby(cats.to_numpy(), sort=False).indices
+    out = [(str(c), frame.iloc[where[c]]) for c in where]
     return [*out, (ALL, frame)]
 
 

@@ -361,7 +361,7 @@ def _order(
 
 def _identical(frame: pd.DataFrame, cols: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """(is a copy of an earlier row, that earlier row's file row)."""
-    hashed = pd.util.hash_pandas_object(frame[cols].astype(str), index=False)
+    hashed = pd.util.hash_pandas_object(frame[cols], index=False)
     copy = np.asarray(hashed.duplicated(keep="first"))
     first = frame["row"].groupby(hashed.to_numpy()).transform("first").to_numpy()
     return copy, first
