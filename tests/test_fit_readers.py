@@ -166,6 +166,9 @@ def test_excel_reads_the_same_as_csv(tmp_path):
     raw.to_excel(xlsx, index=False)
     excel = read_tickets(xlsx)
     pd.testing.assert_frame_equal(excel.frame, csv.frame)
+    # Excel's own date cells still read when text dates are day-first
+    dayfirst = read_tickets(xlsx, date_format="%d/%m/%Y %H:%M")
+    pd.testing.assert_frame_equal(dayfirst.frame, csv.frame)
     bad = raw.copy()
     bad.loc[1, "priority"] = "P7"
     bad.to_excel(tmp_path / "bad.xlsx", index=False)

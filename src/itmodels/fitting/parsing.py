@@ -91,11 +91,15 @@ def is_missing(cells: pd.Series) -> np.ndarray:
 
 
 def _formats(date_format: str | Sequence[str] | None) -> list[str]:
-    if date_format is None:
-        return ["ISO8601"]
-    if isinstance(date_format, str):
-        return [date_format]
-    return list(date_format)
+    given = (
+        []
+        if date_format is None
+        else [date_format]
+        if isinstance(date_format, str)
+        else list(date_format)
+    )
+    # ISO 8601 last: unambiguous (year first), and how Excel's own date cells read
+    return [*given, "ISO8601"] if "ISO8601" not in given else given
 
 
 def _parse_with(cells: pd.Series, formats: list[str], utc: bool) -> pd.Series:
@@ -135,8 +139,8 @@ def parse_dates(
         Whether every cell must hold a date (else empty cells become NaT).
     date_format : str or sequence of str, optional
         A :func:`~datetime.datetime.strptime` format (``"%d/%m/%Y %H:%M"`` for day-first
-        dates), or several tried in turn per cell; default ISO 8601 (``2024-03-01``,
-        ``2024-03-01 14:30``, ``2024-03-01T14:30:00+01:00``).
+        dates), or several tried in turn per cell, then ISO 8601 (``2024-03-01``,
+        ``2024-03-01 14:30``, ``2024-03-01T14:30:00+01:00``, and Excel's date cells).
     tz : str, optional
         The time zone (``"Europe/Berlin"``) that cells carrying an offset are converted
         to before the offset is dropped; default UTC.  Cells without an offset are taken
@@ -169,7 +173,7 @@ def parse_dates(
     expect = (
         "a date in ISO 8601 form (2024-03-01 or 2024-03-01 14:30)"
         if date_format is None
-        else f"a date in the format {' or '.join(formats)}"
+        else f"a date in the format {' or '.join(formats[:-1] or formats)} (or ISO 8601)"
     )
     if required and missing.any():
         raise place.error(missing, expect, cells)

@@ -5,7 +5,8 @@ Each reader maps the file's headers to the canonical columns (table in
 (:class:`Tickets`, :class:`Assets`, :class:`Invoices`) whose ``.frame`` holds the
 canonical columns, or raises one :class:`~itmodels.fitting.errors.DataError` naming the
 file, the row (1-based line of a CSV file, row of an Excel sheet; the header is row 1), the
-column and what was expected.  Nothing is dropped silently: rows left out (empty rows,
+column and what was expected (a quoted CSV cell spanning several lines shifts the line
+numbers after it).  Nothing is dropped silently: rows left out (empty rows,
 identical duplicates, the later parts of a reopened ticket merged into its first row) are
 listed in ``.dropped`` with the reason, and ``.report()`` says how many.
 """
