@@ -111,7 +111,7 @@ class Export:
         lines.append(f"  columns found: {', '.join(self.found)}")
         if len(self.dropped):
             reasons = self.dropped["reason"].str.replace(
-                r"\b(row|ticket) \S+", r"\1 ..", regex=True
+                r"\b(row|ticket) [^\s:]+", r"\1 ..", regex=True
             )
             lines.append(f"  {len(self.dropped)} row(s) left out:")
             for reason, count in reasons.value_counts().items():
