@@ -36,6 +36,7 @@ LAYERS = [
     ("experiments",),
     ("charts",),
     ("reports",),
+    ("app",),
     ("cli", "__main__", "__init__"),
 ]
 
