@@ -34,11 +34,14 @@ __all__ = ["DEFAULT_REPLICATIONS", "SalesPage", "sales_page"]
 
 #: Replications per offer the page starts with (as ``itmodels compare``).
 DEFAULT_REPLICATIONS = 200
-#: Sections shown open when the form is built; the others start folded.
-OPEN_SECTIONS = ("Scenario", "Client", "Branding")
 POLL_MS = 250
 
 ERROR_STYLE = "color:#b00020;font-size:0.9em"
+
+
+def _words(name: str) -> str:
+    text = name.replace("_", " ")
+    return text[:1].upper() + text[1:]
 
 
 def _esc(text: object) -> str:
@@ -156,21 +159,23 @@ class SalesPage:
     def _build_form(self, scn: Scenario) -> None:
         self.fields = {f.key: f for f in form_fields(scn)}
         self.inputs, self.errors = {}, {}
-        sections: dict[str, list[Any]] = {}
+        groups: dict[str, dict[str, list[Any]]] = {}
         for key, f in self.fields.items():
             widget = self._widget(f)
             self.inputs[key] = widget
-            error = pn.pane.HTML("", visible=False, margin=(0, 10), styles={"color": "#b00020"})
+            error = pn.pane.HTML("", visible=False, margin=(0, 10))
             self.errors[key] = error
-            sections.setdefault(f.section, []).extend([widget, error])
-        cards = []
-        for title, items in sections.items():
-            grid = pn.GridBox(*items, ncols=1, sizing_mode="stretch_width")
-            opened = title in OPEN_SECTIONS
-            cards.append(
-                pn.Card(grid, title=title, collapsed=not opened, sizing_mode="stretch_width")
-            )
-        self.form.objects = cards
+            group = _words(key.split(".")[0]) if "." in key else "Scenario"
+            groups.setdefault(group, {}).setdefault(f.section, []).extend([widget, error])
+        # one tab per top-level key; dynamic: only the tab shown is drawn in the browser
+        tabs = []
+        for group, sections in groups.items():
+            cards = [
+                pn.Card(*items, title=title, collapsed=False, sizing_mode="stretch_width")
+                for title, items in sections.items()
+            ]
+            tabs.append((group, pn.Column(*cards, sizing_mode="stretch_width")))
+        self.form.objects = [pn.Tabs(*tabs, dynamic=True, sizing_mode="stretch_width")]
 
     def _widget(self, f: FormField) -> Any:
         bits = [b for b in (f.unit, f.limits) if b]

@@ -1,0 +1,352 @@
+"""The sales page (itmodels.app): the form from the schema, runs, and the page in Chromium.
+
+The browser tests drive the served page in Debian's Chromium through Playwright (no
+browser download: ``executable_path=/usr/bin/chromium``), on a server bound to a free
+port of 127.0.0.1, with one-year horizons and a few replications so they stay fast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import shutil
+import subprocess
+import threading
+import time
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+import itmodels as itm
+from itmodels.app import runner
+from itmodels.app.form import apply_changes, field_problems, form_fields, read_value
+from itmodels.app.prices import HEADER, save_price_list, with_prices
+from itmodels.app.runner import RunCancelled, start_run
+from itmodels.contracts import default_baseline
+from itmodels.reports.text import takeaway_text
+from itmodels.scenario import ScenarioError
+from itmodels.scenario.shipped import shipped_names
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+# ---------------------------------------------------------------------- the form
+@pytest.mark.parametrize("name", shipped_names())
+def test_form_shows_every_value_and_typing_them_back_changes_nothing(name: str) -> None:
+    scn = itm.load_scenario(name)
+    fields = form_fields(scn)
+    assert len({f.key for f in fields}) == len(fields)
+    changes = {f.key: read_value(f, f.value) for f in fields if f.value and f.kind == "text"}
+    assert scn.override(changes) == scn
+    for f in fields:  # every key is one the library knows (or a section it may create)
+        if f.value:
+            assert scn.value_at(f.key) is not None
+
+
+def test_form_takes_labels_units_limits_and_help_from_the_models() -> None:
+    scn = itm.load_scenario("small-office")
+    fields = {f.key: f for f in form_fields(scn)}
+    users = fields["client.users"]
+    assert (users.label, users.limits, users.value) == ("Users", "≥ 1, ≤ 10,000,000", "12")
+    assert users.help == "Staff who use IT."
+    assert fields["client.user_hour_value"].unit == "USD"
+    assert fields["horizon"].unit.startswith("duration")
+    assert fields["fleet.0.lifetime"].value == "{dist: weibull, shape: 1.44, scale: 7.9y}"
+    assert fields["fleet.0.parts_cost"].value == "{dist: lognormal, median: 120, sigma: 0.6}"
+    assert fields["fleet.0.priority"].choices == ("P1", "P2", "P3", "P4")
+    # a section the scenario leaves out is offered empty, and typing creates it
+    assert fields["branding.provider"].value == ""
+    changed = apply_changes(scn, fields, {"branding.provider": "Acme IT"})
+    assert changed.branding is not None and changed.branding.provider == "Acme IT"
+
+
+def test_form_problems_are_the_library_messages_at_their_fields() -> None:
+    scn = itm.load_scenario("small-office")
+    fields = {f.key: f for f in form_fields(scn)}
+    typed = {"client.users": "-3", "horizon": "abc", "fleet.0.lifetime": "{dist: weibull}"}
+    with pytest.raises(ScenarioError) as caught:
+        apply_changes(scn, fields, typed)
+    with pytest.raises(ScenarioError) as library:
+        scn.override(
+            {"client.users": -3, "horizon": "abc", "fleet.0.lifetime": {"dist": "weibull"}}
+        )
+    assert caught.value.problems == library.value.problems
+    at, rest = field_problems(caught.value, fields)
+    assert at["client.users"] == [
+        "client.users: Input should be greater than or equal to 1 (got -3)"
+    ]
+    assert at["horizon"][0].startswith("horizon: expected a duration")
+    assert all(m.startswith("fleet[0].lifetime.") for m in at["fleet.0.lifetime"])
+    assert rest == []
+    with pytest.raises(ScenarioError, match=r"client\.users: .*not a YAML value|client\.users"):
+        apply_changes(scn, fields, {"client.users": "[1, 2"})
+
+
+def test_price_list_is_saved_reloaded_and_never_overwrites_another_file(tmp_path: Path) -> None:
+    mine = itm.load_scenario("small-office").override({"contracts.flat_rate.fee_per_device": 55})
+    path = save_price_list(mine, tmp_path / "prices.yaml")
+    assert path.read_text(encoding="utf-8").startswith(HEADER)
+    other = itm.load_scenario("small-office").override({"client.users": 30})
+    assert with_prices(other, path).contracts == mine.contracts
+    assert with_prices(other, path).client.users == 30
+    save_price_list(other, path)  # an earlier price list is replaced
+    assert with_prices(mine, path).contracts["flat_rate"].fee_per_device == 65
+    foreign = tmp_path / "notes.yaml"
+    foreign.write_text("mine: true\n", encoding="utf-8")
+    with pytest.raises(FileExistsError, match="not an itmodels price list"):
+        save_price_list(mine, foreign)
+    assert foreign.read_text(encoding="utf-8") == "mine: true\n"
+    with pytest.raises(ScenarioError, match=r"monitoring\.classes: names unknown fleet classes"):
+        with_prices(itm.load_scenario("retail-shop"), path)
+
+
+# ---------------------------------------------------------------------- runs
+def _small(name: str = "small-office", **changes: Any) -> itm.Scenario:
+    return itm.load_scenario(name).override({"horizon": "1y", **changes})
+
+
+def test_run_experiment_reports_progress_and_stops_when_the_callback_raises() -> None:
+    scn = _small()
+    calls: list[tuple[int, int]] = []
+    itm.run_experiment(
+        scn, 6, 7, progress=False, chunk_size=2, on_progress=lambda d, n: calls.append((d, n))
+    )
+    assert calls == [(0, 6), (2, 6), (4, 6), (6, 6)]
+
+    def stop(done: int, planned: int) -> None:
+        calls.append((done, planned))
+        if done >= 2:
+            raise RunCancelled("stop")
+
+    calls.clear()
+    with pytest.raises(RunCancelled):
+        itm.run_experiment(scn, 6, 7, progress=False, chunk_size=2, on_progress=stop)
+    assert calls == [(0, 6), (2, 6)]  # no chunk ran after the raise
+
+
+def test_a_cancel_stops_a_run_and_a_crash_is_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scn = _small()
+    # cancelled before it starts: stops at the first progress report
+    run = start_run(scn, 3, 7, tmp_path / "cancelled")
+    run.cancel()
+    run.thread.join(60)
+    assert run.state.status == "cancelled"
+    import itmodels.reports.report as report
+
+    def boom(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(report, "write_bundle", boom)
+    run = start_run(scn, 2, 7, tmp_path / "crashed")
+    run.thread.join(60)
+    assert run.state.status == "failed"
+    assert run.state.message.startswith("RuntimeError: disk on fire")
+    with pytest.raises(ValueError, match="at least 2"):
+        start_run(scn, 1, 7, tmp_path / "x")
+
+
+# ---------------------------------------------------------------------- in Chromium
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    from itmodels.app import make_server
+
+    prices = tmp_path_factory.mktemp("config") / "price-list.yaml"
+    box: dict[str, Any] = {}
+    ready = threading.Event()
+
+    def serve() -> None:
+        asyncio.set_event_loop(asyncio.new_event_loop())
+        box["server"] = make_server("127.0.0.1", 0, prices)
+        ready.set()
+        box["server"].io_loop.start()
+
+    thread = threading.Thread(target=serve, name="sales-page-test-server", daemon=True)
+    thread.start()
+    assert ready.wait(30)
+    srv = box["server"]
+    yield f"http://127.0.0.1:{srv.port}/", prices
+    srv.io_loop.add_callback(srv.stop)
+    srv.io_loop.add_callback(srv.io_loop.stop)
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
+
+
+def _open(browser: Any, url: str) -> Any:
+    page = browser.new_page(viewport={"width": 1200, "height": 1100}, accept_downloads=True)
+    page.set_default_timeout(30_000)
+    page.goto(url)
+    page.get_by_role("button", name="Run").wait_for()
+    return page
+
+
+def _field(page: Any, key: str) -> Any:
+    """The input of a form field, its tab shown first."""
+    group = key.split(".")[0].replace("_", " ").capitalize() if "." in key else "Scenario"
+    page.locator(".bk-tab").get_by_text(group, exact=True).click()
+    return page.locator(f".itm-field-{key.replace('.', '-')} input")
+
+
+def _set(page: Any, key: str, text: str) -> None:
+    _field(page, key).fill(text)
+
+
+def _replications(page: Any, n: int) -> None:
+    box = page.get_by_label("Replications per offer")
+    box.fill(str(n))
+    box.press("Enter")
+
+
+def _run_button_enabled(page: Any) -> bool:
+    return not page.get_by_role("button", name="Run").is_disabled()
+
+
+def _wait(check: Any, seconds: float = 20) -> None:
+    end = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < end, "timed out"
+        time.sleep(0.1)
+
+
+def _png(path: Path) -> None:
+    data = path.read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 10_000
+
+
+def test_a_prospect_is_run_in_the_browser_and_every_download_is_valid(
+    server: tuple[str, Path], browser: Any, tmp_path: Path
+) -> None:
+    url, _ = server
+    page = _open(browser, url)
+    name = "<b>Acme & Co</b><script>window.pwned = 1</script>"
+    _set(page, "client.name", name)
+    _set(page, "client.users", "20")
+    _set(page, "horizon", "1y")
+    _replications(page, 4)
+    _wait(lambda: _run_button_enabled(page))
+    page.screenshot(path=str(tmp_path / "prospect.png"), full_page=True)
+    _png(tmp_path / "prospect.png")
+    page.get_by_role("button", name="Run").click()
+    verdict = page.locator(".itm-verdict")
+    verdict.wait_for(timeout=60_000)
+
+    expected = itm.load_scenario("small-office").override(
+        {"client.name": name, "client.users": 20, "horizon": "1y"}
+    )
+    res = itm.run_experiment(expected, 4, 7, progress=False)
+    res = res.with_baseline(default_baseline(expected.contracts))
+    assert verdict.inner_text() == takeaway_text(res)
+    # the client's name is shown as text, never run as HTML
+    assert page.locator(".itm-title").inner_text() == f"Proposal for {name}"
+    assert page.evaluate("typeof window.pwned") == "undefined"
+    page.screenshot(path=str(tmp_path / "results.png"), full_page=True)
+    _png(tmp_path / "results.png")
+
+    def download(label: str) -> Path:
+        with page.expect_download() as caught:
+            page.get_by_role("button", name=label).click()
+        target = tmp_path / caught.value.suggested_filename
+        caught.value.save_as(target)
+        return target
+
+    pdf = download("Proposal (PDF)")
+    assert pdf.name == "proposal.pdf" and pdf.read_bytes().startswith(b"%PDF-")
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True)
+        assert text.returncode == 0 and "IT support for <b>Acme & Co</b>" in " ".join(
+            text.stdout.split()
+        )
+    assert itm.load_scenario(download("Scenario (YAML)")) == expected
+    html_report = download("Client report (HTML)").read_text(encoding="utf-8")
+    assert "<script>window.pwned" not in html_report
+    with zipfile.ZipFile(download("Tables (CSV, zip)")) as archive:
+        assert {"metrics.csv", "summary.csv", "compare.csv"} <= set(archive.namelist())
+    page.close()
+
+
+def test_a_bad_value_shows_the_library_message_and_blocks_the_run(
+    server: tuple[str, Path], browser: Any
+) -> None:
+    page = _open(browser, server[0])
+    assert _run_button_enabled(page)
+    _set(page, "client.users", "-5")
+    message = "client.users: Input should be greater than or equal to 1 (got -5)"
+    page.locator(".itm-error", has_text=message).wait_for()
+    _wait(lambda: not _run_button_enabled(page), 5)
+    assert "1 problem(s)" in page.locator(".itm-problems").inner_text()
+    _set(page, "horizon", "3 fortnights")
+    page.locator(".itm-error", has_text="horizon: expected a duration").wait_for()
+    _set(page, "horizon", "1y")
+    _set(page, "client.users", "12")
+    _wait(lambda: _run_button_enabled(page))
+    assert page.locator(".itm-problems").count() == 0
+    page.close()
+
+
+def test_two_sessions_are_separate_a_run_can_be_cancelled_and_a_crash_leaves_the_page_working(
+    server: tuple[str, Path], browser: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, prices = server
+    first, second = _open(browser, url), _open(browser, url)
+    _set(first, "client.users", "-5")
+    first.locator(".itm-error", has_text="client.users").wait_for()
+    assert _field(second, "client.users").input_value() == "12"
+    _wait(lambda: not _run_button_enabled(first), 5)
+    assert _run_button_enabled(second)
+
+    # the provider's price list: saved from one session, loaded by a new one
+    _set(second, "contracts.flat_rate.fee_per_device", "58")
+    second.get_by_role("button", name="Save these offers as my price list").click()
+    second.get_by_text("Saved your offers to").wait_for()
+    assert (
+        yaml.safe_load(prices.read_text(encoding="utf-8"))["contracts"]["flat_rate"][
+            "fee_per_device"
+        ]
+        == 58
+    )
+    third = _open(browser, url)
+    assert _field(third, "contracts.flat_rate.fee_per_device").input_value() == "58"
+    third.close()
+
+    # cancel: a long run stops at the next chunk (serial here: chunks of 50 short futures)
+    monkeypatch.setattr(runner, "PARALLEL_FROM", 10**9)
+    _set(second, "horizon", "3mo")
+    _replications(second, 2000)
+    _wait(lambda: _run_button_enabled(second))
+    second.get_by_role("button", name="Run").click()
+    second.get_by_role("button", name="Cancel").click()
+    second.get_by_text("Run cancelled").wait_for()
+    _wait(lambda: _run_button_enabled(second))
+
+    # a crash: the message is shown and the page keeps working
+    import itmodels.reports.report as report
+
+    def boom(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(report, "write_bundle", boom)
+    _replications(second, 2)
+    _wait(lambda: _run_button_enabled(second))
+    second.get_by_role("button", name="Run").click()
+    failed = second.locator(".itm-failed")
+    failed.wait_for()
+    assert re.search(r"The run failed.*RuntimeError: disk on fire", failed.inner_text(), re.S)
+    _wait(lambda: _run_button_enabled(second))
+    _set(second, "client.users", "0")
+    second.locator(".itm-error", has_text="client.users: Input should be greater").wait_for()
+    first.close()
+    second.close()
