@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import threading
 import time
+import urllib.request
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,8 +31,6 @@ from itmodels.contracts import default_baseline
 from itmodels.reports.text import takeaway_text
 from itmodels.scenario import ScenarioError
 from itmodels.scenario.shipped import shipped_names
-
-CHROMIUM = "/usr/bin/chromium"
 
 
 # ---------------------------------------------------------------------- the form
@@ -151,6 +150,39 @@ def test_a_cancel_stops_a_run_and_a_crash_is_reported(
         start_run(scn, 1, 7, tmp_path / "x")
 
 
+def test_itmodels_app_serves_the_page_on_127_0_0_1_and_prints_its_address(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import itmodels.app as app
+    from itmodels.cli import main
+
+    made: list[Any] = []
+
+    def keep(*args: Any) -> Any:
+        made.append(make_server(*args))
+        return made[-1]
+
+    make_server = app.make_server
+    monkeypatch.setattr(app, "make_server", keep)
+    status: list[int] = []
+
+    def serve() -> None:
+        asyncio.set_event_loop(asyncio.new_event_loop())
+        status.append(main(["app", "--port", "0"]))
+
+    thread = threading.Thread(target=serve, name="itmodels-app-cli-test", daemon=True)
+    thread.start()
+    _wait(lambda: bool(made) and "Sales page at" in capsys.readouterr().out)
+    server = made[0]
+    assert server.address == "127.0.0.1"
+    with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/", timeout=30) as answer:
+        assert answer.status == 200 and b"itmodels sales page" in answer.read()
+    server.io_loop.add_callback(server.stop)
+    server.io_loop.add_callback(server.io_loop.stop)
+    thread.join(10)
+    assert status == [0]
+
+
 # ---------------------------------------------------------------------- in Chromium
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
@@ -177,13 +209,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+def browser(chromium: str) -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright (no browser of Playwright's own)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
+        launched = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        yield launched
+        launched.close()
 
 
 def _open(browser: Any, url: str) -> Any:
@@ -278,49 +311,38 @@ def test_a_prospect_is_run_in_the_browser_and_every_download_is_valid(
     page.close()
 
 
-def test_a_bad_value_shows_the_library_message_and_blocks_the_run(
-    server: tuple[str, Path], browser: Any
-) -> None:
-    page = _open(browser, server[0])
-    assert _run_button_enabled(page)
-    _set(page, "client.users", "-5")
-    message = "client.users: Input should be greater than or equal to 1 (got -5)"
-    page.locator(".itm-error", has_text=message).wait_for()
-    _wait(lambda: not _run_button_enabled(page), 5)
-    assert "1 problem(s)" in page.locator(".itm-problems").inner_text()
-    _set(page, "horizon", "3 fortnights")
-    page.locator(".itm-error", has_text="horizon: expected a duration").wait_for()
-    _set(page, "horizon", "1y")
-    _set(page, "client.users", "12")
-    _wait(lambda: _run_button_enabled(page))
-    assert page.locator(".itm-problems").count() == 0
-    page.close()
-
-
-def test_two_sessions_are_separate_a_run_can_be_cancelled_and_a_crash_leaves_the_page_working(
+def test_bad_values_block_the_run_sessions_are_separate_and_cancel_and_crash_leave_it_working(
     server: tuple[str, Path], browser: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url, prices = server
     first, second = _open(browser, url), _open(browser, url)
+    assert _run_button_enabled(first)
     _set(first, "client.users", "-5")
-    first.locator(".itm-error", has_text="client.users").wait_for()
-    assert _field(second, "client.users").input_value() == "12"
+    message = "client.users: Input should be greater than or equal to 1 (got -5)"
+    first.locator(".itm-error", has_text=message).wait_for()
     _wait(lambda: not _run_button_enabled(first), 5)
+    assert "1 problem(s)" in first.locator(".itm-problems").inner_text()
+    _set(first, "horizon", "3 fortnights")
+    first.locator(".itm-error", has_text="horizon: expected a duration").wait_for()
+    # the other session's form and run are its own
+    assert _field(second, "client.users").input_value() == "12"
     assert _run_button_enabled(second)
+    _set(first, "horizon", "1y")
+    _set(first, "client.users", "12")
+    _wait(lambda: _run_button_enabled(first))
+    assert first.locator(".itm-problems").count() == 0
+    first.close()
 
-    # the provider's price list: saved from one session, loaded by a new one
+    # the provider's price list: saved once, put back on the template when asked
     _set(second, "contracts.flat_rate.fee_per_device", "58")
     second.get_by_role("button", name="Save these offers as my price list").click()
     second.get_by_text("Saved your offers to").wait_for()
-    assert (
-        yaml.safe_load(prices.read_text(encoding="utf-8"))["contracts"]["flat_rate"][
-            "fee_per_device"
-        ]
-        == 58
-    )
-    third = _open(browser, url)
-    assert _field(third, "contracts.flat_rate.fee_per_device").input_value() == "58"
-    third.close()
+    saved = yaml.safe_load(prices.read_text(encoding="utf-8"))
+    assert saved["contracts"]["flat_rate"]["fee_per_device"] == 58
+    _set(second, "contracts.flat_rate.fee_per_device", "70")
+    second.locator(".itm-use-prices input").check()
+    second.get_by_text("Offers from your price list").wait_for()
+    _wait(lambda: _field(second, "contracts.flat_rate.fee_per_device").input_value() == "58")
 
     # cancel: a long run stops at the next chunk (serial here: chunks of 50 short futures)
     monkeypatch.setattr(runner, "PARALLEL_FROM", 10**9)
@@ -348,5 +370,4 @@ def test_two_sessions_are_separate_a_run_can_be_cancelled_and_a_crash_leaves_the
     _wait(lambda: _run_button_enabled(second))
     _set(second, "client.users", "0")
     second.locator(".itm-error", has_text="client.users: Input should be greater").wait_for()
-    first.close()
     second.close()

@@ -75,7 +75,9 @@ class SalesPage:
             label="Template", options=list(shipped_names()), value=template, width=220
         )
         self.use_prices = pn.widgets.Checkbox(
-            label=f"Use my price list ({self.prices})", value=self.prices.is_file()
+            label=f"Use my price list ({self.prices})",
+            value=self.prices.is_file(),
+            css_classes=["itm-use-prices"],
         )
         self.save_prices = pn.widgets.Button(
             label="Save these offers as my price list", color="default"
@@ -292,6 +294,10 @@ class SalesPage:
         if state.status == "running":
             if state.done >= state.planned:
                 self.status.object = "<p>Writing the proposal, reports and charts…</p>"
+            elif not run.cancelling:
+                self.status.object = (
+                    f"<p>Running: {state.done:,} of {state.planned:,} replications per offer…</p>"
+                )
             return
         if self.poller is not None:
             self.poller.stop()

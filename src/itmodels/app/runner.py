@@ -90,6 +90,11 @@ class SalesRun:
         self._lock = threading.Lock()
         self.thread = threading.Thread(target=self._work, name="itmodels-sales-run", daemon=True)
 
+    @property
+    def cancelling(self) -> bool:
+        """Whether :meth:`cancel` was called."""
+        return self._cancel.is_set()
+
     def cancel(self) -> None:
         """Ask the run to stop; it stops after the replications in progress."""
         self._cancel.set()
