@@ -269,6 +269,14 @@ def test_a_prospect_is_run_in_the_browser_and_every_download_is_valid(
     _set(page, "client.name", name)
     _set(page, "client.users", "20")
     _set(page, "horizon", "1y")
+    _set(page, "branding.provider", "Bright IT")
+    logo = tmp_path / "mark.png"
+    import matplotlib.image
+
+    matplotlib.image.imsave(logo, [[0.0, 1.0], [1.0, 0.0]])
+    page.locator(".itm-logo input[type=file]").set_input_files(str(logo))
+    logo_field = _field(page, "branding.logo")
+    _wait(lambda: logo_field.input_value().endswith("logo.png"))
     _replications(page, 4)
     _wait(lambda: _run_button_enabled(page))
     page.screenshot(path=str(tmp_path / "prospect.png"), full_page=True)
@@ -278,13 +286,15 @@ def test_a_prospect_is_run_in_the_browser_and_every_download_is_valid(
     verdict.wait_for(timeout=60_000)
 
     expected = itm.load_scenario("small-office").override(
-        {"client.name": name, "client.users": 20, "horizon": "1y"}
-    )
+        {"client.name": name, "client.users": 20, "horizon": "1y",
+         "branding.provider": "Bright IT", "branding.logo": logo_field.input_value()}
+    )  # fmt: skip
+    assert Path(logo_field.input_value()).read_bytes() == logo.read_bytes()
     res = itm.run_experiment(expected, 4, 7, progress=False)
     res = res.with_baseline(default_baseline(expected.contracts))
     assert verdict.inner_text() == takeaway_text(res)
     # the client's name is shown as text, never run as HTML
-    assert page.locator(".itm-title").inner_text() == f"Proposal for {name}"
+    assert page.locator(".itm-title").inner_text() == f"Proposal for {name} from Bright IT"
     assert page.evaluate("typeof window.pwned") == "undefined"
     page.screenshot(path=str(tmp_path / "results.png"), full_page=True)
     _png(tmp_path / "results.png")
@@ -300,9 +310,9 @@ def test_a_prospect_is_run_in_the_browser_and_every_download_is_valid(
     assert pdf.name == "proposal.pdf" and pdf.read_bytes().startswith(b"%PDF-")
     if shutil.which("pdftotext"):
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True)
-        assert text.returncode == 0 and "IT support for <b>Acme & Co</b>" in " ".join(
-            text.stdout.split()
-        )
+        words = " ".join(text.stdout.split())
+        assert text.returncode == 0 and "IT support for <b>Acme & Co</b>" in words
+        assert "Prepared by Bright IT" in words
     assert itm.load_scenario(download("Scenario (YAML)")) == expected
     html_report = download("Client report (HTML)").read_text(encoding="utf-8")
     assert "<script>window.pwned" not in html_report

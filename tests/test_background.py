@@ -16,7 +16,7 @@ import simpy
 
 import itmodels as itm
 from background_reference import process_per_job
-from itmodels.engine.technicians import Technicians
+from itmodels.engine.technicians import Lane, Technicians
 from itmodels.experiments.metrics import compute_metrics
 from itmodels.scenario.shipped import shipped_names
 
@@ -121,16 +121,26 @@ def test_held_work_waits_in_dispatch_order_and_frees_its_technician() -> None:
 
 
 class _Listed:
-    """A feed of held work from a list of ``(time, key, hours)``."""
+    """A feed of held work from a list of ``(time, key, hours)``, one lane per key[0]."""
 
     def __init__(self, jobs: list[tuple[float, tuple, float]]) -> None:
+        self.by_prefix = {key[:2]: Lane(key[:2]) for _, key, _ in jobs}
+        self.lanes = list(self.by_prefix.values())
         self.jobs = jobs
-        self.time = jobs[0][0]
+        self.frontier = -math.inf
+        self.extended = 0
 
-    def pop(self) -> tuple[tuple, float]:
-        _, key, hours = self.jobs.pop(0)
-        self.time = self.jobs[0][0] if self.jobs else math.inf
-        return key, hours
+    def extend(self) -> None:  # two jobs at a time, to cross the frontier often
+        self.extended += 1
+        for at, key, hours in self.jobs[:2]:
+            lane = self.by_prefix[key[:2]]
+            lane.times.append(at)
+            lane.ids.append(key[3])
+            lane.works.append(hours)
+            self.frontier = at
+        del self.jobs[:2]
+        if not self.jobs:
+            self.frontier = math.inf
 
 
 def test_fed_work_waits_for_the_opening_in_dispatch_order() -> None:
@@ -207,5 +217,5 @@ def test_fed_work_runs_ahead_without_events_until_a_process_asks() -> None:
     env.run()
     assert granted == [(500.05, 2)]
     assert techs.busy == 0 and techs.waiting == 0
-    assert feed.time == math.inf  # every job was taken
+    assert feed.frontier == math.inf and all(lane.head == len(lane.times) for lane in feed.lanes)
     assert count[0] < 20

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from concurrent.futures import ProcessPoolExecutor
 from html import escape
 from pathlib import Path
 
@@ -318,6 +319,12 @@ def test_write_bundle_writes_every_file(
     assert client.count("<svg") == len(report.CHARTS) - 1 and "provider_margin" not in client
     with pytest.raises(FileExistsError):
         report.write_bundle(res, out, overwrite=False)
+    # charts drawn by worker processes (as the CLI does with its pool): the same files
+    with ProcessPoolExecutor(2) as pool:
+        pooled = report.write_bundle(res, tmp_path / "pooled", break_even=fee, executor=pool)
+    assert sorted(pooled) == sorted(paths)
+    for name in paths:
+        assert pooled[name].read_bytes() == paths[name].read_bytes(), name
 
 
 def test_write_bundle_failure_leaves_nothing_that_looks_complete(

@@ -488,16 +488,20 @@ def _compare(args: argparse.Namespace) -> None:
             scn, args.replications, args.seed, executor=executor, progress=not args.no_progress,
             **target,
         )  # fmt: skip
-    priced = fee_basis(scn, baseline, list(res.ranking().index))
-    fee = None
-    if priced is not None:
-        offer, term = priced
-        fee = break_even_fee(scn, result=res, baseline=baseline, offer=offer, term=term)
-    res = res.with_baseline(baseline)  # drives the takeaways, claims and reports too
-    _say(summary_text(res, fee, baseline=baseline))
-    from itmodels.reports.report import write_bundle
+        priced = fee_basis(scn, baseline, list(res.ranking().index))
+        fee = None
+        if priced is not None:
+            offer, term = priced
+            fee = break_even_fee(scn, result=res, baseline=baseline, offer=offer, term=term)
+        res = res.with_baseline(baseline)  # drives the takeaways, claims and reports too
+        _say(summary_text(res, fee, baseline=baseline))
+        from itmodels.reports.report import write_bundle
 
-    written = write_bundle(res, dest.path, branding=branding, break_even=fee, force=args.force)
+        # the workers that simulated draw the charts
+        written = write_bundle(
+            res, dest.path, branding=branding, break_even=fee, force=args.force,
+            executor=executor,
+        )  # fmt: skip
     _say(f"\nWrote {len(written)} files to {dest.path}/: for the prospect proposal.pdf and"
          " client-report.html; internal provider-report.html, charts, tables;"
          " scenario.yaml to run it again.")  # fmt: skip

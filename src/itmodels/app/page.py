@@ -83,7 +83,9 @@ class SalesPage:
             label="Save these offers as my price list", color="default"
         )
         self.prices_note = pn.pane.HTML("", css_classes=["itm-note"])
-        self.logo_upload = pn.widgets.FileInput(accept=".png,.jpg,.jpeg", label="Logo file")
+        self.logo_upload = pn.widgets.FileInput(
+            accept=".png,.jpg,.jpeg", label="Logo file", css_classes=["itm-logo"]
+        )
         self.replications = pn.widgets.IntInput(
             label="Replications per offer", value=DEFAULT_REPLICATIONS, start=2, end=100_000,
             width=180,

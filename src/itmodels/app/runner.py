@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import threading
 import traceback
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -117,16 +118,21 @@ class SalesRun:
             self.state.status = "failed"
 
     def _run(self) -> None:
+        if self.replications >= PARALLEL_FROM and _cores() > 1:
+            with local_pool(_cores()) as pool:
+                self._simulate_and_write(pool)
+        else:
+            self._simulate_and_write(None)
+
+    def _simulate_and_write(self, executor: Executor | None) -> None:
+        """As ``itmodels compare``: run, break-even price, bundle (charts drawn on the
+        workers that simulated)."""
         scn = self.scenario
         baseline = default_baseline(scn.contracts)
-        reps, seed, report = self.replications, self.seed, self._progress
-        if reps >= PARALLEL_FROM and _cores() > 1:
-            with local_pool(_cores()) as pool:
-                res = run_experiment(
-                    scn, reps, seed, executor=pool, progress=False, on_progress=report
-                )
-        else:
-            res = run_experiment(scn, reps, seed, progress=False, on_progress=report)
+        res = run_experiment(
+            scn, self.replications, self.seed, executor=executor, progress=False,
+            on_progress=self._progress,
+        )  # fmt: skip
         if self._cancel.is_set():
             raise RunCancelled("cancelled by the user")
         priced = fee_basis(scn, baseline, list(res.ranking().index))
@@ -137,7 +143,9 @@ class SalesRun:
         res = res.with_baseline(baseline)
         from itmodels.reports.report import write_bundle
 
-        files = write_bundle(res, self.folder, branding=branding_of(scn), break_even=fee)
+        files = write_bundle(
+            res, self.folder, branding=branding_of(scn), break_even=fee, executor=executor
+        )
         self.state.result, self.state.fee, self.state.files = res, fee, files
         self.state.status = "done"
 

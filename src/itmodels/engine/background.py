@@ -21,6 +21,7 @@ import numpy as np
 from itmodels.engine.draws import Draws, exp1
 from itmodels.engine.flow import ServiceFlow
 from itmodels.engine.jobs import PRIORITY_LEVEL
+from itmodels.engine.technicians import Lane
 from itmodels.scenario.units import HOURS_PER_MONTH
 
 __all__ = ["start"]
@@ -44,20 +45,10 @@ def start(model: ServiceFlow) -> None:
 
 
 class _Arrivals:
-    """The jobs in order of arrival: ``time`` of the next, ``pop()`` for its key and work."""
+    """The jobs in order of arrival, one lane per queue class (see
+    :class:`~itmodels.engine.technicians.Feed`)."""
 
-    __slots__ = (
-        "_at",
-        "_classes",
-        "_delays",
-        "_works",
-        "draws",
-        "k",
-        "level",
-        "rate",
-        "share",
-        "time",
-    )
+    __slots__ = ("draws", "frontier", "k", "lanes", "level", "rate", "share")
 
     def __init__(
         self, draws: Draws, rate: float, contract_share: float, level: int, start: float
@@ -66,32 +57,25 @@ class _Arrivals:
         self.rate = rate
         self.share = contract_share
         self.level = level
-        self.k = 0  # jobs handed over so far
-        self._at = 0  # the next job's row of the current block
-        self._delays: list[float] = []
-        self._classes: list[int] = []
-        self._works: list[float] = []
-        self._block()
-        self.time = start + self._delays[0]
+        # contract clients' jobs, pay-per-call clients': keys (class, level, arrival, -1 - k)
+        self.lanes = (Lane((0, level)), Lane((1, level)))
+        self.k = 0  # jobs drawn so far
+        self.frontier = start  # the arrival time of the last job drawn
 
-    def _block(self) -> None:
+    def extend(self) -> None:
+        """Draw the next block of jobs into the lanes."""
         _u, out = self.draws.block()
-        self._delays = (out[:, 0] / self.rate).tolist()
-        self._classes = np.where(out[:, 1] < self.share, 0, 1).tolist()
-        self._works = out[:, 2].tolist()
-        self._at = 0
-
-    def pop(self) -> tuple[tuple[int, int, float, int], float]:
-        """The key and work of the job arriving at ``time``; ``time`` moves to the next."""
-        i = self._at
-        now = self.time
-        key = (self._classes[i], self.level, now, -1 - self.k)
-        work = self._works[i]
-        self.k += 1
-        i += 1
-        if i == len(self._delays):
-            self._block()
-            i = 0
-        self._at = i
-        self.time = now + self._delays[i]
-        return key, work
+        # a[k] = a[k - 1] + gap[k] / rate, summed in order (accumulate adds one by one)
+        times = np.add.accumulate(np.concatenate(([self.frontier], out[:, 0] / self.rate)))
+        classes = out[:, 1] >= self.share  # 0: a contract client's job, 1: pay-per-call
+        works = out[:, 2]
+        k = self.k
+        for c, lane in enumerate(self.lanes):
+            if lane.head > 1024:
+                lane.trim()
+            rows = np.flatnonzero(classes == c)
+            lane.times += times[rows + 1].tolist()
+            lane.works += works[rows].tolist()
+            lane.ids += (-1 - k - rows).tolist()
+        self.k = k + len(out)
+        self.frontier = float(times[-1])

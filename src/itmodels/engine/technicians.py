@@ -35,15 +35,15 @@ every instant as if each job were a process (``tests/test_background.py``).
 from __future__ import annotations
 
 import math
-from bisect import insort_right
-from collections.abc import Callable
+from bisect import bisect_right, insort_right
+from collections.abc import Callable, Sequence
 from heapq import heappop, heappush
 from operator import attrgetter
 from typing import Any, Protocol
 
 import simpy
 
-__all__ = ["Feed", "Request", "Technicians"]
+__all__ = ["Feed", "Lane", "Request", "Technicians"]
 
 _KEY = attrgetter("key")
 
@@ -75,18 +75,52 @@ class Request(simpy.Event):
             self.techs._withdraw(self)
 
 
+class Lane:
+    """Fed work of one kind, in order of arrival.
+
+    The jobs' arrival ``times``, ``works`` (hours) and ``ids``; ``head`` is the index of
+    the first not yet granted.  A job's dispatch key is ``(*prefix, time, id)``: lanes
+    with different prefixes, and within a lane, order by arrival.
+    """
+
+    __slots__ = ("head", "ids", "prefix", "times", "works")
+
+    def __init__(self, prefix: tuple[Any, ...]) -> None:
+        self.prefix = prefix
+        self.times: list[float] = []
+        self.works: list[float] = []
+        self.ids: list[Any] = []
+        self.head = 0
+
+    def key(self, i: int) -> tuple[Any, ...]:
+        """The dispatch key of job ``i``."""
+        return (*self.prefix, self.times[i], self.ids[i])
+
+    def trim(self) -> None:
+        """Forget the jobs already granted."""
+        h = self.head
+        if h:
+            del self.ids[:h], self.times[:h], self.works[:h]
+            self.head = 0
+
+
 class Feed(Protocol):
     """Work that arrives on its own, handed to :meth:`Technicians.feed`.
 
-    ``time`` is when the next piece of work arrives (``math.inf``: no more);
-    ``pop()`` returns its ``(key, hours)`` and moves ``time`` on to the one after.
-    Work from a feed needs the shift open, like :meth:`Technicians.hold`'s default.
+    ``lanes`` hold the jobs drawn so far, every job arriving up to ``frontier`` among
+    them; ``extend()`` draws the next ones and moves ``frontier`` on (``math.inf``: no
+    more).  Fed work needs the shift open, like :meth:`Technicians.hold`'s default.
     """
 
-    time: float
+    frontier: float
 
-    def pop(self) -> tuple[Any, float]:
-        """The dispatch key and work hours of the work arriving at ``time``."""
+    @property
+    def lanes(self) -> Sequence[Lane]:
+        """The lanes, with different key prefixes."""
+        ...
+
+    def extend(self) -> None:
+        """Add the next jobs to the lanes and move ``frontier`` to the last one's arrival."""
         ...
 
 
@@ -146,15 +180,23 @@ class Technicians:
         # feed, and the opening the dispatcher waits for; the wake-up at the first of them
         self._ends: list[float] = []
         self._feed: Feed | None = None
+        self._lanes: Sequence[Lane] = ()
         self._opening = math.inf
         self._due = math.inf  # a process's grant found ahead of the clock
+        self._dispatched = -math.inf  # when the dispatcher last ran to the end
         self._wake_event: simpy.Event | None = None
         self._wake = math.inf
 
     @property
     def waiting(self) -> int:
-        """Number of requests and held work not yet granted."""
-        return len(self._anytime) + len(self._in_hours)
+        """Number of requests and held or fed work not yet granted (fed work counts from
+        its arrival)."""
+        now = self.env.now
+        feed = self._feed
+        while feed is not None and feed.frontier < now:
+            feed.extend()
+        fed = sum(bisect_right(lane.times, now, lane.head) - lane.head for lane in self._lanes)
+        return len(self._anytime) + len(self._in_hours) + fed
 
     def request(self, priority: Any = 0, anytime: bool = True) -> Request:
         """Ask for a technician; the returned event fires when one is granted.
@@ -185,7 +227,12 @@ class Technicians:
         """
         if self._feed is not None:
             raise ValueError("the technicians are already fed")
+        prefixes = [lane.prefix for lane in source.lanes]
+        if len(set(prefixes)) < len(prefixes):
+            raise ValueError(f"lanes with the same key prefix: {prefixes}")
         self._feed = source
+        # in dispatch order: of two lanes' first jobs, the one of the first lane goes first
+        self._lanes = sorted(source.lanes, key=attrgetter("prefix"))
         self._rewake()
 
     def _enqueue(self, req: Request | _Hold) -> None:
@@ -242,30 +289,55 @@ class Technicians:
         With ``ahead`` (``now`` is later than the simulation's clock), stop before a
         process's request and return True: its grant must wait for its instant.
         """
-        anytime, in_hours = self._anytime, self._in_hours
-        while self.busy < self.capacity and (anytime or in_hours):
-            if in_hours and self._is_open is not None and self._closed(now):
-                if not anytime:
-                    return False
-                queue = anytime
-            elif not in_hours:
-                queue = anytime
-            elif not anytime:
-                queue = in_hours
-            else:
-                queue = in_hours if in_hours[0].key < anytime[0].key else anytime
-            req = queue[0]
+        anytime, in_hours, lanes = self._anytime, self._in_hours, self._lanes
+        feed = self._feed
+        if feed is not None:
+            while feed.frontier < now:
+                feed.extend()  # every job arrived by now is in its lane
+        capacity = self.capacity
+        while self.busy < capacity:
+            best: Any = None  # the first waiting work's key, and its queue or lane
+            source: Any = None
+            if anytime:
+                source = anytime
+                best = anytime[0].key
+            lane_first: Lane | None = None  # the first lane whose first job has arrived
+            for lane in lanes:
+                h = lane.head
+                if h < len(lane.times) and lane.times[h] <= now:
+                    lane_first = lane
+                    break
+            if (in_hours or lane_first is not None) and not (
+                self._is_open is not None and self._closed(now)
+            ):
+                if in_hours and (best is None or in_hours[0].key < best):
+                    source = in_hours
+                    best = in_hours[0].key
+                if lane_first is not None and (
+                    best is None or lane_first.key(lane_first.head) < best
+                ):
+                    source = lane_first
+            if source is None:
+                break
+            if type(source) is Lane:
+                h = source.head
+                source.head = h + 1
+                self.busy += 1
+                heappush(self._ends, now + source.works[h])
+                continue
+            req = source[0]
             if type(req) is _Hold:
-                del queue[0]
+                del source[0]
                 self.busy += 1
                 heappush(self._ends, now + req.work)
             elif ahead:
                 return True
             else:
-                del queue[0]
+                del source[0]
                 self.busy += 1
                 self._clients -= 1
-                req.succeed()  # type: ignore[union-attr]
+                req.succeed()
+        self._dispatched = now  # all work arrived by now is granted or must wait
         return False
 
     def _closed(self, now: float) -> bool:
@@ -289,14 +361,35 @@ class Technicians:
 
     # -- the work no process waits for ----------------------------------------------
     def _next(self) -> float:
-        """When held work next ends, fed work arrives, the shift opens or a grant is due."""
+        """When held work next ends, fed work arrives to a free technician, the shift
+        opens or a grant is due."""
         t = self._opening if self._opening < self._due else self._due
         if self._ends and self._ends[0] < t:
             t = self._ends[0]
-        feed = self._feed
-        if feed is not None and feed.time < t:
-            t = feed.time
+        if (
+            self._lanes
+            and self.busy < self.capacity
+            and not self._pending
+            and self._due == math.inf
+        ):
+            a = self._arrival()
+            if a < t and a > self._dispatched and a >= self._closed_until:
+                t = a
         return t
+
+    def _arrival(self) -> float:
+        """The first arrival time among the lanes' first jobs not yet granted."""
+        feed = self._feed
+        assert feed is not None
+        while True:
+            a = math.inf
+            for lane in self._lanes:
+                h = lane.head
+                if h < len(lane.times) and lane.times[h] < a:
+                    a = lane.times[h]
+            if a < math.inf or feed.frontier == math.inf:
+                return a
+            feed.extend()
 
     def _rewake(self) -> None:
         """Make sure :meth:`_advance` runs at the next time of the work no one waits for."""
@@ -333,19 +426,24 @@ class Technicians:
         now = env.now
         limit = env.peek()
         ends = self._ends
-        feed = self._feed
-        anytime = self._anytime
-        queue = anytime if self._is_open is None else self._in_hours
         capacity = self.capacity
+        lanes = self._lanes
+        feed = self._feed
+        anytime, in_hours = self._anytime, self._in_hours
+        always = self._is_open is None
+        inf = math.inf
         while True:
-            t = self._opening if self._opening < self._due else self._due  # _next(), inline
+            # t = self._next(), written out
+            t = self._opening if self._opening < self._due else self._due
             if ends and ends[0] < t:
                 t = ends[0]
-            if feed is not None and feed.time < t:
-                t = feed.time
+            if lanes and self.busy < capacity and not self._pending and self._due == inf:
+                a = self._arrival()
+                if t > a > self._dispatched and a >= self._closed_until:
+                    t = a
             if t > now and t >= limit:
                 break
-            # everything that happens at t
+            # everything that happens at t (fed work arriving needs nothing done)
             if self._due == t:
                 self._due = math.inf
             if self._opening == t:
@@ -353,20 +451,27 @@ class Technicians:
             while ends and ends[0] == t:
                 heappop(ends)
                 self.busy -= 1
-            while feed is not None and feed.time == t:
-                key, work = feed.pop()
-                if not queue or not key < queue[-1].key:
-                    queue.append(_Hold(key, False, work))
-                else:
-                    insort_right(queue, _Hold(key, False, work), key=_KEY)
-            if (
-                self._pending
-                or self.busy >= capacity
-                or not (queue or anytime)
-                or (t < self._closed_until and not anytime)
-            ):
+            if self._pending or self.busy >= capacity:
                 continue  # nothing to grant, or granted when all done at this instant
-            if t > now:
+            if t > now and not anytime and not in_hours and feed is not None and feed.frontier >= t:
+                # only fed work may wait: _dispatch(t, ahead=True), written out
+                while (always or t < self._open_until or not self._closed(t)) and (
+                    self.busy < capacity
+                ):
+                    lane_first = None
+                    for lane in lanes:
+                        h = lane.head
+                        if h < len(lane.times) and lane.times[h] <= t:
+                            lane_first = lane
+                            break
+                    if lane_first is None:
+                        break
+                    h = lane_first.head
+                    lane_first.head = h + 1
+                    self.busy += 1
+                    heappush(ends, t + lane_first.works[h])
+                self._dispatched = t
+            elif t > now:
                 if self._dispatch(t, ahead=True):
                     self._due = t  # a process is granted at t: come back then
                     break

@@ -14,9 +14,11 @@ autoescaping, and the inline SVG charts are written by matplotlib, which escapes
 from __future__ import annotations
 
 import dataclasses
+import io
 import math
 import typing
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Executor
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -56,7 +58,7 @@ from itmodels.scenario import Branding
 from itmodels.scenario.distributions import BaseDistribution
 from itmodels.scenario.units import format_duration, parse_duration, parse_money
 
-__all__ = ["CHARTS", "bundle_files", "html_report", "proposal_pdf", "write_bundle"]
+__all__ = ["CHARTS", "bundle_files", "chart_files", "html_report", "proposal_pdf", "write_bundle"]
 
 
 # ---------------------------------------------------------------------------- HTML report
@@ -441,6 +443,32 @@ def _tables(res: ExperimentResult, claims: pd.DataFrame | None) -> dict[str, pd.
     }
 
 
+def chart_files(res: ExperimentResult, names: Iterable[str]) -> dict[str, tuple[bytes, str]]:
+    """Draw charts of a bundle: each name's PNG (150 dpi) bytes and inline SVG text.
+
+    A top-level function, so that an executor's worker process can draw them.
+
+    Parameters
+    ----------
+    res : ExperimentResult
+        The experiment to draw.
+    names : iterable of str
+        Chart names, from :data:`CHARTS`.
+
+    Returns
+    -------
+    dict of str to (bytes, str)
+        Each name's PNG file content and SVG element text (see :func:`svg_text`).
+    """
+    out = {}
+    for name in names:
+        fig = chart_figure(res, name)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=150)
+        out[name] = (buf.getvalue(), svg_text(fig, name))
+    return out
+
+
 def bundle_files() -> list[str]:
     """The files :func:`write_bundle` writes, relative to its folder (to check early).
 
@@ -464,6 +492,7 @@ def write_bundle(
     overwrite: bool = True,
     force: bool = False,
     offer: str | None = None,
+    executor: Executor | None = None,
 ) -> dict[str, Path]:
     """Write every table, chart, the proposal sheet and both HTML reports into one folder.
 
@@ -498,6 +527,9 @@ def write_bundle(
         file of the same name that itmodels did not write is still refused.
     offer : str, optional
         The offer the proposal sheet proposes (see :func:`proposal_pdf`).
+    executor : concurrent.futures.Executor, optional
+        Draw the charts on this executor's workers (e.g. the process pool the experiment
+        ran on) while this process draws the proposal sheet; the same files either way.
 
     Returns
     -------
@@ -530,20 +562,28 @@ def write_bundle(
     written: list[str] = []
 
     def fill(tmp: Path) -> None:
+        # the charts are drawn by the executor's workers, if given, while this process
+        # draws the proposal sheet; the files are the same either way
+        groups = [list(CHARTS[i::2]) for i in range(2)] if executor is not None else []
+        drawn = [executor.submit(chart_files, res, group) for group in groups] if executor else []
         claims = _default_claims(res)
         for name, table in _tables(res, claims).items():
             table.to_csv(tmp / f"{name}.csv", index=False)
             written.append(f"{name}.csv")
-        (tmp / "charts").mkdir()
-        svgs = {}
-        for name in CHARTS:
-            fig = chart_figure(res, name)
-            fig.savefig(tmp / "charts" / f"{name}.png", dpi=150)
-            svgs[name] = svg_text(fig, name)
-            (tmp / "charts" / f"{name}.svg").write_text(svgs[name], encoding="utf-8")
-            written.extend([f"charts/{name}.png", f"charts/{name}.svg"])
         sheet = proposal_figure(res, names, break_even)
         save_pdf(sheet, tmp / "proposal.pdf", names, question_text(res))
+        (tmp / "charts").mkdir()
+        charts: dict[str, tuple[bytes, str]] = {}
+        for future in drawn:
+            charts.update(future.result())
+        if executor is None:
+            charts = chart_files(res, CHARTS)
+        svgs = {}
+        for name in CHARTS:
+            png, svgs[name] = charts[name]
+            (tmp / "charts" / f"{name}.png").write_bytes(png)
+            (tmp / "charts" / f"{name}.svg").write_text(svgs[name], encoding="utf-8")
+            written.extend([f"charts/{name}.png", f"charts/{name}.svg"])
         written.append("proposal.pdf")
         for audience in ("client", "provider"):
             # claims=None: computed again (cheap) so the report says which offers they compare
