@@ -352,7 +352,8 @@ def test_bad_values_block_the_run_sessions_are_separate_and_cancel_and_crash_lea
     _set(second, "contracts.flat_rate.fee_per_device", "70")
     second.locator(".itm-use-prices input").check()
     second.get_by_text("Offers from your price list").wait_for()
-    _wait(lambda: _field(second, "contracts.flat_rate.fee_per_device").input_value() == "58")
+    fee = second.locator(".itm-field-contracts-flat_rate-fee_per_device input")
+    _wait(lambda: fee.count() == 1 and fee.input_value() == "58")
 
     # cancel: a long run stops at the next chunk (serial here: chunks of 50 short futures)
     monkeypatch.setattr(runner, "PARALLEL_FROM", 10**9)

@@ -304,6 +304,7 @@ def _walk(
                 )
             continue
         kind, choices = _kind(field)
+        unit = _unit(field, currency)
         yield FormField(
             key=sub_key,
             path=sub_path,
@@ -311,8 +312,8 @@ def _walk(
             label=_words(name),
             kind=kind,
             choices=choices,
-            unit=_unit(field, currency),
-            limits=_bounds(field),
+            unit=unit,
+            limits="" if unit.startswith("share") else _bounds(field),
             help=field.description or docs.get(name, ""),
             value=value_text(value, field, name),
         )

@@ -179,7 +179,12 @@ class SalesPage:
                 for title, items in sections.items()
             ]
             tabs.append((group, pn.Column(*cards, sizing_mode="stretch_width")))
-        self.form.objects = [pn.Tabs(*tabs, dynamic=True, sizing_mode="stretch_width")]
+        shown = self.form.objects[0].active if self.form.objects else 0
+        self.form.objects = [
+            pn.Tabs(
+                *tabs, dynamic=True, active=min(shown, len(tabs) - 1), sizing_mode="stretch_width"
+            )
+        ]  # the same tab stays in view when the form is made again
 
     def _widget(self, f: FormField) -> Any:
         bits = [b for b in (f.unit, f.limits) if b]
