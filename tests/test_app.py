@@ -11,6 +11,7 @@ import asyncio
 import re
 import shutil
 import subprocess
+import sys
 import threading
 import time
 import urllib.request
@@ -181,6 +182,27 @@ def test_itmodels_app_serves_the_page_on_127_0_0_1_and_prints_its_address(
     server.io_loop.add_callback(server.io_loop.stop)
     thread.join(10)
     assert status == [0]
+
+
+def test_the_same_page_renders_in_a_notebook() -> None:
+    """What Jupyter shows for the page after ``pn.extension()`` (in a process of its own:
+    the extension changes Panel's global state)."""
+    code = (
+        "import panel as pn\n"
+        "pn.extension()\n"
+        "from itmodels.app import sales_page\n"
+        "data, meta = sales_page()._repr_mimebundle_()\n"
+        "print(sorted(data))\n"
+        "print('Replications per offer' in data['text/html'])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-W", "error", "-c", code], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-2:] == [
+        "['application/vnd.holoviews_exec.v0+json', 'text/html']",
+        "True",
+    ]
 
 
 # ---------------------------------------------------------------------- in Chromium
