@@ -104,6 +104,31 @@ def test_price_list_is_saved_reloaded_and_never_overwrites_another_file(tmp_path
         with_prices(itm.load_scenario("retail-shop"), path)
 
 
+def test_a_template_fills_the_page_and_a_bad_value_disables_run(
+    tmp_path: Path,
+) -> None:
+    from itmodels.app import SalesPage
+
+    page = SalesPage(prices=tmp_path / "none.yaml")
+    try:
+        assert list(page.template.options) == list(shipped_names())
+        for name in ("tiers", "retail-shop"):  # named offers; another fleet
+            page.template.value = name
+            assert page.scenario == itm.load_scenario(name)
+            assert not page.run_button.disabled
+            offers = {k.split(".")[1] for k in page.inputs if k.startswith("contracts.")}
+            assert offers == set(itm.load_scenario(name).contracts)
+        page.inputs["client.users"].value_input = "many"
+        assert page.scenario is None and page.run_button.disabled
+        assert page.errors["client.users"].visible
+        assert "client.users: Input should be a valid integer" in page.errors["client.users"].object
+        page.inputs["client.users"].value_input = "7"
+        assert page.scenario is not None and page.scenario.client.users == 7
+        assert not page.run_button.disabled and not page.errors["client.users"].visible
+    finally:
+        page.close()
+
+
 # ---------------------------------------------------------------------- runs
 def _small(name: str = "small-office", **changes: Any) -> itm.Scenario:
     return itm.load_scenario(name).override({"horizon": "1y", **changes})
