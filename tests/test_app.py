@@ -109,7 +109,7 @@ def test_a_template_fills_the_page_and_a_bad_value_disables_run(
 ) -> None:
     from itmodels.app import SalesPage
 
-    page = SalesPage(prices=tmp_path / "none.yaml")
+    page = SalesPage(prices=tmp_path / "none.yaml", workdir=tmp_path)
     try:
         assert list(page.template.options) == list(shipped_names())
         for name in ("tiers", "retail-shop"):  # named offers; another fleet
@@ -177,15 +177,16 @@ def test_a_cancel_stops_a_run_and_a_crash_is_reported(
 
 
 def test_itmodels_app_serves_the_page_on_127_0_0_1_and_prints_its_address(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     import itmodels.app as app
     from itmodels.cli import main
 
     made: list[Any] = []
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))  # no price list of the user's
 
     def keep(*args: Any) -> Any:
-        made.append(make_server(*args))
+        made.append(make_server(*args, workdir=tmp_path))
         return made[-1]
 
     make_server = app.make_server
@@ -241,7 +242,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
 
     def serve() -> None:
         asyncio.set_event_loop(asyncio.new_event_loop())
-        box["server"] = make_server("127.0.0.1", 0, prices)
+        box["server"] = make_server("127.0.0.1", 0, prices, prices.parent)
         ready.set()
         box["server"].io_loop.start()
 

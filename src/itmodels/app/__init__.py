@@ -31,7 +31,10 @@ DEFAULT_PORT = 5006
 
 
 def make_server(
-    address: str = DEFAULT_ADDRESS, port: int = DEFAULT_PORT, prices: str | Path | None = None
+    address: str = DEFAULT_ADDRESS,
+    port: int = DEFAULT_PORT,
+    prices: str | Path | None = None,
+    workdir: str | Path | None = None,
 ) -> Any:
     """A Panel (Bokeh) server of the sales page, bound but not started.
 
@@ -43,6 +46,8 @@ def make_server(
         The port (0: any free port; read the one bound from ``server.port``).
     prices : str or Path, optional
         The provider's price-list file.
+    workdir : str or Path, optional
+        Where each session's folder is made (default: the system's temporary folder).
 
     Returns
     -------
@@ -53,7 +58,7 @@ def make_server(
     import panel as pn
 
     return pn.serve(
-        {"/": lambda: sales_page(prices)},
+        {"/": lambda: sales_page(prices, workdir)},
         address=address,
         port=port,
         show=False,

@@ -57,11 +57,19 @@ class SalesPage:
         The provider's price-list file (default: :func:`~itmodels.app.prices.default_price_file`).
     template : str
         The shipped scenario the form starts with.
+    workdir : str or Path, optional
+        Where the session's folder (runs' bundles, an uploaded logo) is made (default: the
+        system's temporary folder); it is removed when the session ends.
     """
 
-    def __init__(self, prices: str | Path | None = None, template: str = DEFAULT_SCENARIO) -> None:
+    def __init__(
+        self,
+        prices: str | Path | None = None,
+        template: str = DEFAULT_SCENARIO,
+        workdir: str | Path | None = None,
+    ) -> None:
         self.prices = Path(prices) if prices is not None else default_price_file()
-        self.folder = Path(tempfile.mkdtemp(prefix="itmodels-app-"))
+        self.folder = Path(tempfile.mkdtemp(prefix="itmodels-app-", dir=workdir))
         self.run: SalesRun | None = None
         self.runs = 0
         self.poller: Any = None
@@ -405,13 +413,17 @@ class SalesPage:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def sales_page(prices: str | Path | None = None) -> pn.viewable.Viewable:
+def sales_page(
+    prices: str | Path | None = None, workdir: str | Path | None = None
+) -> pn.viewable.Viewable:
     """The sales page for one session (a served page, or a notebook cell).
 
     Parameters
     ----------
     prices : str or Path, optional
         The provider's price-list file (default: ``~/.config/itmodels/price-list.yaml``).
+    workdir : str or Path, optional
+        Where the session's folder is made (default: the system's temporary folder).
 
     Returns
     -------
@@ -421,7 +433,7 @@ def sales_page(prices: str | Path | None = None) -> pn.viewable.Viewable:
     -----
     In a notebook, run ``pn.extension()`` first, then end a cell with ``sales_page()``.
     """
-    page = SalesPage(prices)
+    page = SalesPage(prices, workdir=workdir)
     if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
         pn.state.on_session_destroyed(lambda ctx: page.close())
     return page.view()
