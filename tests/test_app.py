@@ -341,8 +341,9 @@ def test_a_prospect_is_run_in_the_browser_and_every_download_is_valid(
     res = itm.run_experiment(expected, 4, 7, progress=False)
     res = res.with_baseline(default_baseline(expected.contracts))
     assert verdict.inner_text() == takeaway_text(res)
+    assert page.locator(".itm-break-even").inner_text().startswith("Break-even flat-rate fee")
     # the client's name is shown as text, never run as HTML
-    assert page.locator(".itm-title").inner_text() == f"Proposal for {name} from Bright IT"
+    assert page.locator(".itm-title").inner_text() == f"Proposal for {name}, prepared by Bright IT"
     assert page.evaluate("typeof window.pwned") == "undefined"
     page.screenshot(path=str(tmp_path / "results.png"), full_page=True)
     _png(tmp_path / "results.png")

@@ -26,7 +26,16 @@ import panel as pn
 from itmodels.app.form import FormField, apply_changes, field_problems, form_fields
 from itmodels.app.prices import default_price_file, save_price_list, with_prices
 from itmodels.app.runner import SalesRun, branding_of, start_run
-from itmodels.reports.text import key_figure_rows, offer_names, offer_title, takeaway_text
+from itmodels.contracts import make_contract, offer_inline
+from itmodels.reports.text import (
+    break_even_text,
+    key_figure_rows,
+    lost_words,
+    offer_names,
+    offer_title,
+    sheet_names,
+    takeaway_text,
+)
 from itmodels.scenario import Scenario, ScenarioError, load_scenario
 from itmodels.scenario.shipped import DEFAULT_SCENARIO, shipped_names
 
@@ -321,13 +330,16 @@ class SalesPage:
         self.cancel_button.disabled = True
         self.progress.visible = False
         if state.status == "done":
-            self.status.object = "<p class='itm-done'>Done: see the Results tab.</p>"
-            self._show_results(run)
-            self.tabs.active = 1
-        elif state.status == "cancelled":
+            try:
+                self._show_results(run)
+                self.status.object = "<p class='itm-done'>Done: see the Results tab.</p>"
+                self.tabs.active = 1
+            except Exception as exc:  # the page keeps working whatever the results hold
+                state.status, state.message = "failed", f"{type(exc).__name__}: {exc}"
+        if state.status == "cancelled":
             self.status.object = "<p class='itm-cancelled'>Run cancelled; nothing was kept.</p>"
             shutil.rmtree(run.folder, ignore_errors=True)
-        else:
+        elif state.status == "failed":
             self.status.object = (
                 f"<div class='itm-failed' style='{ERROR_STYLE}'><b>The run failed</b>; the form"
                 f" is unchanged and you can run again.<br>{_esc(state.message)}</div>"
@@ -341,10 +353,17 @@ class SalesPage:
         res = state.result
         assert res is not None
         files = {name: run.folder / name for name in state.files}
-        brand = branding_of(run.scenario)
-        title = f"Proposal for {_esc(brand.prospect or run.scenario.name)}"
-        if brand.provider:
-            title += f" from {_esc(brand.provider)}"
+        names = sheet_names(run.scenario, branding_of(run.scenario))  # as on the sheet
+        title = f"Proposal for {_esc(names.prospect)}, prepared by {_esc(names.provider)}"
+        top: list[Any] = [
+            pn.pane.HTML(
+                f"<h3 class='itm-title' style='border-left:6px solid {_esc(names.accent)};"
+                f"padding-left:8px'>{title}</h3>",
+                sizing_mode="stretch_width",
+            )
+        ]
+        if names.logo:
+            top.append(pn.pane.Image(names.logo, height=60))
         rows = key_figure_rows(res)
         offers = [offer_title(res.scenario, name) for name in offer_names(res)]
         head = "".join(f"<th>{_esc(n)}</th>" for n in offers)
@@ -377,14 +396,21 @@ class SalesPage:
             for name, path in files.items()
             if name.startswith("charts/") and name.endswith(".png") and "provider" not in name
         ]
+        extra = ""
+        if state.fee is not None:  # as the proposal sheet words it
+            scn = res.scenario
+            words = make_contract(scn, state.fee.offer).price_term_words(state.fee.term)
+            shown = offer_inline(scn.contracts, state.fee.offer)
+            sentence = break_even_text(state.fee, scn.currency, lost_words(scn), shown, words)
+            extra = f"<p class='itm-break-even'>{_esc(sentence)}</p>"
         self.results.objects = [
-            pn.pane.HTML(f"<h3 class='itm-title'>{title}</h3>"),
+            pn.Row(*top, sizing_mode="stretch_width"),
             pn.pane.HTML(
                 f"<p class='itm-verdict' style='font-size:1.25em;font-weight:600'>"
                 f"{_esc(takeaway_text(res))}</p>"
             ),
             downloads,
-            pn.pane.HTML(figures),
+            pn.pane.HTML(figures + extra),
             *charts,
         ]
 
