@@ -34,6 +34,7 @@ LAYERS = [
     ("scenario",),
     ("engine",),
     ("experiments",),
+    ("fitting",),
     ("charts",),
     ("reports",),
     ("app",),

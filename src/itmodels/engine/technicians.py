@@ -430,9 +430,18 @@ class Technicians:
         lanes = self._lanes
         feed = self._feed
         anytime, in_hours = self._anytime, self._in_hours
-        always = self._is_open is None
         inf = math.inf
         while True:
+            if (
+                limit > now
+                and feed is not None
+                and not anytime
+                and not in_hours
+                and not self._pending
+                and self._due == inf
+            ):
+                self._run_fed(limit)  # no process waits: the fast way, to the next event
+                break
             # t = self._next(), written out
             t = self._opening if self._opening < self._due else self._due
             if ends and ends[0] < t:
@@ -453,25 +462,7 @@ class Technicians:
                 self.busy -= 1
             if self._pending or self.busy >= capacity:
                 continue  # nothing to grant, or granted when all done at this instant
-            if t > now and not anytime and not in_hours and feed is not None and feed.frontier >= t:
-                # only fed work may wait: _dispatch(t, ahead=True), written out
-                while (always or t < self._open_until or not self._closed(t)) and (
-                    self.busy < capacity
-                ):
-                    lane_first = None
-                    for lane in lanes:
-                        h = lane.head
-                        if h < len(lane.times) and lane.times[h] <= t:
-                            lane_first = lane
-                            break
-                    if lane_first is None:
-                        break
-                    h = lane_first.head
-                    lane_first.head = h + 1
-                    self.busy += 1
-                    heappush(ends, t + lane_first.works[h])
-                self._dispatched = t
-            elif t > now:
+            if t > now:
                 if self._dispatch(t, ahead=True):
                     self._due = t  # a process is granted at t: come back then
                     break
@@ -481,3 +472,77 @@ class Technicians:
                 self._dispatch(t)
                 limit = env.peek()  # a process granted now has its event now
         self._rewake()
+
+    def _run_fed(self, limit: float) -> None:
+        """Run fed work alone up to ``limit`` (not included): what :meth:`_advance` does
+        when no process waits and nothing else happens before ``limit``, written out
+        with local names (the engine's hot loop).
+
+        Held work ends, fed work arrives to a free technician, the shift opens or
+        closes; each instant is done, then the dispatcher grants the lanes' first
+        jobs in lane order, as :meth:`_dispatch` and :meth:`_closed` would.
+        """
+        ends = self._ends
+        capacity = self.capacity
+        feed = self._feed
+        assert feed is not None
+        lanes = self._lanes
+        is_open, next_open, next_closed = self._is_open, self._next_open, self._next_closed
+        always = is_open is None
+        busy = self.busy
+        opening = self._opening
+        dispatched = self._dispatched
+        open_until, closed_until = self._open_until, self._closed_until
+        inf = math.inf
+        while True:
+            t = opening
+            if ends and ends[0] < t:
+                t = ends[0]
+            if busy < capacity:  # the next arrival matters: a technician is free
+                a = inf
+                for lane in lanes:
+                    h = lane.head
+                    if h < len(lane.times) and lane.times[h] < a:
+                        a = lane.times[h]
+                if a == inf and feed.frontier != inf:
+                    feed.extend()
+                    continue
+                if t > a > dispatched and a >= closed_until:
+                    t = a
+            if t >= limit:
+                break
+            if opening == t:
+                opening = inf
+            while ends and ends[0] == t:
+                heappop(ends)
+                busy -= 1
+            if busy >= capacity:
+                continue
+            while feed.frontier < t:
+                feed.extend()  # every job arrived by t is in its lane
+            dispatched = t
+            if not always and t >= open_until:  # _closed(t), written out
+                if t < closed_until:
+                    continue
+                assert is_open is not None and next_open is not None
+                if not is_open(t):
+                    closed_until = next_open(t)
+                    if closed_until < opening:
+                        opening = closed_until
+                    continue
+                if next_closed is not None:
+                    open_until = next_closed(t)
+            while busy < capacity:
+                for lane in lanes:
+                    h = lane.head
+                    if h < len(lane.times) and lane.times[h] <= t:
+                        lane.head = h + 1
+                        busy += 1
+                        heappush(ends, t + lane.works[h])
+                        break
+                else:
+                    break  # nothing has arrived
+        self.busy = busy
+        self._opening = opening
+        self._dispatched = dispatched
+        self._open_until, self._closed_until = open_until, closed_until

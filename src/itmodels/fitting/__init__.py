@@ -1,0 +1,38 @@
+"""Fitting: read a provider's exports (tickets, assets, invoices) and estimate from them.
+
+Readers (:mod:`~itmodels.fitting.readers`) turn CSV or Excel exports into canonical
+frames, refusing bad files with one :class:`~itmodels.fitting.errors.DataError`; the
+estimators (:mod:`~itmodels.fitting.lifetimes`, :mod:`~itmodels.fitting.rates`,
+:mod:`~itmodels.fitting.invoices`) turn those frames into estimates with intervals.
+"""
+
+from itmodels.fitting.errors import DataError
+from itmodels.fitting.invoices import RateCard, infer_rate_card
+from itmodels.fitting.lifetimes import LifetimeFit, fit_lifetime, fit_lifetimes, kaplan_meier
+from itmodels.fitting.rates import TicketSummary, summarise_tickets
+from itmodels.fitting.readers import (
+    Assets,
+    Invoices,
+    Tickets,
+    read_assets,
+    read_invoices,
+    read_tickets,
+)
+
+__all__ = [
+    "Assets",
+    "DataError",
+    "Invoices",
+    "LifetimeFit",
+    "RateCard",
+    "TicketSummary",
+    "Tickets",
+    "fit_lifetime",
+    "fit_lifetimes",
+    "infer_rate_card",
+    "kaplan_meier",
+    "read_assets",
+    "read_invoices",
+    "read_tickets",
+    "summarise_tickets",
+]
