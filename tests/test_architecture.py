@@ -37,6 +37,7 @@ LAYERS = [
     ("fitting",),
     ("charts",),
     ("reports",),
+    ("app",),
     ("cli", "__main__", "__init__"),
 ]
 

@@ -30,7 +30,7 @@ from itmodels.contracts import (
     make_contract,
     offer_inline,
 )
-from itmodels.experiments.decisions import FeeEstimate, break_even_fee
+from itmodels.experiments.decisions import FeeEstimate, break_even_fee, fee_basis
 from itmodels.experiments.experiment import DEFAULT_MAX_REPLICATIONS, local_pool, run_experiment
 from itmodels.experiments.result import ExperimentResult, Stopping
 from itmodels.money.formatting import format_money
@@ -137,6 +137,12 @@ def _parser() -> argparse.ArgumentParser:
     val.add_argument("scenario")
     set_option(val)
     sub.add_parser("scenarios", help="list the shipped scenarios and their files")
+    app = sub.add_parser("app", help="start the sales page, a local web app")
+    app.add_argument("--address", default="127.0.0.1", help="address to bind (default:"
+                     " 127.0.0.1, this machine only)")  # fmt: skip
+    app.add_argument("--port", type=int, default=5006, help="port (default: 5006; 0: any free)")
+    app.add_argument("--prices", type=Path, metavar="FILE", help="the provider's price list"
+                     " (default: ~/.config/itmodels/price-list.yaml)")  # fmt: skip
     return parser
 
 
@@ -482,7 +488,7 @@ def _compare(args: argparse.Namespace) -> None:
             scn, args.replications, args.seed, executor=executor, progress=not args.no_progress,
             **target,
         )  # fmt: skip
-        priced = _fee_basis(scn, baseline, list(res.ranking().index))
+        priced = fee_basis(scn, baseline, list(res.ranking().index))
         fee = None
         if priced is not None:
             offer, term = priced
@@ -525,22 +531,6 @@ def _baseline(scn: Scenario, args: argparse.Namespace) -> str:
     return str(name)
 
 
-def _fee_basis(
-    scn: Scenario, baseline: str, order: Sequence[str] | None = None
-) -> tuple[str, str] | None:
-    """The offer and price term a break-even is reported for: the first offer other than
-    the baseline (in ``order``, e.g. cheapest first) with a price term that is set (None:
-    no such offer)."""
-    for name in order or scn.contracts:
-        if name == baseline:
-            continue
-        contract = make_contract(scn, name)
-        for term in contract.price_terms:
-            if getattr(contract.terms, term, None) and contract.price_units(term) > 0:
-                return name, term
-    return None
-
-
 def _break_even(args: argparse.Namespace) -> None:
     scn = _scenario(args)
     with _executor(args) as executor:
@@ -557,6 +547,15 @@ def _break_even(args: argparse.Namespace) -> None:
         f" (95 % CI {_money(fee.ci_low, scn.currency)} to {_money(fee.ci_high, scn.currency)};"
         f" {fee.replications} replications, seed {fee.seed})"
     )
+
+
+def _app(args: argparse.Namespace) -> None:
+    """Serve the sales page until Ctrl-C; print its address first."""
+    from itmodels.app import make_server
+
+    server = make_server(args.address, args.port, args.prices)
+    _say(f"Sales page at http://{args.address}:{server.port}/ (Ctrl-C to stop)")
+    server.io_loop.start()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -597,6 +596,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         elif args.command == "break-even":
             _break_even(args)
+        elif args.command == "app":
+            _app(args)
         else:
             _compare(args)
     except (ValueError, FileExistsError) as exc:  # ScenarioError and UsageError too

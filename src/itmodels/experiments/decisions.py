@@ -35,12 +35,43 @@ __all__ = [
     "FeeEstimate",
     "Per",
     "break_even_fee",
+    "fee_basis",
     "sensitivity",
     "sweep",
     "target_margin_fee",
 ]
 
 Per = Literal["device", "user", "server"]
+
+
+def fee_basis(
+    scn: Scenario, baseline: str, order: Sequence[str] | None = None
+) -> tuple[str, str] | None:
+    """The offer and price term a break-even is reported for (``itmodels compare``, the
+    sales page): the first offer other than the baseline (in ``order``, e.g. cheapest
+    first) with a price term that is set.
+
+    Parameters
+    ----------
+    scn : Scenario
+    baseline : str
+        The offer the others are compared with.
+    order : sequence of str, optional
+        The offers in the order to try (default: the scenario's order).
+
+    Returns
+    -------
+    tuple of (str, str) or None
+        The offer and its price term; None when no other offer has a price set.
+    """
+    for name in order or scn.contracts:
+        if name == baseline:
+            continue
+        contract = make_contract(scn, name)
+        for term in contract.price_terms:
+            if getattr(contract.terms, term, None) and contract.price_units(term) > 0:
+                return name, term
+    return None
 
 
 @dataclass(frozen=True)

@@ -305,6 +305,7 @@ def run_experiment(
     max_replications: int | None = None,
     batch: int | None = None,
     baseline: str | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> ExperimentResult:
     """Run replications of every contract on common random numbers.
 
@@ -380,6 +381,13 @@ def run_experiment(
         result's default :attr:`ExperimentResult.baseline`); the result returned has
         it as its baseline.  With three offers or more, every offer must reach the
         precision against it.
+    on_progress : callable, optional
+        Called as ``on_progress(done, planned)`` once before the first chunk and after
+        each chunk finishes, with the replications per contract finished so far and
+        planned (with a precision target, ``planned`` is the cap).  It runs in the
+        calling thread.  To cancel a run, raise from it: chunks not yet started are
+        cancelled and the exception propagates out of ``run_experiment`` (chunks already
+        finished stay in ``store``).
 
     Returns
     -------
@@ -465,6 +473,8 @@ def run_experiment(
         runs.update(chunk.runs)
         if bar is not None:
             bar.update(chunk.stop - chunk.start)
+        if on_progress is not None:
+            on_progress(sum(b - a for a, b in done), planned)
 
     def execute(spans: Iterable[tuple[int, int]]) -> None:
         if executor is None:
@@ -481,6 +491,8 @@ def run_experiment(
             for (a, b), (m, mo) in box.load().items():
                 done[(a, b)] = Chunk(a, b, names, m, mo).frames(n_months)
         bar = _progress(progress, planned, sum(b - a for a, b in done))
+        if on_progress is not None:
+            on_progress(sum(b - a for a, b in done), planned)
         if target is None:
             execute(span for span in _spans(planned, size) if span not in done)
         else:
