@@ -640,7 +640,7 @@ def _fit_tickets(
                 if isinstance(loss, dict):
                     missing = [p for p in shares if p not in loss]
                     if missing:
-                        given: dict[str, float] = dict(loss)
+                        given: dict[str, float] = {str(k): float(v) for k, v in loss.items()}
                         filled = dict(given)
                         for p in missing:
                             near = min(given, key=lambda q: abs(PRIORITIES.index(q) -
@@ -803,10 +803,17 @@ def fit_scenario(
         )
         _fit_tickets(scn, t, asset_class, first, end, categories or {}, level, out)
     card = _fit_invoices(scn, i, out) if i is not None and len(i) else None
-    # apply group by group: a value the scenario refuses is skipped, with the reason
+    # all at once; when the scenario refuses a value, group by group, skipping the refused
     fitted = scn
     changes: dict[str, Any] = {}
     rows: list[dict[str, Any]] = []
+    every = {k: v for group, _ in out.groups for k, v in group.items()}
+    try:
+        fitted = scn.override(every)
+    except ScenarioError:
+        pass
+    else:
+        out.groups, changes, rows = [], every, [r for _, ev in out.groups for r in ev]
     for group, ev in out.groups:
         try:
             fitted = fitted.override(group)
