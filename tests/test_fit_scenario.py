@@ -131,12 +131,16 @@ def test_a_round_trip_recovers_the_rate_card_and_the_fleet(fitted: Fit):
     pc = fitted.scenario.fleet[0]
     assert pc.count == 40  # every device is in service at the export (failed ones repaired)
     assert pc.lifetime.dist == "weibull"
-    assert pc.lifetime.shape == pytest.approx(_evidence(fitted, "fleet.pc.lifetime.shape")["estimate"])
+    assert pc.lifetime.shape == pytest.approx(
+        _evidence(fitted, "fleet.pc.lifetime.shape")["estimate"]
+    )
     assert pc.lifetime.scale == pytest.approx(
         _evidence(fitted, "fleet.pc.lifetime.scale")["estimate"] * HOURS_PER_YEAR
     )
     stream = fitted.scenario.incident_streams[0]
-    assert stream.rate == pytest.approx(_evidence(fitted, "incident_streams.helpdesk.rate")["estimate"])
+    assert stream.rate == pytest.approx(
+        _evidence(fitted, "incident_streams.helpdesk.rate")["estimate"]
+    )
     assert fitted.skipped.empty, fitted.skipped
     assert set(fitted.evidence.columns) >= {"key", "estimate", "low", "high", "n", "source",
                                             "method", "note"}  # fmt: skip
