@@ -3,6 +3,7 @@ commented YAML it writes, and what it refuses or reports."""
 
 from __future__ import annotations
 
+import runpy
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 from scipy import stats
 
 import itmodels as itm
+from itmodels.cli import main
 from itmodels.fitting import DataError
 from itmodels.fitting.export import assets_from_run, invoices_from_run, tickets_from_run
 from itmodels.fitting.fit import Fit, fit_scenario
@@ -268,3 +270,75 @@ def test_the_rate_and_weibull_shape_intervals_cover_the_truth_at_95_percent(tiny
             covered[key] += int(row["low"] <= truth[key] <= row["high"])
     for key, hits in covered.items():
         assert stats.binomtest(hits, reps, 0.95).pvalue > 0.01, (key, hits)
+
+
+# ------------------------------------------------------------------ command and sample data
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+SAMPLE = EXAMPLES / "data"
+
+
+def _sample_args(out: Path) -> list[str]:
+    return [
+        "fit", "--tickets", str(SAMPLE / "tickets.csv"), "--assets", str(SAMPLE / "assets.csv"),
+        "--invoices", str(SAMPLE / "invoices.csv"), "--base", "small-office", "--out", str(out),
+    ]  # fmt: skip
+
+
+def test_the_committed_sample_data_is_what_the_script_makes(tmp_path: Path):
+    script = runpy.run_path(str(EXAMPLES / "make_sample_data.py"), run_name="sample")
+    assert script["main"](["--out", str(tmp_path)]) == 0
+    for name in ("tickets.csv", "assets.csv", "invoices.csv"):
+        assert (tmp_path / name).read_bytes() == (SAMPLE / name).read_bytes(), name
+    assert "SYNTHETIC" in (SAMPLE / "README.md").read_text()
+    assert script["main"](["--out", str(tmp_path)]) == 2  # existing files are kept
+
+
+def test_the_sample_data_goes_through_itmodels_fit_and_compare(tmp_path: Path, capsys):
+    out = tmp_path / "prospect.yaml"
+    assert main(_sample_args(out)) == 0
+    printed = capsys.readouterr().out
+    assert "incident_streams.user-problems.rate" in printed
+    assert "not fitted (base value kept):" in printed and "no rows left out" in printed
+    assert f"itmodels compare {out}" in printed
+    fitted = itm.load_scenario(out)
+    assert fitted.contracts["break_fix"].trip_charge == pytest.approx(50)
+    assert "# fitted:" in out.read_text()
+    code = main(["compare", str(out), "-n", "2", "--seed", "1", "--set", "horizon=3mo",
+                 "--out", str(tmp_path / "bundle"), "--no-progress", "--jobs", "1"])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    assert (tmp_path / "bundle" / "scenario.yaml").is_file()
+
+
+def test_the_fit_command_refuses_bad_input_with_one_message(tmp_path: Path, capsys):
+    out = tmp_path / "prospect.yaml"
+    out.write_text("mine\n")
+    assert main(_sample_args(out)) == 2
+    assert "already exists" in capsys.readouterr().err and out.read_text() == "mine\n"
+    assert main(["fit", "--out", str(tmp_path / "x.yaml")]) == 2
+    assert "at least one export" in capsys.readouterr().err
+    bad = tmp_path / "map.yaml"
+    bad.write_text("tickets: [a, b]\n")
+    assert main([*_sample_args(tmp_path / "y.yaml"), "--columns", str(bad)]) == 2
+    assert "section tickets" in capsys.readouterr().err
+    broken = tmp_path / "tickets.csv"
+    broken.write_text("id,opened\n1,2024-01-05\n2,yesterday\n")
+    assert main(["fit", "--tickets", str(broken), "--out", str(tmp_path / "z.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert "row 3" in err and "'opened'" in err and not (tmp_path / "z.yaml").exists()
+
+
+def test_a_columns_file_renames_headers_and_maps_categories(tmp_path: Path, capsys):
+    frame = pd.read_csv(SAMPLE / "tickets.csv", dtype=str, keep_default_na=False)
+    frame = frame.rename(columns={"id": "Ticket #", "opened": "Created"})
+    frame["category"] = frame["category"].replace({"user-problems": "Desk"})
+    tickets = tmp_path / "tickets.csv"
+    frame.to_csv(tickets, index=False)
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text(
+        "tickets: {'Ticket #': id, Created: opened}\ncategories: {Desk: user-problems}\n"
+    )
+    out = tmp_path / "p.yaml"
+    args = ["fit", "--tickets", str(tickets), "--out", str(out), "--columns", str(mapping)]
+    assert main(args) == 0
+    assert "incident_streams.user-problems.rate" in capsys.readouterr().out

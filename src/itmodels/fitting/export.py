@@ -95,12 +95,13 @@ def tickets_from_run(
     -------
     pandas.DataFrame
         Columns id, opened, responded, resolved, priority, category, hours, onsite,
-        asset, as text ready for ``to_csv``.
+        asset, as text ready for ``to_csv``; in order of opening.
     """
     scn = scn or run.scenario
     t0 = pd.Timestamp(start)
     inc = run.incidents
-    inc = inc[(inc["kind"] != "prevented") & inc["reported"].notna()].reset_index(drop=True)
+    inc = inc[(inc["kind"] != "prevented") & inc["reported"].notna()]
+    inc = inc.sort_values(["reported", "incident_id"], kind="stable").reset_index(drop=True)
     visits = run.visits
     work = visits.groupby("incident_id")["work_hours"].sum()
     onsite = visits.groupby("incident_id")["onsite"].any()
