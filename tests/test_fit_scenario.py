@@ -342,3 +342,15 @@ def test_a_columns_file_renames_headers_and_maps_categories(tmp_path: Path, caps
     args = ["fit", "--tickets", str(tickets), "--out", str(out), "--columns", str(mapping)]
     assert main(args) == 0
     assert "incident_streams.user-problems.rate" in capsys.readouterr().out
+
+
+def test_the_back_test_puts_a_fit_of_simulated_data_inside_its_own_range(fitted: Fit):
+    table = fitted.check(replications=30, seed=2)
+    assert table["measure"].tolist() == ["tickets", "hours", "spend"]
+    assert (table["low"] < table["median"]).all() and (table["median"] < table["high"]).all()
+    assert table["inside"].all(), table
+    years = fitted.observed["years"]
+    assert years == pytest.approx(2.0)
+    assert table.loc[0, "observed"] == pytest.approx(fitted.observed["tickets"] / years)
+    with pytest.raises(ValueError, match="at least 2"):
+        fitted.check(replications=1)

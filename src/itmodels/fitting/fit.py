@@ -123,6 +123,10 @@ class Fit:
     lifetimes : dict
         Per device class, its :class:`~itmodels.fitting.lifetimes.LifetimeFit` or why
         there is none.
+    observed : dict of str to float
+        What the exports show over the tickets' period, for :meth:`check`: ``years``,
+        ``tickets`` (those used: device and stream tickets), ``hours`` (their hours) and
+        ``spend`` (invoice lines in the period).
     """
 
     scenario: Scenario
@@ -136,6 +140,72 @@ class Fit:
     reports: tuple[str, ...] = ()
     rate_card: RateCard | None = None
     lifetimes: dict[str, LifetimeFit | str] = field(default_factory=dict)
+    observed: dict[str, float] = field(default_factory=dict)
+
+    def check(self, replications: int = 40, seed: int = 0, *, offer: str | None = None
+              ) -> pd.DataFrame:  # fmt: skip
+        """Back-test: the observed year against the fitted scenario's simulated years.
+
+        The fitted scenario is simulated over the observed period (its horizon set to the
+        period's length) under ``offer``, and the observed tickets, hours worked and
+        spend per year are put against the simulated 90 % range.  The simulation starts
+        from the fleet as fitted (at ``as_of``), so devices are older than they were
+        during the period: a mild approximation.
+
+        Parameters
+        ----------
+        replications : int, default 40
+            Simulated periods.
+        seed : int, default 0
+            Seed of the replications.
+        offer : str, optional
+            The offer the client was on; default the base's first offer paid per
+            incident (else the first offer).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per measure (``tickets``, ``hours``, ``spend``; those the exports
+            show): ``measure``, ``observed``, ``low`` (5 %), ``median``, ``high`` (95 %),
+            all per year, and ``inside`` (observed within ``low``-``high``).
+
+        Raises
+        ------
+        ValueError
+            Without tickets (no observed period), or for fewer than 2 replications.
+        """
+        from itmodels.experiments.run import simulate
+
+        if "years" not in self.observed:
+            raise ValueError("no observed period: the fit was made without tickets")
+        if replications < 2:
+            raise ValueError(f"replications must be at least 2, not {replications}")
+        years = self.observed["years"]
+        scn = self.scenario.override({"horizon": years * HOURS_PER_YEAR})
+        offer = offer or reference_offer(scn) or next(iter(scn.contracts))
+        measures = [m for m in ("tickets", "hours", "spend") if m in self.observed]
+        sims: dict[str, list[float]] = {m: [] for m in measures}
+        for r in range(replications):
+            run = simulate(scn, offer, seed, replication=r)
+            inc = run.incidents
+            sims["tickets"].append(
+                float(((inc["kind"] != "prevented") & inc["reported"].notna()).sum())
+            )
+            if "hours" in sims:
+                repairs = run.visits[run.visits["kind"] == "repair"]
+                sims["hours"].append(float(repairs["work_hours"].sum()))
+            if "spend" in sims:
+                ledger = run.ledger
+                sims["spend"].append(float(ledger.loc[ledger["payer"] == "client", "amount"].sum()))
+        rows = []
+        for m in measures:
+            values = np.asarray(sims[m]) / years
+            low, median, high = np.quantile(values, [0.05, 0.5, 0.95])
+            obs = self.observed[m] / years
+            rows.append((m, obs, low, median, high, bool(low <= obs <= high)))
+        return pd.DataFrame(
+            rows, columns=["measure", "observed", "low", "median", "high", "inside"]
+        )
 
     def table(self) -> str:
         """What was fitted and what was skipped, as short lines of text.
@@ -536,7 +606,8 @@ def _fit_tickets(
     mapping: Mapping[str, str],
     level: float,
     out: _Collector,
-) -> None:
+) -> np.ndarray:
+    """Fit the device classes' repairs and the streams; returns which tickets were used."""
     src = tickets.path
     f = tickets.frame
     unknown = sorted(set(mapping.values()) - {s.name for s in scn.incident_streams})
@@ -667,6 +738,7 @@ def _fit_tickets(
             out.skip(f"{key}.remote_fix_probability", why, src)
         else:
             out.group({f"{key}.remote_fix_probability": share}, rows)
+    return np.asarray(is_device | stream.notna().to_numpy())
 
 
 def _fit_invoices(scn: Scenario, invoices: Invoices, out: _Collector) -> RateCard:
@@ -793,6 +865,7 @@ def fit_scenario(
         assert end is not None
         lifetimes = _fit_assets(scn, a, end, level, candidates, out)
     first: pd.Timestamp | None = None
+    observed: dict[str, float] = {}
     if t is not None and len(t):
         assert end is not None
         first = pd.Timestamp(start) if start is not None else t.start
@@ -801,7 +874,17 @@ def fit_scenario(
             if a is not None
             else {}
         )
-        _fit_tickets(scn, t, asset_class, first, end, categories or {}, level, out)
+        used = _fit_tickets(scn, t, asset_class, first, end, categories or {}, level, out)
+        opened = t.frame["opened"]
+        inside = used & ((opened >= first) & (opened <= end)).to_numpy()
+        observed["years"] = (end - first) / pd.Timedelta(hours=1) / HOURS_PER_YEAR
+        observed["tickets"] = float(inside.sum())
+        if t.has("hours"):
+            observed["hours"] = float(t.frame.loc[inside, "hours"].sum())
+        if i is not None and len(i):
+            dates = i.frame["date"]
+            within = (dates >= first.normalize()) & (dates <= end)
+            observed["spend"] = float(i.frame.loc[within, "amount"].sum())
     card = _fit_invoices(scn, i, out) if i is not None and len(i) else None
     # all at once; when the scenario refuses a value, group by group, skipping the refused
     fitted = scn
@@ -839,4 +922,5 @@ def fit_scenario(
         reports=tuple(x.report() for x in (t, a, i) if x is not None),
         rate_card=card,
         lifetimes=lifetimes,
+        observed=observed,
     )
