@@ -655,6 +655,8 @@ def _fit_tickets(
                 out.skip(f"{key}.repair", why, src)
             else:
                 out.group({f"{key}.repair": value}, rows)
+        else:
+            out.skip(f"{key}.repair", f"{src} has no hours column", src)
         share, rows, why = _remote_rows(f"{key}.remote_fix_probability", sub, src, level)
         if share is None:
             out.skip(f"{key}.remote_fix_probability", why, src)
@@ -725,6 +727,8 @@ def _fit_tickets(
                     for r in mix.itertuples()
                 ]  # fmt: skip
                 out.group(changes, rows)
+        else:
+            out.skip(f"{key}.priority", f"{src} has no priority column", src)
         if sub.has("hours"):
             value, rows, why = _lognormal_rows(
                 f"{key}.work", work_time(sub, level=level), src, f"{s.name} tickets"
@@ -733,6 +737,8 @@ def _fit_tickets(
                 out.skip(f"{key}.work", why, src)
             else:
                 out.group({f"{key}.work": value}, rows)
+        else:
+            out.skip(f"{key}.work", f"{src} has no hours column", src)
         share, rows, why = _remote_rows(f"{key}.remote_fix_probability", sub, src, level)
         if share is None:
             out.skip(f"{key}.remote_fix_probability", why, src)
@@ -849,6 +855,18 @@ def fit_scenario(
         From a reader, for a bad file.
     ValueError
         Without any export, or for ``categories`` naming unknown streams.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp(), "t.csv")
+    >>> _ = p.write_text("id,opened,category\\n1,2024-01-01,user-problems\\n"
+    ...                  "2,2024-03-01,User Problems\\n3,2024-05-01,Printing\\n")
+    >>> fit = fit_scenario(p, base="small-office", as_of="2024-07-01")
+    >>> fit.evidence[["key", "n"]].values.tolist()
+    [['incident_streams.user-problems.rate', 2]]
+    >>> fit.skipped["key"].tolist()[0]
+    "tickets category 'Printing'"
     """
     if tickets is None and assets is None and invoices is None:
         raise ValueError("give at least one export: tickets, assets or invoices")
