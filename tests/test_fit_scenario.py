@@ -16,9 +16,11 @@ import itmodels as itm
 from itmodels.cli import main
 from itmodels.fitting import DataError
 from itmodels.fitting.export import assets_from_run, invoices_from_run, tickets_from_run
-from itmodels.fitting.fit import Fit, fit_scenario
+from itmodels.fitting.fit import EVIDENCE_COLUMNS, Fit, fit_scenario
 from itmodels.fitting.readers import Assets, Tickets
+from itmodels.scenario.loading import scenario_from_mapping
 from itmodels.scenario.units import HOURS_PER_MONTH, HOURS_PER_YEAR
+from itmodels.scenario.yaml_io import parse_yaml
 
 START = pd.Timestamp("2024-01-01")
 
@@ -354,3 +356,16 @@ def test_the_back_test_puts_a_fit_of_simulated_data_inside_its_own_range(fitted:
     assert table.loc[0, "observed"] == pytest.approx(fitted.observed["tickets"] / years)
     with pytest.raises(ValueError, match="at least 2"):
         fitted.check(replications=1)
+
+
+@pytest.mark.parametrize("name", itm.scenario_names())
+def test_the_commented_yaml_writer_loads_back_every_shipped_scenario(name: str):
+    scn = itm.load_scenario(name)
+    awkward = scn.override({"description": "two\nlines: # not a comment 'q' \"z\" " + "x" * 200})
+    for s in (scn, awkward):
+        fit = Fit(
+            scenario=s, base=scn, evidence=pd.DataFrame(columns=EVIDENCE_COLUMNS),
+            skipped=pd.DataFrame(columns=["key", "reason", "source"]), changes={}, level=0.95,
+            start=None, end=None,
+        )  # fmt: skip
+        assert scenario_from_mapping(parse_yaml(fit.yaml_text())) == s
