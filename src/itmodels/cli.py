@@ -607,6 +607,8 @@ def _column_map(path: Path | None) -> dict[str, dict[str, str]]:
 
 
 def _fit(args: argparse.Namespace) -> None:
+    import pandas as pd
+
     from itmodels.fitting.fit import fit_scenario
 
     if args.tickets is None and args.assets is None and args.invoices is None:
@@ -614,6 +616,12 @@ def _fit(args: argparse.Namespace) -> None:
     if not args.overwrite and (args.out.exists() or args.out.is_symlink()):
         raise UsageError(f"--out {args.out}: already exists; choose a new name or add"
                          " --overwrite")  # fmt: skip
+    for flag, text in (("--as-of", args.as_of), ("--start", args.start)):
+        if text is not None:
+            try:
+                pd.Timestamp(text)
+            except ValueError:
+                raise UsageError(f"{flag} {text!r}: expected a date like 2024-12-31") from None
     maps = _column_map(args.columns)
     categories = maps.pop("categories", {})
     fit = fit_scenario(

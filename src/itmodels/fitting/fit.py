@@ -606,6 +606,7 @@ def _fit_tickets(
     mapping: Mapping[str, str],
     level: float,
     out: _Collector,
+    devices: int,
 ) -> np.ndarray:
     """Fit the device classes' repairs and the streams; returns which tickets were used."""
     src = tickets.path
@@ -621,11 +622,15 @@ def _fit_tickets(
     stray = f["asset"].notna().to_numpy() & ~is_device
     stream = _stream_for(f["category"], scn, mapping)
     stream[is_device] = None
-    if stray.any() and asset_class:
+    if stray.any():
+        why = (
+            "name an asset not in the register"
+            if asset_class
+            else "name an asset, but no asset register was given to tell device failures"
+        )
         out.skip(
             "tickets' assets",
-            f"{int(stray.sum())} ticket(s) name an asset not in the register; they were "
-            "counted by category as stream incidents",
+            f"{int(stray.sum())} ticket(s) {why}; they were mapped by category like the others",
             src,
         )
     unmapped = ~is_device & stream.isna().to_numpy()
@@ -669,7 +674,7 @@ def _fit_tickets(
         sub = _subset(tickets, mask)
         per = s.per
         units = {
-            "user": float(scn.client.users), "office": 1.0, "device": float(scn.device_count),
+            "user": float(scn.client.users), "office": 1.0, "device": float(devices),
         }[per]  # fmt: skip
         table = incident_rates(
             sub, per="office", offices=units, start=start, end=end, level=level
@@ -687,6 +692,8 @@ def _fit_tickets(
         note = f"{count} tickets over {months:.1f} months x {units:g} {per}(s)"
         if per == "user":
             note += " (client.users of the base)"
+        elif per == "device":
+            note += " (the fleet as fitted)"
         if mult != 1.0:
             note += (
                 f"; divided by the mean neglect multiplier {mult:.3f} (no maintenance assumed "
@@ -762,11 +769,10 @@ def _fit_invoices(scn: Scenario, invoices: Invoices, out: _Collector) -> RateCar
         mult = getattr(terms, "after_hours_multiplier", None)
         rates = card.rates
         top = float(rates["rate"].iloc[0])
-        if mult:
-            keep = ~np.isclose(rates["rate"], rates["rate"].min() * mult, rtol=0.01) | (
-                rates.index == 0
-            )
-            rates = rates[keep]
+        if mult:  # a rate that is the after-hours multiple of another is not a base rate
+            r = rates["rate"].to_numpy(dtype=float)
+            after = np.isclose(r[:, None], r[None, :] * mult, rtol=0.01).any(axis=1)
+            rates = rates[~after]
         main = rates[rates["share"] >= 0.05].sort_values("rate")
         n = int(card.hourly_rate.lines)
         if current.remote != current.onsite and len(main) >= 2:
@@ -892,7 +898,12 @@ def fit_scenario(
             if a is not None
             else {}
         )
-        used = _fit_tickets(scn, t, asset_class, first, end, categories or {}, level, out)
+        counts = {d.name: d.count for d in scn.fleet}
+        for group, _ in out.groups:
+            counts.update({k.split(".")[1]: v for k, v in group.items() if k.endswith(".count")})
+        used = _fit_tickets(
+            scn, t, asset_class, first, end, categories or {}, level, out, sum(counts.values())
+        )
         opened = t.frame["opened"]
         inside = used & ((opened >= first) & (opened <= end)).to_numpy()
         observed["years"] = (end - first) / pd.Timedelta(hours=1) / HOURS_PER_YEAR
@@ -903,6 +914,9 @@ def fit_scenario(
             dates = i.frame["date"]
             within = (dates >= first.normalize()) & (dates <= end)
             observed["spend"] = float(i.frame.loc[within, "amount"].sum())
+    for x in (t, a, i):
+        if x is not None and not len(x):
+            out.skip(x.path, f"no {x.noun}s in the file (nothing fitted from it)", x.path)
     card = _fit_invoices(scn, i, out) if i is not None and len(i) else None
     # all at once; when the scenario refuses a value, group by group, skipping the refused
     fitted = scn
