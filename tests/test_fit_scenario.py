@@ -3,6 +3,7 @@ commented YAML it writes, and what it refuses or reports."""
 
 from __future__ import annotations
 
+import dataclasses
 import runpy
 from pathlib import Path
 from typing import Any
@@ -369,3 +370,14 @@ def test_the_commented_yaml_writer_loads_back_every_shipped_scenario(name: str):
             start=None, end=None,
         )  # fmt: skip
         assert scenario_from_mapping(parse_yaml(fit.yaml_text())) == s
+
+
+def test_a_reason_over_several_lines_stays_in_its_comment(fitted: Fit):
+    skipped = pd.DataFrame(
+        [("fleet.pc.age", "refused:\nfleet[0].age: too old\u2028x", "a.csv")],
+        columns=["key", "reason", "source"],
+    )
+    fit = dataclasses.replace(fitted, skipped=skipped)
+    text = fit.yaml_text()
+    assert "# not fitted: fleet.pc.age: refused: fleet[0].age: too old x" in text
+    assert scenario_from_mapping(parse_yaml(text)) == fitted.scenario

@@ -250,7 +250,7 @@ class Fit:
         ]
         if self.start is not None and self.end is not None:
             head.append(f"# Tickets observed from {self.start} to {self.end}.")
-        head += [f"# not fitted: {r.key}: {r.reason}" for r in self.skipped.itertuples()]
+        head += [_one_line(f"# not fitted: {r.key}: {r.reason}") for r in self.skipped.itertuples()]
         body = _emit(data, comments, [], 0)
         return "\n".join(head) + "\n" + "\n".join(body) + "\n"
 
@@ -310,6 +310,11 @@ class Fit:
 # ----------------------------------------------------------------------------- YAML
 
 
+def _one_line(text: str) -> str:
+    """A comment kept on one line (a newline in a reason would end the comment)."""
+    return " ".join(text.splitlines())
+
+
 def _num(x: float) -> str:
     if x is None or not np.isfinite(x):
         return "-"
@@ -356,7 +361,7 @@ def _emit(
         here = [*path, str(key)]
         dotted = ".".join(here)
         note = comments.get(dotted)
-        tail = f"  # fitted: {'; '.join(note)}" if note else ""
+        tail = _one_line(f"  # fitted: {'; '.join(note)}") if note else ""
         name = _scalar(key)
         if _leaf(value):
             lines.append(f"{pad}{name}: {_scalar(value)}{tail}")
