@@ -48,8 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     taken = [name for name in frames if (args.out / name).exists()]
     if taken and not args.overwrite:
-        print(f"{args.out}: {', '.join(taken)} exist; add --overwrite to replace them",
-              file=sys.stderr)
+        print(
+            f"{args.out}: {', '.join(taken)} exist; add --overwrite to replace them",
+            file=sys.stderr,
+        )
         return 2
     for name, frame in frames.items():
         tmp = args.out / f".{name}.tmp"
