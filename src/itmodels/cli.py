@@ -38,7 +38,7 @@ from itmodels.reports.bundle import Destination, check_destination, safe_folder_
 from itmodels.scenario import Branding, Scenario, ScenarioError, load_scenario
 from itmodels.scenario.shipped import DEFAULT_SCENARIO, shipped_names, shipped_path
 from itmodels.scenario.size import check_size, event_limit
-from itmodels.scenario.yaml_io import parse_assignment
+from itmodels.scenario.yaml_io import parse_assignment, parse_yaml
 from itmodels.version import __version__
 
 __all__ = ["main"]
@@ -143,6 +143,22 @@ def _parser() -> argparse.ArgumentParser:
     app.add_argument("--port", type=int, default=5006, help="port (default: 5006; 0: any free)")
     app.add_argument("--prices", type=Path, metavar="FILE", help="the provider's price list"
                      " (default: ~/.config/itmodels/price-list.yaml)")  # fmt: skip
+    fit = sub.add_parser("fit", help="fit a scenario to the client's ticket, asset and"
+                         " invoice exports (CSV or Excel); write it as YAML")  # fmt: skip
+    fit.add_argument("--tickets", type=Path, help="ticket export")
+    fit.add_argument("--assets", type=Path, help="asset (device) register")
+    fit.add_argument("--invoices", type=Path, help="invoice lines")
+    fit.add_argument("--base", default=DEFAULT_SCENARIO, help="the scenario whose other values"
+                     f" are kept (a file or shipped name; default {DEFAULT_SCENARIO})")  # fmt: skip
+    fit.add_argument("--out", "-o", type=Path, required=True, help="the YAML file to write")
+    fit.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
+    fit.add_argument("--as-of", metavar="DATE", help="the export date (default: the latest"
+                     " date in the exports)")  # fmt: skip
+    fit.add_argument("--start", metavar="DATE", help="the start of the tickets' period"
+                     " (default: the first ticket)")  # fmt: skip
+    fit.add_argument("--columns", type=Path, metavar="MAP.yaml", help="YAML with sections"
+                     " tickets:, assets:, invoices: (the file's headers to canonical names)"
+                     " and categories: (ticket categories to incident streams)")  # fmt: skip
     return parser
 
 
@@ -558,6 +574,66 @@ def _app(args: argparse.Namespace) -> None:
     server.io_loop.start()
 
 
+_COLUMN_SECTIONS = ("tickets", "assets", "invoices", "categories")
+
+
+def _column_map(path: Path | None) -> dict[str, dict[str, str]]:
+    """The ``--columns`` file: sections of header (or category) to name, checked."""
+    if path is None:
+        return {}
+    try:
+        data = parse_yaml(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"--columns {path}: cannot be read: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise UsageError(f"--columns {path}: not valid YAML ({exc})") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict) or set(data) - set(_COLUMN_SECTIONS):
+        raise UsageError(
+            f"--columns {path}: expected a mapping with sections {list(_COLUMN_SECTIONS)}"
+            f", found {list(data) if isinstance(data, dict) else type(data).__name__}"
+        )
+    out: dict[str, dict[str, str]] = {}
+    for section, mapping in data.items():
+        if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
+            raise UsageError(
+                f"--columns {path}, section {section}: expected a mapping of names to names"
+                " such as {'Ticket #': id}"
+            )
+        out[section] = {str(k): v for k, v in mapping.items()}
+    return out
+
+
+def _fit(args: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from itmodels.fitting.fit import fit_scenario
+
+    if args.tickets is None and args.assets is None and args.invoices is None:
+        raise UsageError("give at least one export: --tickets, --assets or --invoices")
+    if not args.overwrite and (args.out.exists() or args.out.is_symlink()):
+        raise UsageError(f"--out {args.out}: already exists; choose a new name or add"
+                         " --overwrite")  # fmt: skip
+    for flag, text in (("--as-of", args.as_of), ("--start", args.start)):
+        if text is not None:
+            try:
+                pd.Timestamp(text)
+            except ValueError:
+                raise UsageError(f"{flag} {text!r}: expected a date like 2024-12-31") from None
+    maps = _column_map(args.columns)
+    categories = maps.pop("categories", {})
+    fit = fit_scenario(
+        args.tickets, args.assets, args.invoices, base=args.base, as_of=args.as_of,
+        start=args.start, columns=maps, categories=categories,
+    )  # fmt: skip
+    for report in fit.reports:
+        _say(report)
+    _say(fit.table())
+    written = fit.to_yaml(args.out, overwrite=args.overwrite)
+    _say(f"\nWrote {written}; compare the offers on it with: itmodels compare {written}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``itmodels`` command; returns the exit status.
 
@@ -598,6 +674,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _break_even(args)
         elif args.command == "app":
             _app(args)
+        elif args.command == "fit":
+            _fit(args)
         else:
             _compare(args)
     except (ValueError, FileExistsError) as exc:  # ScenarioError and UsageError too

@@ -3,10 +3,15 @@
 Readers (:mod:`~itmodels.fitting.readers`) turn CSV or Excel exports into canonical
 frames, refusing bad files with one :class:`~itmodels.fitting.errors.DataError`; the
 estimators (:mod:`~itmodels.fitting.lifetimes`, :mod:`~itmodels.fitting.rates`,
-:mod:`~itmodels.fitting.invoices`) turn those frames into estimates with intervals.
+:mod:`~itmodels.fitting.invoices`) turn those frames into estimates with intervals;
+:func:`~itmodels.fitting.fit.fit_scenario` turns them into a scenario, and
+:mod:`~itmodels.fitting.export` writes a simulated run as such exports (round trips,
+sample data).
 """
 
 from itmodels.fitting.errors import DataError
+from itmodels.fitting.export import assets_from_run, invoices_from_run, tickets_from_run
+from itmodels.fitting.fit import Fit, fit_scenario
 from itmodels.fitting.invoices import RateCard, infer_rate_card
 from itmodels.fitting.lifetimes import LifetimeFit, fit_lifetime, fit_lifetimes, kaplan_meier
 from itmodels.fitting.rates import TicketSummary, summarise_tickets
@@ -22,17 +27,22 @@ from itmodels.fitting.readers import (
 __all__ = [
     "Assets",
     "DataError",
+    "Fit",
     "Invoices",
     "LifetimeFit",
     "RateCard",
     "TicketSummary",
     "Tickets",
+    "assets_from_run",
     "fit_lifetime",
     "fit_lifetimes",
+    "fit_scenario",
     "infer_rate_card",
+    "invoices_from_run",
     "kaplan_meier",
     "read_assets",
     "read_invoices",
     "read_tickets",
     "summarise_tickets",
+    "tickets_from_run",
 ]
