@@ -32,6 +32,7 @@ from scipy import optimize, special, stats
 
 import itmodels as itm
 from helpers import MON_FRI, device, minimal, scenario
+from itmodels.contracts import make_contract
 from itmodels.engine.model import Model
 from itmodels.experiments.claims import CLAIMS, INCENTIVE_CLAIM
 from itmodels.experiments.provider import provider_incentives, provider_optimum
@@ -359,3 +360,32 @@ def test_the_incentive_claim_compares_the_two_providers_optima() -> None:
     assert len(itm.claims(res)) == len(CLAIMS)
     with pytest.raises(ValueError, match="both offers"):
         itm.claims(res, incentives=provider_incentives(scn, {"break_fix": desktop}, 2, seed=5))
+
+
+def test_planned_replacements_keep_the_books_under_every_offer() -> None:
+    # every offer of the tiers scenario, desktops replaced from 4 years old (they start at
+    # 3): the client pays only the provider, each planned device is billed as the offer
+    # bills hardware, and no planned replacement counts as an incident
+    scn = itm.load_scenario("tiers").override(
+        {
+            "horizon": "2y",
+            "fleet.desktop.replace_at": "4y",
+            "fleet.desktop.planned_replacement_cost": 850,
+        }
+    )
+    for offer in scn.contracts:
+        run = itm.simulate(scn, offer, seed=2)
+        m = run.metrics
+        assert m["client_cash_cost"] == pytest.approx(m["provider_revenue"], rel=1e-12)
+        inc = run.incidents
+        planned = inc[inc["kind"] == "planned"]
+        assert len(planned) >= 6 and planned["occurred"].isna().all(), offer
+        assert m["incidents"] == (inc["kind"].isin(["hardware", "incident"])).sum()
+        led = run.ledger
+        ids = planned["incident_id"]
+        bought = led[(led["category"] == "hardware") & led["incident_id"].isin(ids)]
+        cost = bought[bought["payee"] == "supplier"]["amount"]
+        price = bought[bought["payer"] == "client"]["amount"]
+        policy = make_contract(scn, offer)
+        assert (cost == 850.0).all() and len(cost) == len(planned)
+        assert price.tolist() == [policy.hardware_price(850.0)] * len(planned), offer
