@@ -199,9 +199,9 @@ def provider_optimum(
     >>> import itmodels as itm
     >>> scn = itm.load_scenario("small-office")
     >>> best = itm.provider_optimum(scn, "flat_rate",
-    ...     {"fleet.workstation.replace_at": ["3y", None]}, replications=5)  # doctest: +SKIP
+    ...     {"fleet.desktop.replace_at": ["3y", None]}, replications=5)  # doctest: +SKIP
     >>> best.values  # doctest: +SKIP
-    {'fleet.workstation.replace_at': None}
+    {'fleet.desktop.replace_at': None}
     """
     make_contract(scenario, offer)  # refuses an offer the scenario does not define
     if objective not in METRICS:
