@@ -13,6 +13,7 @@ import itmodels as itm
 PUBLIC = {
     "ExperimentResult",
     "FeeEstimate",
+    "ProviderOptimum",
     "Run",
     "Scenario",
     "ScenarioError",
@@ -20,6 +21,8 @@ PUBLIC = {
     "break_even_fee",
     "claims",
     "load_scenario",
+    "provider_incentives",
+    "provider_optimum",
     "run_experiment",
     "scenario_names",
     "sensitivity",

@@ -11,6 +11,7 @@ from itmodels.experiments.decisions import (
     target_margin_fee,
 )
 from itmodels.experiments.experiment import run_experiment
+from itmodels.experiments.provider import ProviderOptimum, provider_incentives, provider_optimum
 from itmodels.experiments.result import ExperimentResult
 from itmodels.experiments.run import Run, simulate
 from itmodels.scenario import Scenario, ScenarioError, load_scenario
@@ -21,6 +22,7 @@ from itmodels.version import __version__ as __version__
 __all__ = [
     "ExperimentResult",
     "FeeEstimate",
+    "ProviderOptimum",
     "Run",
     "Scenario",
     "ScenarioError",
@@ -28,6 +30,8 @@ __all__ = [
     "break_even_fee",
     "claims",
     "load_scenario",
+    "provider_incentives",
+    "provider_optimum",
     "run_experiment",
     "scenario_names",
     "sensitivity",

@@ -112,7 +112,13 @@ def event_limit(max_events: int | None = None) -> int:
 
 
 def _device_failures(cls: DeviceClass, horizon: float) -> float:
-    """Expected failures of one device of ``cls`` over the horizon."""
+    """Expected failures of one device of ``cls`` over the horizon, plus, with
+    ``replace_at``, at most one planned replacement per ``replace_at`` hours."""
+    planned = 0.0 if cls.replace_at is None else horizon / cls.replace_at
+    return planned + _failures(cls, horizon)
+
+
+def _failures(cls: DeviceClass, horizon: float) -> float:
     repair = cls.repair.mean
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
