@@ -13,6 +13,8 @@ from itmodels.experiments.decisions import (
 from itmodels.experiments.experiment import run_experiment
 from itmodels.experiments.result import ExperimentResult
 from itmodels.experiments.run import Run, simulate
+from itmodels.fitting.fit import Fit, fit_scenario
+from itmodels.fitting.readers import read_assets, read_invoices, read_tickets
 from itmodels.scenario import Scenario, ScenarioError, load_scenario
 from itmodels.scenario.shipped import shipped_names as scenario_names
 from itmodels.scenario.size import TooManyEventsError
@@ -21,13 +23,18 @@ from itmodels.version import __version__ as __version__
 __all__ = [
     "ExperimentResult",
     "FeeEstimate",
+    "Fit",
     "Run",
     "Scenario",
     "ScenarioError",
     "TooManyEventsError",
     "break_even_fee",
     "claims",
+    "fit_scenario",
     "load_scenario",
+    "read_assets",
+    "read_invoices",
+    "read_tickets",
     "run_experiment",
     "scenario_names",
     "sensitivity",
