@@ -11,6 +11,7 @@ from itmodels.experiments.decisions import (
     target_margin_fee,
 )
 from itmodels.experiments.experiment import run_experiment
+from itmodels.experiments.provider import ProviderOptimum, provider_incentives, provider_optimum
 from itmodels.experiments.result import ExperimentResult
 from itmodels.experiments.run import Run, simulate
 from itmodels.fitting.fit import Fit, fit_scenario
@@ -24,6 +25,7 @@ __all__ = [
     "ExperimentResult",
     "FeeEstimate",
     "Fit",
+    "ProviderOptimum",
     "Run",
     "Scenario",
     "ScenarioError",
@@ -32,6 +34,8 @@ __all__ = [
     "claims",
     "fit_scenario",
     "load_scenario",
+    "provider_incentives",
+    "provider_optimum",
     "read_assets",
     "read_invoices",
     "read_tickets",

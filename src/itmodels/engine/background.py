@@ -32,7 +32,8 @@ def start(model: ServiceFlow) -> None:
     bg = model.scn.provider.background_load
     if bg is None or bg.jobs_per_month <= 0:
         return
-    draws = model.streams.draws("background", [exp1, None, bg.work.ppf])
+    # thousands of jobs: large blocks (the same rows, fewer calls)
+    draws = model.streams.draws("background", [exp1, None, bg.work.ppf], largest=4096)
     model.techs.feed(
         _Arrivals(
             draws,

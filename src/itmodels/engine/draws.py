@@ -60,9 +60,10 @@ class Streams:
         )
         return np.random.Generator(np.random.PCG64(child))
 
-    def draws(self, name: str, transforms: Sequence[Transform]) -> Draws:
-        """Rows of draws for ``name``, one column per transform (``None`` keeps uniforms)."""
-        return Draws(self.generator(name), transforms)
+    def draws(self, name: str, transforms: Sequence[Transform], largest: int = 256) -> Draws:
+        """Rows of draws for ``name``, one column per transform (``None`` keeps uniforms);
+        blocks grow from 16 rows to ``largest`` (the rows do not depend on it)."""
+        return Draws(self.generator(name), transforms, largest)
 
 
 class Draws:
@@ -75,11 +76,16 @@ class Draws:
     transforms : sequence of callable or None
         For each column, a vectorised inverse CDF applied to its uniforms, or ``None`` to
         keep the uniform.
+    largest : int
+        The most rows a block grows to (from 16, doubling); the rows drawn do not depend
+        on it (the generator fills blocks row after row).
     """
 
-    __slots__ = ("_i", "_raw", "_rows", "_size", "rng", "transforms", "width")
+    __slots__ = ("_i", "_largest", "_raw", "_rows", "_size", "rng", "transforms", "width")
 
-    def __init__(self, rng: np.random.Generator, transforms: Sequence[Transform]) -> None:
+    def __init__(
+        self, rng: np.random.Generator, transforms: Sequence[Transform], largest: int = 256
+    ) -> None:
         self.rng = rng
         self.transforms = list(transforms)
         self.width = len(self.transforms)
@@ -87,6 +93,7 @@ class Draws:
         self._raw: list[list[float]] = []
         self._i = 0
         self._size = 16
+        self._largest = largest
 
     def next(self) -> list[float]:
         """The next row of transformed draws."""
@@ -116,7 +123,7 @@ class Draws:
                 out[:, j] = 0.0
             elif f is not None:
                 out[:, j] = f(u[:, j])
-        self._size = min(self._size * 2, 256)
+        self._size = min(self._size * 2, self._largest)
         return u, out
 
     def _refill(self) -> None:

@@ -9,6 +9,13 @@ The common life (a new device fails, is reported at once, gets a technician at o
 is repaired in one visit, no order, no warning) runs inline in the device's process;
 every other life goes through :func:`_life` and the model's general service flow.  Both
 do the same thing, in the same order, to the same numbers.
+
+Age replacement (``replace_at``): a life that would outlast the device's installed age
+``replace_at`` ends in a planned replacement instead, ordered at that age and fitted the
+first time the office is closed after the new device has arrived (:func:`_ahead`, the
+same path as a fix ordered ahead on a monitoring warning).  The life's draws are the same
+either way, so the k-th life takes the k-th row whatever the policy (common random
+numbers across policies).
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ import numpy as np
 
 from itmodels.engine.draws import Draws, ppf_or_zero
 from itmodels.engine.flow import ServiceFlow
-from itmodels.engine.jobs import PRIORITY_LEVEL, Job, Proc
+from itmodels.engine.jobs import MAINTENANCE_LEVEL, PRIORITY_LEVEL, Job, Proc
 from itmodels.scenario import DeviceClass
 
 __all__ = ["start"]
@@ -82,6 +89,16 @@ def _job(cls: DeviceClass, row: Sequence[float], installed_for: float) -> Job:
         job.order_category = "parts"
         job.order_cost = row[PARTS_COST]
         job.order_lead = row[PARTS_LEAD]
+    return job
+
+
+def _planned_job(cls: DeviceClass, row: Sequence[float]) -> Job:
+    """The planned replacement of a device at age ``replace_at``: the device is ordered
+    at ``planned_replacement_cost`` and fitted in one visit of the class's repair work."""
+    job = Job(row[WORK], row[REMOTE_U] < cls.remote_fix_probability, (row[TRAVEL1], row[TRAVEL2]))
+    job.order_category = "hardware"
+    job.order_cost = cls.planned_cost if cls.planned_cost is not None else 0.0
+    job.order_lead = row[REPL_LEAD]
     return job
 
 
@@ -149,6 +166,7 @@ def _device(
         or cls.parts_probability > 0
     )
     max_age = cls.max_age
+    replace_at = cls.replace_at
     age = cls.age  # the age the lifetime distribution sees (reset by as-good-as-new repairs)
     installed_at = -cls.age  # when the device was installed (reset only by a replacement)
     while True:
@@ -166,6 +184,7 @@ def _device(
                 or not inline
                 or (plain is not None and not plain[j])
                 or (max_age is not None and env.now + lives[j] - installed_at >= max_age)
+                or (replace_at is not None and env.now + lives[j] - installed_at >= replace_at)
             ):
                 row, life_u = out[j].tolist(), float(u[j, LIFE])
                 after = yield from _life(
@@ -226,22 +245,34 @@ def _life(
     """One life of a device, in general.
 
     Returns the age after it and the time the device was installed (the end of this
-    repair if it replaced the device), or None at the end.
+    repair if it replaced the device), or None at the end.  A life that outlasts the
+    installed age ``replace_at`` ends in a planned replacement instead (see the module).
     """
     env = model.env
     tab = model.incidents
     warning = cls.warning
     life = float(cls.lifetime.residual_ppf(life_u, age)) if age > 0 else row[LIFE]
     t_fail = env.now + life
-    if t_fail >= model.horizon:
+    due = math.inf if cls.replace_at is None else max(env.now, installed_at + cls.replace_at)
+    planned = due < t_fail
+    if min(due, t_fail) >= model.horizon:
         return None
     cycle_start = env.now
-    job = _job(cls, row, t_fail - installed_at)
-    warned = warning is not None and row[WARN_U] < warning.probability and row[DETECT_U] < detection
-    if warned:
+    warned = (
+        not planned
+        and warning is not None
+        and row[WARN_U] < warning.probability
+        and row[DETECT_U] < detection
+    )
+    if planned:
+        job = _planned_job(cls, row)
+        ident = yield from _ahead(model, cls, origin, job, due, t_fail, planned=True)
+    elif warned:
+        job = _job(cls, row, t_fail - installed_at)
         t_warn = max(env.now, t_fail - row[LEAD])
-        ident = yield from _preventive(model, cls, origin, job, t_warn, t_fail)
+        ident = yield from _ahead(model, cls, origin, job, t_warn, t_fail)
     else:
+        job = _job(cls, row, t_fail - installed_at)
         yield env.timeout(life)
         ident = model.new_incident("hardware", origin, cls.priority, env.now)
         model.drawn(ident, job)
@@ -257,26 +288,36 @@ def _life(
     return age + (env.now - cycle_start if tab.kind[ident] == "prevented" else life), installed_at
 
 
-def _preventive(
+def _ahead(
     model: ServiceFlow,
     cls: DeviceClass,
     origin: int,
     job: Job,
     t_warn: float,
     t_fail: float,
+    planned: bool = False,
 ) -> Proc:
-    """Monitoring caught a warning: order ahead, fix after hours, before the failure.
+    """Work ordered ahead of a failure, done after hours before it if it can be.
 
-    Returns the incident's id: its kind is ``"prevented"`` if the fix was done in time,
-    else ``"hardware"``, a failure served with the parts already ordered.
+    Monitoring caught a warning (``planned`` false: a ``"prevented"`` incident, a
+    ``"preventive"`` visit at the device's priority), or the device reached its
+    replacement age (``planned``: a ``"planned"`` incident whose visit is a ``"repair"``
+    billed as the offer bills repairs, queued behind every incident).  Order at
+    ``t_warn``, fix after hours, before ``t_fail``.
+
+    Returns the incident's id: its kind stays ``"prevented"`` or ``"planned"`` if the
+    work was done in time, else it becomes ``"hardware"``, a failure served with the
+    parts or device already ordered.
     """
     env = model.env
     tab = model.incidents
     if t_warn > env.now:
         yield env.timeout(t_warn - env.now)
-    ident = model.new_incident("prevented", origin, cls.priority, math.nan, env.now)
+    kind = "planned" if planned else "prevented"
+    ident = model.new_incident(kind, origin, cls.priority, math.nan, env.now)
     model.drawn(ident, job)
-    tab.detected.add(ident)
+    if not planned:
+        tab.detected.add(ident)
     if job.order_category is not None:
         model.order(ident, job)
     ready = env.now if job.parts_ready is None else job.parts_ready
@@ -284,7 +325,8 @@ def _preventive(
     window = ready if client.always_open else client.next_closed(ready)
     if window < t_fail:
         yield env.timeout(window - env.now)
-        key = model.queue_key(cls.priority, tab.reported[ident], ident)
+        level = MAINTENANCE_LEVEL if planned else None
+        key = model.queue_key(cls.priority, tab.reported[ident], ident, level=level)
         req = model.techs.request(priority=key)
         got = yield req | env.timeout(t_fail - env.now)
         if req in got:
@@ -293,7 +335,8 @@ def _preventive(
                 env.timeout(t_fail - env.now).callbacks.append(
                     lambda _e: _fail(model, ident, t_fail)
                 )
-            yield from model.visit(ident, "preventive", key, True, job.work, job, req)
+            visit = "repair" if planned else "preventive"
+            yield from model.visit(ident, visit, key, True, job.work, job, req)
             tab.restored[ident] = env.now
             return ident
         if req.triggered:

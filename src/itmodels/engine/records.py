@@ -92,9 +92,10 @@ def floats(values: list[float]) -> np.ndarray:
 class Incidents:
     """The incident log as columns; incident ``i`` is row ``i``.
 
-    ``kind`` is ``"hardware"`` (a device failed), ``"incident"`` (from an incident stream)
-    or ``"prevented"`` (monitoring caught a warning and the device was fixed before it
-    failed; such rows have no ``occurred`` time and cause no downtime).
+    ``kind`` is ``"hardware"`` (a device failed), ``"incident"`` (from an incident stream),
+    ``"prevented"`` (monitoring caught a warning and the device was fixed before it
+    failed) or ``"planned"`` (a device replaced at its ``replace_at`` age before it
+    failed); prevented and planned rows have no ``occurred`` time and cause no downtime.
 
     The dense columns (lists, one entry per incident) are ``kind``, ``origin`` (an index
     into ``origins``, the :data:`Origin` tuples registered by :meth:`add_origin`),

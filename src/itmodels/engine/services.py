@@ -103,7 +103,7 @@ def settle(model: ServiceFlow) -> None:
         priority = tab.priority[ident]
         reported = tab.reported[ident]
         target = sla.response.get(priority)  # type: ignore[call-overload]
-        if tab.kind[ident] == "prevented" or target is None or math.isnan(reported):
+        if tab.kind[ident] in ("prevented", "planned") or target is None or math.isnan(reported):
             continue
         if priority in sla.around_the_clock:
             deadline = reported + target

@@ -290,6 +290,8 @@ class Technicians:
         process's request and return True: its grant must wait for its instant.
         """
         anytime, in_hours, lanes = self._anytime, self._in_hours, self._lanes
+        if not lanes:
+            return self._dispatch_queues(now, ahead)
         feed = self._feed
         if feed is not None:
             while feed.frontier < now:
@@ -338,6 +340,35 @@ class Technicians:
                 self._clients -= 1
                 req.succeed()
         self._dispatched = now  # all work arrived by now is granted or must wait
+        return False
+
+    def _dispatch_queues(self, now: float, ahead: bool) -> bool:
+        """:meth:`_dispatch` without fed work: the requests' and held work's queues."""
+        anytime, in_hours = self._anytime, self._in_hours
+        while self.busy < self.capacity and (anytime or in_hours):
+            if in_hours and self._is_open is not None and self._closed(now):
+                if not anytime:
+                    break
+                queue = anytime
+            elif not in_hours:
+                queue = anytime
+            elif not anytime:
+                queue = in_hours
+            else:
+                queue = in_hours if in_hours[0].key < anytime[0].key else anytime
+            req = queue[0]
+            if type(req) is _Hold:
+                del queue[0]
+                self.busy += 1
+                heappush(self._ends, now + req.work)
+            elif ahead:
+                return True
+            else:
+                del queue[0]
+                self.busy += 1
+                self._clients -= 1
+                req.succeed()  # type: ignore[union-attr]
+        self._dispatched = now
         return False
 
     def _closed(self, now: float) -> bool:
@@ -393,6 +424,8 @@ class Technicians:
 
     def _rewake(self) -> None:
         """Make sure :meth:`_advance` runs at the next time of the work no one waits for."""
+        if self._feed is None and not self._ends and self._opening == math.inf:
+            return  # nothing to wake up for (no work without a process, no opening due)
         t = self._next()
         if t < self._wake:
             env = self.env

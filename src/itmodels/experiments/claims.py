@@ -16,10 +16,11 @@ from scipy import stats
 
 from itmodels.contracts import contract_class
 from itmodels.experiments.analysis import mean_ci
+from itmodels.experiments.provider import Incentives
 from itmodels.experiments.result import ExperimentResult
 from itmodels.money.formatting import format_money, number_text, percent_text
 
-__all__ = ["CLAIMS", "claims"]
+__all__ = ["CLAIMS", "INCENTIVE_CLAIM", "claims"]
 
 #: The claims, in the order of the design (0 is the bottom line the others lead to).
 CLAIMS = (
@@ -33,6 +34,14 @@ CLAIMS = (
     " downtime avoided.",
     "Under flat-rate the provider earns most when the client stays up: its margin falls as the"
     " client's incidents rise.",
+)
+
+#: Claim 6, tested when :func:`claims` is given the provider's optima
+#: (:func:`~itmodels.experiments.provider.provider_incentives`).
+INCENTIVE_CLAIM = (
+    "Under flat-rate the provider's own interest serves the client: at the maintenance and"
+    " replacement choices that maximise its margin, the client pays less in total than under"
+    " break-fix at that provider's own choices."
 )
 
 COLUMNS = ["claim", "statement", "statistic", "value", "ci_low", "ci_high", "verdict", "note"]
@@ -70,7 +79,11 @@ def correlation_ci(x: np.ndarray, y: np.ndarray, level: float = 0.95) -> tuple[f
 
 
 def claims(
-    res: ExperimentResult, *, baseline: str | None = None, other: str | None = None
+    res: ExperimentResult,
+    *,
+    baseline: str | None = None,
+    other: str | None = None,
+    incentives: Incentives | None = None,
 ) -> pd.DataFrame:
     """Test the seed article's claims on an experiment's replications.
 
@@ -83,11 +96,17 @@ def claims(
     other : str, optional
         The managed offer the claims are about (default: the first offer whose model is
         not pay-per-incident, else the first other offer).
+    incentives : Incentives, optional
+        The provider's optima under both offers (from
+        :func:`~itmodels.experiments.provider.provider_incentives` with both ``baseline``
+        and ``other`` searched): adds claim 6 (:data:`INCENTIVE_CLAIM`), tested by the
+        paired difference of the client's total cost at the two providers' optima.
 
     Returns
     -------
     DataFrame
-        One row per claim (see :data:`CLAIMS`): ``claim`` (0-5), ``statement``,
+        One row per claim (see :data:`CLAIMS`, and claim 6 with ``incentives``):
+        ``claim`` (0-5, or 0-6), ``statement``,
         ``statistic`` (what was measured), ``value``, ``ci_low``, ``ci_high`` (95 %),
         ``verdict`` (supported / contradicted / inconclusive) and a ``note`` in plain words.
 
@@ -167,6 +186,31 @@ def claims(
                  " across replications", r, lo, hi, _verdict(lo, hi, "below"),
                  "negative: every incident costs the provider, not the client"))  # fmt: skip
 
+    statements = list(CLAIMS)
+    if incentives is not None:
+        rows.append(_incentive_row(incentives, baseline, other))
+        statements.append(INCENTIVE_CLAIM)
     table = pd.DataFrame(rows, columns=[c for c in COLUMNS if c != "statement"])
-    table.insert(1, "statement", [CLAIMS[i] for i in table["claim"]])
+    table.insert(1, "statement", [statements[i] for i in table["claim"]])
     return table
+
+
+def _incentive_row(inc: Incentives, baseline: str, other: str) -> tuple:
+    """Claim 6 from the providers' optima: managed at its optimum − break-fix at its own."""
+    for name in (baseline, other):
+        if name not in inc.optima:
+            raise ValueError(
+                f"incentives= must search both offers of the claims; {name!r} is not among"
+                f" {list(inc.optima)}"
+            )
+    base_opt, other_opt = inc.optima[baseline], inc.optima[other]
+    diff = other_opt.at_best("client_total_cost") - base_opt.at_best("client_total_cost")
+    mean, _, lo, hi, _ = mean_ci(diff, inc.level)
+    choices = "; ".join(
+        f"{name}: " + ", ".join(f"{k} = {'not written' if v is None else v}"
+                               for k, v in opt.values.items())
+        for name, opt in ((baseline, base_opt), (other, other_opt))
+    )  # fmt: skip
+    return (6, "mean paired difference of client_total_cost, flat-rate at its provider's"
+            " optimum − break-fix at its provider's optimum", mean, lo, hi,
+            _verdict(lo, hi, "below"), f"each provider's choice: {choices}")  # fmt: skip

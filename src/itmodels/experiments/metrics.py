@@ -246,8 +246,9 @@ def compute_metrics(
 
     tab = records.incidents
     kind_all = np.array(tab.kind, dtype=object)
-    keep = np.flatnonzero(kind_all != "prevented")
-    n_prevented = len(kind_all) - len(keep)
+    # prevented failures and planned replacements done in time are work, not incidents
+    keep = np.flatnonzero((kind_all != "prevented") & (kind_all != "planned"))
+    n_prevented = int(np.count_nonzero(kind_all == "prevented"))
     source, _, users_all, loss_all = tab.origin_columns()
     hw = kind_all[keep] == "hardware"
     occ = floats(tab.occurred)[keep]
@@ -348,7 +349,9 @@ def compute_metrics(
     responses = (responded[answered] - reported[answered]).tolist()
     restores = (rest[restored] - occ[restored]).tolist()
     breached = tab.sla_breached
-    n_breaches = sum(1 for i in breached if kind_all[i] != "prevented") if breached else 0
+    n_breaches = (
+        sum(1 for i in breached if kind_all[i] not in ("prevented", "planned")) if breached else 0
+    )
 
     visits = records.visit_columns()
     start, finish = visits["start"], visits["end"]

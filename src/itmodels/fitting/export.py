@@ -71,7 +71,7 @@ def asset_id(cls: str, device: int, life: int) -> str:
 def _lives(run: Run, scn: Scenario) -> pd.DataFrame:
     """Each incident of a device with the life it ended (1-based)."""
     inc = run.incidents
-    dev = inc[inc["kind"].isin(["hardware", "prevented"])].copy()
+    dev = inc[inc["kind"].isin(["hardware", "prevented", "planned"])].copy()
     dev = dev.sort_values(["source", "device", "incident_id"], kind="stable")
     dev["life"] = dev.groupby(["source", "device"]).cumcount() + 1
     return dev
@@ -100,7 +100,7 @@ def tickets_from_run(
     scn = scn or run.scenario
     t0 = pd.Timestamp(start)
     inc = run.incidents
-    inc = inc[(inc["kind"] != "prevented") & inc["reported"].notna()]
+    inc = inc[~inc["kind"].isin(["prevented", "planned"]) & inc["reported"].notna()]
     inc = inc.sort_values(["reported", "incident_id"], kind="stable").reset_index(drop=True)
     visits = run.visits
     work = visits.groupby("incident_id")["work_hours"].sum()

@@ -141,6 +141,10 @@ class DeviceClass(SectionModel):
 
     Only ``name``, ``count``, ``age``, ``lifetime``, ``users_affected`` and ``repair`` are
     required; every other field switches on a mechanism when written.
+
+    ``replace_at`` is an age-replacement policy: a device still working at that age
+    (counted from its installation, like ``max_age``) is replaced, planned and after
+    hours, at ``planned_replacement_cost`` (default ``replacement_cost``).
     """
 
     name: str = Field(min_length=1)
@@ -161,6 +165,8 @@ class DeviceClass(SectionModel):
     beyond_repair_probability: Probability = 0.0
     max_age: PositiveDuration | None = None
     replacement_lead_time: Distribution | None = None
+    replace_at: PositiveDuration | None = None
+    planned_replacement_cost: Money | None = None
     after_repair: Literal["as_good_as_new", "as_bad_as_old"] = "as_good_as_new"
     warning: WarningPhase | None = None
 
@@ -182,7 +188,20 @@ class DeviceClass(SectionModel):
             raise FieldProblem(
                 "replacement_cost", "required with beyond_repair_probability or max_age"
             )
+        if self.replace_at is not None and self.planned_cost is None:
+            raise FieldProblem(
+                "planned_replacement_cost",
+                "required with replace_at (or write replacement_cost, its default)",
+            )
         return self
+
+    @property
+    def planned_cost(self) -> float | None:
+        """What a planned replacement costs: ``planned_replacement_cost``, else
+        ``replacement_cost`` (None when neither is written)."""
+        if self.planned_replacement_cost is not None:
+            return self.planned_replacement_cost
+        return self.replacement_cost
 
 
 class Neglect(SectionModel):

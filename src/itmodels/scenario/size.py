@@ -8,8 +8,8 @@ with a :class:`TooManyEventsError` that gives the estimate and how to go ahead a
 
 The limit is :data:`MAX_EVENTS`: 500,000 events per replication, up to about 15 s of one
 core for each contract (measured at 28 µs per estimated event on half a million users with
-their own incident streams, the costliest mix; the shipped scenarios estimate 64,000 to
-99,000). Raise it for one call with the ``max_events=`` argument of
+their own incident streams, the costliest mix; the shipped scenarios estimate 1,500 to
+7,500). Raise it for one call with the ``max_events=`` argument of
 :func:`itmodels.simulate` and :func:`itmodels.run_experiment`, or for every call with the
 environment variable ``ITMODELS_MAX_EVENTS``.
 """
@@ -26,16 +26,25 @@ from itmodels.scenario.errors import ScenarioError
 from itmodels.scenario.loading import DeviceClass, Scenario
 from itmodels.scenario.units import HOURS_PER_MONTH
 
-__all__ = ["MAX_EVENTS", "TooManyEventsError", "check_size", "estimate_events", "event_limit"]
+__all__ = [
+    "EVENTS_PER_BACKGROUND_JOB",
+    "MAX_EVENTS",
+    "TooManyEventsError",
+    "check_size",
+    "estimate_events",
+    "event_limit",
+    "size_parts",
+]
 
 #: The most events one replication may take unless the limit is raised.
 MAX_EVENTS = 500_000
 
 #: Simulation events per job a technician does (arrival, request, work, release, ...).
 EVENTS_PER_JOB = 7.0
-#: Per job of another client: its arrival (one a night while the shift is closed) and the
-#: end of its work; the engine gives these jobs no process of their own.
-EVENTS_PER_BACKGROUND_JOB = 2.0
+#: Per job of another client: no SimPy event of its own (the dispatcher works through
+#: them between the simulation's events); its time there is about a tenth of an event's
+#: (measured: ~1 us a job against ~25 us an event).
+EVENTS_PER_BACKGROUND_JOB = 0.1
 #: Per device: its start and end, plus its own random streams, which cost about as much
 #: time to set up as another 8 events (measured: ~170 us a device, ~25 us an event).
 EVENTS_PER_DEVICE = 10.0
@@ -103,7 +112,13 @@ def event_limit(max_events: int | None = None) -> int:
 
 
 def _device_failures(cls: DeviceClass, horizon: float) -> float:
-    """Expected failures of one device of ``cls`` over the horizon."""
+    """Expected failures of one device of ``cls`` over the horizon, plus, with
+    ``replace_at``, at most one planned replacement per ``replace_at`` hours."""
+    planned = 0.0 if cls.replace_at is None else horizon / cls.replace_at
+    return planned + _failures(cls, horizon)
+
+
+def _failures(cls: DeviceClass, horizon: float) -> float:
     repair = cls.repair.mean
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
