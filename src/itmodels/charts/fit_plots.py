@@ -134,7 +134,7 @@ def rate_chart(rates: pd.DataFrame) -> Figure:
         name = str(key).split(".")[1] if "." in str(key) else str(key)
         ax.set_title(name, loc="left", fontsize=11, fontweight="bold")
         ax.set_ylabel(f"tickets per {rows['per'].iloc[0]} and month")
-        ax.set_ylim(bottom=0)
+        ax.set_ylim(0, ax.get_ylim()[1] * 1.3)  # room for the legend above the bars
         ax.tick_params(axis="x", labelrotation=30, labelsize=8)
         style_axes(ax, "y")
         ax.legend(fontsize=8, frameon=False, loc="upper left")
@@ -182,10 +182,11 @@ def work_chart(work: pd.DataFrame) -> Figure:
         parts = str(key).split(".")
         ax.set_title(" ".join(parts[1:3]) if len(parts) >= 3 else str(key), loc="left",
                      fontsize=11, fontweight="bold")  # fmt: skip
+        ax.set_ylim(0, ax.get_ylim()[1] * 1.3)  # room for the legend above the bars
         ax.set_xlabel("hours of work per ticket (log scale)")
         ax.set_ylabel("density")
         style_axes(ax, "y")
-        ax.legend(fontsize=8, frameon=False, loc="best")
+        ax.legend(fontsize=8, frameon=False, loc="upper left")
     fig.suptitle("Work per ticket: your hours and the fitted distribution", x=0.01,
                  ha="left", fontsize=13, fontweight="bold")  # fmt: skip
     return fig
