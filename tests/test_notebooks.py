@@ -24,6 +24,7 @@ NAMES = (
     "02-break-even-and-sensitivity",
     "03-do-the-claims-hold",
     "04-charts-for-a-proposal",
+    "05-fit-to-your-data",
 )
 PARAMETERS = "REPLICATIONS = 4\nSEED = 7"
 PREFIX_PROBE = "import sys\nprint('sys.prefix=' + sys.prefix)"
@@ -107,6 +108,7 @@ EXPECTED = {
     "02-break-even-and-sensitivity": (4, 2, ["FeeEstimate", "Room to negotiate"]),
     "03-do-the-claims-hold": (4, 1, ["verdict", "Break-even fee for young-tiny-office"]),
     "04-charts-for-a-proposal": (2, 5, ["Proposal sheet: proposal.pdf"]),
+    "05-fit-to-your-data": (5, 3, ["fitted (95% intervals)", "Estimation error is carried"]),
 }
 
 

@@ -14,6 +14,8 @@ from itmodels.experiments.experiment import run_experiment
 from itmodels.experiments.provider import ProviderOptimum, provider_incentives, provider_optimum
 from itmodels.experiments.result import ExperimentResult
 from itmodels.experiments.run import Run, simulate
+from itmodels.fitting.fit import Fit, fit_scenario
+from itmodels.fitting.readers import read_assets, read_invoices, read_tickets
 from itmodels.scenario import Scenario, ScenarioError, load_scenario
 from itmodels.scenario.shipped import shipped_names as scenario_names
 from itmodels.scenario.size import TooManyEventsError
@@ -22,6 +24,7 @@ from itmodels.version import __version__ as __version__
 __all__ = [
     "ExperimentResult",
     "FeeEstimate",
+    "Fit",
     "ProviderOptimum",
     "Run",
     "Scenario",
@@ -29,9 +32,13 @@ __all__ = [
     "TooManyEventsError",
     "break_even_fee",
     "claims",
+    "fit_scenario",
     "load_scenario",
     "provider_incentives",
     "provider_optimum",
+    "read_assets",
+    "read_invoices",
+    "read_tickets",
     "run_experiment",
     "scenario_names",
     "sensitivity",

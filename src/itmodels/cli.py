@@ -121,6 +121,13 @@ def _parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--baseline", metavar="OFFER", help="the offer the others are"
                       " compared with (default: the first pay-per-incident offer, else the"
                       " first)")  # fmt: skip
+    cmp_.add_argument("--fit", type=Path, metavar="FILE.fit.json", help="the fit file"
+                      " itmodels fit wrote beside the fitted scenario: adds a 'Your data'"
+                      " section (the fit's charts and evidence) to the reports")  # fmt: skip
+    cmp_.add_argument("--fit-uncertainty", action="store_true", help="with --fit: draw each"
+                      " replication's fitted parameters from their sampling distribution,"
+                      " so the intervals include the estimation error, not only the"
+                      " simulation's luck")  # fmt: skip
     be = sub.add_parser("break-even", help="the price of an offer at which it costs the client"
                         " the same as the baseline")  # fmt: skip
     run_options(be, 200)
@@ -150,8 +157,11 @@ def _parser() -> argparse.ArgumentParser:
     fit.add_argument("--invoices", type=Path, help="invoice lines")
     fit.add_argument("--base", default=DEFAULT_SCENARIO, help="the scenario whose other values"
                      f" are kept (a file or shipped name; default {DEFAULT_SCENARIO})")  # fmt: skip
-    fit.add_argument("--out", "-o", type=Path, required=True, help="the YAML file to write")
-    fit.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
+    fit.add_argument("--out", "-o", type=Path, required=True, help="the YAML file to write;"
+                     " the fit file (evidence and the fit's chart data, for compare --fit)"
+                     " goes beside it: prospect.yaml -> prospect.fit.json")  # fmt: skip
+    fit.add_argument("--overwrite", action="store_true", help="replace --out (and its fit"
+                     " file) if they exist")  # fmt: skip
     fit.add_argument("--as-of", metavar="DATE", help="the export date (default: the latest"
                      " date in the exports)")  # fmt: skip
     fit.add_argument("--start", metavar="DATE", help="the start of the tickets' period"
@@ -369,6 +379,8 @@ def summary_text(
         lines += ["", ranking_text(res, shown, years)]
     if res.stopping is not None:
         lines.append(stopping_text(res.stopping, scn, shown))
+    if res.parameter_uncertainty is not None:
+        lines.append(res.parameter_uncertainty)
     if fee is not None:
         name, period = _price_name(scn, fee)
         lines.append(
@@ -490,15 +502,40 @@ def _say(text: str = "") -> None:
             os.close(devnull)
 
 
+def _fit_summary(args: argparse.Namespace, scn: Scenario) -> Any:
+    """The ``--fit`` file read and checked against the scenario (None without ``--fit``)."""
+    if args.fit is None:
+        if args.fit_uncertainty:
+            raise UsageError(
+                "--fit-uncertainty needs --fit FILE.fit.json, the fit file itmodels fit wrote"
+                " beside the fitted scenario"
+            )
+        return None
+    from itmodels.fitting.summary import read_fit_summary
+
+    try:
+        summary = read_fit_summary(args.fit)
+    except FileNotFoundError:
+        raise UsageError(f"--fit {args.fit}: no such file") from None
+    except OSError as exc:
+        raise UsageError(f"--fit {args.fit}: cannot be read: {exc.strerror}") from None
+    if args.fit_uncertainty:
+        summary.parameter_draws().check(scn)
+    return summary
+
+
 def _compare(args: argparse.Namespace) -> None:
     scn = _scenario(args)
     branding = _branding(scn, args)
+    fit = _fit_summary(args, scn)
     dest = _destination(scn, args)  # before simulating: a refusal costs nothing
     baseline = _baseline(scn, args)
     target: dict[str, Any] = {}
     if args.targeted:
         target = {"precision": args.precision_share, "absolute": args.precision_amount,
                   "max_replications": args.max_replications, "baseline": baseline}  # fmt: skip
+    if args.fit_uncertainty:
+        target["vary"] = fit.parameter_draws()
     with _executor(args) as executor:
         res = run_experiment(
             scn, args.replications, args.seed, executor=executor, progress=not args.no_progress,
@@ -516,7 +553,7 @@ def _compare(args: argparse.Namespace) -> None:
         # the workers that simulated draw the charts
         written = write_bundle(
             res, dest.path, branding=branding, break_even=fee, force=args.force,
-            executor=executor,
+            executor=executor, fit=fit,
         )  # fmt: skip
     _say(f"\nWrote {len(written)} files to {dest.path}/: for the prospect proposal.pdf and"
          " client-report.html; internal provider-report.html, charts, tables;"
@@ -609,12 +646,15 @@ def _fit(args: argparse.Namespace) -> None:
     import pandas as pd
 
     from itmodels.fitting.fit import fit_scenario
+    from itmodels.fitting.summary import fit_file_for
 
     if args.tickets is None and args.assets is None and args.invoices is None:
         raise UsageError("give at least one export: --tickets, --assets or --invoices")
-    if not args.overwrite and (args.out.exists() or args.out.is_symlink()):
-        raise UsageError(f"--out {args.out}: already exists; choose a new name or add"
-                         " --overwrite")  # fmt: skip
+    sidecar = fit_file_for(args.out)
+    for path in (args.out, sidecar):
+        if not args.overwrite and (path.exists() or path.is_symlink()):
+            raise UsageError(f"--out {args.out}: {path} already exists; choose a new name or"
+                             " add --overwrite")  # fmt: skip
     for flag, text in (("--as-of", args.as_of), ("--start", args.start)):
         if text is not None:
             try:
@@ -631,7 +671,12 @@ def _fit(args: argparse.Namespace) -> None:
         _say(report)
     _say(fit.table())
     written = fit.to_yaml(args.out, overwrite=args.overwrite)
-    _say(f"\nWrote {written}; compare the offers on it with: itmodels compare {written}")
+    evidence = fit.summary().to_json(sidecar, overwrite=args.overwrite)
+    _say(
+        f"\nWrote {written} and {evidence} (the evidence and the fit's charts); compare the"
+        f" offers on it with: itmodels compare {written} --fit {evidence}"
+        " (add --fit-uncertainty to carry the estimation error into the intervals)"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

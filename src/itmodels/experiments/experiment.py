@@ -25,6 +25,7 @@ from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExe
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -45,13 +46,59 @@ __all__ = [
     "MONTHLY_VALUES",
     "Chunk",
     "LocalPool",
+    "ParameterDraws",
     "default_chunk_size",
+    "draws_frame",
     "local_pool",
     "run_chunk",
     "run_experiment",
 ]
 
 MONTHLY_VALUES = (*MONTHLY_MONEY, "downtime_cost")
+
+
+class ParameterDraws(Protocol):
+    """Draws the parameters of each replication: what ``run_experiment(vary=...)`` takes.
+
+    A model fitted to data is known only to within its estimation error.  An object of
+    this kind gives replication ``r`` its own scenario, the given one with some values
+    drawn from their sampling distribution, so that the spread over replications (and the
+    intervals on the paired difference) includes that error as well as the simulation's
+    luck.  Every offer of replication ``r`` runs on the same drawn scenario (common random
+    numbers are kept).  :meth:`itmodels.fitting.fit.Fit.parameter_draws` makes one.
+
+    Rules an implementation keeps: :meth:`draw` depends only on its arguments (the same
+    ``seed`` and ``replication`` give the same values, in any process, in any order), the
+    values drawn do not depend on the scenario's bill terms or provider costs (so that
+    re-pricing, :mod:`itmodels.experiments.reprice`, bills the same drawn runs), and the
+    object pickles (it is sent to worker processes).
+    """
+
+    @property
+    def description(self) -> str:
+        """One sentence saying what is drawn and how, for reports."""
+
+    def draw(
+        self, scenario: Scenario, seed: int, replication: int
+    ) -> tuple[Scenario, dict[str, float]]:
+        """Replication ``replication``'s scenario and the values drawn for it.
+
+        Parameters
+        ----------
+        scenario : Scenario
+            The scenario of the experiment.
+        seed : int
+            The experiment's seed.
+        replication : int
+            The replication.
+
+        Returns
+        -------
+        tuple of (Scenario, dict of str to float)
+            The scenario to run, and ``{name: value}`` of what was drawn (recorded in
+            :attr:`ExperimentResult.draws`).
+        """
+        ...  # pragma: no cover - a protocol
 
 
 @dataclass
@@ -65,6 +112,7 @@ class Chunk:
     monthly: np.ndarray  # (contracts * reps * months, len(MONTHLY_VALUES))
     runs: dict[tuple[str, int], dict[str, pd.DataFrame]] = field(default_factory=dict)
     billing: dict[tuple[str, int], BillingLog] = field(default_factory=dict)
+    drawn: dict[int, dict[str, float]] = field(default_factory=dict)
 
     def frames(self, n_months: int) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The chunk's metrics and monthly rows as tidy DataFrames."""
@@ -90,6 +138,7 @@ def run_chunk(
     stop: int,
     keep_runs: bool = False,
     keep_billing: bool = False,
+    vary: ParameterDraws | None = None,
 ) -> Chunk:
     """Run replications ``start .. stop-1`` of every contract (a picklable work unit).
 
@@ -105,6 +154,8 @@ def run_chunk(
     keep_billing : bool
         Also return each run's billing log, to bill it again under other bill terms
         (see :mod:`itmodels.experiments.reprice`).
+    vary : ParameterDraws, optional
+        Gives each replication its own drawn scenario (see :func:`run_experiment`).
 
     Returns
     -------
@@ -115,11 +166,16 @@ def run_chunk(
     monthly_blocks = []
     runs: dict[tuple[str, int], dict[str, pd.DataFrame]] = {}
     billing: dict[tuple[str, int], BillingLog] = {}
+    drawn: dict[int, dict[str, float]] = {}
+    scenarios = {r: scenario for r in range(start, stop)}
+    if vary is not None:
+        for r in range(start, stop):
+            scenarios[r], drawn[r] = vary.draw(scenario, seed, r)
     for contract in contracts:
         for r in range(start, stop):
-            run = run_replication(scenario, contract, seed, r)
+            run = run_replication(scenarios[r], contract, seed, r)
             downtime = [0.0] * n_months
-            values = compute_metrics(scenario, run.records, monthly=downtime)
+            values = compute_metrics(scenarios[r], run.records, monthly=downtime)
             metric_rows.append([values[m] for m in METRICS])
             money = monthly_money(run.records, n_months)
             monthly_blocks.append(np.column_stack([money, np.asarray(downtime)]))
@@ -135,6 +191,7 @@ def run_chunk(
         np.concatenate(monthly_blocks) if monthly_blocks else np.empty((0, len(MONTHLY_VALUES))),
         runs,
         billing,
+        drawn,
     )
 
 
@@ -306,6 +363,7 @@ def run_experiment(
     batch: int | None = None,
     baseline: str | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    vary: ParameterDraws | None = None,
 ) -> ExperimentResult:
     """Run replications of every contract on common random numbers.
 
@@ -388,6 +446,14 @@ def run_experiment(
         calling thread.  To cancel a run, raise from it: chunks not yet started are
         cancelled and the exception propagates out of ``run_experiment`` (chunks already
         finished stay in ``store``).
+    vary : ParameterDraws, optional
+        Carry parameter uncertainty into the answer: replication ``r`` runs on
+        ``vary.draw(scenario, seed, r)``, the scenario with values drawn from their
+        sampling distribution (e.g. :meth:`itmodels.fitting.fit.Fit.parameter_draws`),
+        every offer on the same draw.  The draws depend only on ``seed`` and ``r``, so
+        the numbers are again the same on every executor and with a precision target.
+        The result records what was drawn (:attr:`ExperimentResult.draws`) and says so
+        (:attr:`ExperimentResult.parameter_uncertainty`).  Not with ``store``.
 
     Returns
     -------
@@ -449,6 +515,16 @@ def run_experiment(
         raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
     if resume and store is None:
         raise ValueError("resume=True needs store= (the folder of the run to continue)")
+    if vary is not None and store is not None:
+        raise ValueError(
+            "store= cannot be used with vary=: a store does not record how parameters were"
+            " drawn; drop store= (or vary=)"
+        )
+    if vary is not None and not callable(getattr(vary, "draw", None)):
+        raise TypeError(
+            f"vary must have a draw(scenario, seed, replication) method (a ParameterDraws),"
+            f" got {type(vary).__name__}"
+        )
     box = None
     n_months = months(scenario.horizon)
     if target is None:
@@ -463,6 +539,7 @@ def run_experiment(
         size = math.ceil(target.batch / (2 * workers)) if chunk_size is None else chunk_size
     done: dict[tuple[int, int], tuple[pd.DataFrame, pd.DataFrame]] = {}
     runs: dict[tuple[str, int], dict[str, pd.DataFrame]] = {}
+    drawn: dict[int, dict[str, float]] = {}
     bar = None
     stopping: Stopping | None = None
 
@@ -471,6 +548,7 @@ def run_experiment(
             box.write(chunk.start, chunk.stop, chunk.metrics, chunk.monthly)
         done[(chunk.start, chunk.stop)] = chunk.frames(n_months)
         runs.update(chunk.runs)
+        drawn.update(chunk.drawn)
         if bar is not None:
             bar.update(chunk.stop - chunk.start)
         if on_progress is not None:
@@ -479,10 +557,12 @@ def run_experiment(
     def execute(spans: Iterable[tuple[int, int]]) -> None:
         if executor is None:
             for a, b in spans:
-                finish(run_chunk(scenario, names, seed, a, b, keep_runs))
+                finish(run_chunk(scenario, names, seed, a, b, keep_runs, False, vary))
         else:
             _drain(
-                lambda a, b: executor.submit(run_chunk, scenario, names, seed, a, b, keep_runs),
+                lambda a, b: executor.submit(
+                    run_chunk, scenario, names, seed, a, b, keep_runs, False, vary
+                ),
                 spans, finish, in_flight=2 * _workers(executor),
             )  # fmt: skip
 
@@ -511,10 +591,31 @@ def run_experiment(
     result = ExperimentResult.from_frames(
         scenario, seed, names, metrics, monthly, runs=runs if keep_runs else None
     )
+    if vary is not None:
+        result.parameter_uncertainty = str(vary.description)
+        result.draws = draws_frame(drawn, int(metrics["replication"].nunique()))
     if target is not None:
         result = result.with_baseline(target.baseline)
         result.stopping = stopping
     return result
+
+
+def draws_frame(drawn: dict[int, dict[str, float]], replications: int) -> pd.DataFrame:
+    """The values drawn per replication as a frame: ``replication``, then one column each.
+
+    Parameters
+    ----------
+    drawn : dict of int to dict of str to float
+        ``{replication: {name: value}}``.
+    replications : int
+        Replications run (rows ``0 .. replications-1`` are kept, in order).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    rows = [{"replication": r, **drawn.get(r, {})} for r in range(replications)]
+    return pd.DataFrame(rows).astype({"replication": "int64"})
 
 
 def _frame(done: dict[tuple[int, int], tuple[pd.DataFrame, pd.DataFrame]], i: int) -> pd.DataFrame:

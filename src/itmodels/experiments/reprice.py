@@ -33,7 +33,14 @@ from itmodels.contracts import contract_class, make_contract
 from itmodels.engine.billing import COST_KEYS, bill
 from itmodels.engine.records import BillingLog, Records
 from itmodels.engine.services import months
-from itmodels.experiments.experiment import MONTHLY_VALUES, Chunk, default_chunk_size, run_chunk
+from itmodels.experiments.experiment import (
+    MONTHLY_VALUES,
+    Chunk,
+    ParameterDraws,
+    default_chunk_size,
+    draws_frame,
+    run_chunk,
+)
 from itmodels.experiments.metrics import METRICS, MONTHLY_MONEY, monthly_money
 from itmodels.experiments.result import ExperimentResult
 from itmodels.money.ledger import Ledger
@@ -123,6 +130,9 @@ class PricedRuns:
         The experiment as run.
     logs : dict
         ``{(offer, replication): BillingLog}``.
+    vary : ParameterDraws or None
+        How each replication's parameters were drawn (``run_priced(vary=...)``); a
+        re-priced replication is billed on its own drawn scenario with the new terms.
     """
 
     def __init__(
@@ -131,9 +141,11 @@ class PricedRuns:
         logs: dict[tuple[str, int], BillingLog],
         metrics: np.ndarray,
         monthly: np.ndarray,
+        vary: ParameterDraws | None = None,
     ) -> None:
         self.result = result
         self.logs = logs
+        self.vary = vary
         self._metrics = metrics  # offer-major, as Chunk.metrics
         self._monthly = monthly
 
@@ -182,6 +194,11 @@ class PricedRuns:
             for k in COST_KEYS
         )
         money_cols = [_COL[m] for m in _MONEY]
+        # with drawn parameters, each replication is billed on its own draw of ``scenario``
+        # (the same values as when it ran: they depend on the seed and replication only)
+        drawn: list[Scenario] = []
+        if self.vary is not None:
+            drawn = [self.vary.draw(scenario, res.seed, r)[0] for r in range(reps)]
         for i, offer in enumerate(names):
             if costs_same and old.contracts[offer] == scenario.contracts[offer]:
                 continue  # nothing about this offer's bill changed
@@ -189,7 +206,11 @@ class PricedRuns:
             for r in range(reps):
                 row = i * reps + r
                 ledger = Ledger()
-                bill(ledger, contract, scenario, self.logs[(offer, r)])
+                here = scenario
+                if drawn:
+                    here = drawn[r]
+                    contract = make_contract(here, offer)
+                bill(ledger, contract, here, self.logs[(offer, r)])
                 totals = ledger.totals()
                 downtime = metrics[row, _COL["downtime_cost"]]
                 metrics[row, money_cols] = (
@@ -204,7 +225,10 @@ class PricedRuns:
                 block = slice(row * n_months, (row + 1) * n_months)
                 monthly[block, : len(MONTHLY_MONEY)] = monthly_money(holder, n_months)
         frame_m, frame_mo = Chunk(0, reps, names, metrics, monthly).frames(n_months)
-        return ExperimentResult.from_frames(scenario, res.seed, names, frame_m, frame_mo)
+        out = ExperimentResult.from_frames(scenario, res.seed, names, frame_m, frame_mo)
+        out.parameter_uncertainty = res.parameter_uncertainty
+        out.draws = res.draws
+        return out
 
 
 def run_priced(
@@ -215,14 +239,16 @@ def run_priced(
     contracts: Sequence[str] | None = None,
     executor: Executor | None = None,
     max_events: int | None = None,
+    vary: ParameterDraws | None = None,
 ) -> PricedRuns:
     """Run an experiment and keep what re-pricing needs of every replication.
 
     Parameters
     ----------
-    scenario, replications, seed, contracts, executor, max_events
+    scenario, replications, seed, contracts, executor, max_events, vary
         As for :func:`~itmodels.experiments.experiment.run_experiment`; the result is the
-        same.
+        same.  With ``vary``, :meth:`PricedRuns.reprice` bills each replication on its
+        own draw of the new scenario, so it still equals running it.
 
     Returns
     -------
@@ -237,10 +263,13 @@ def run_priced(
     size = default_chunk_size(replications)
     spans = [(a, min(a + size, replications)) for a in range(0, replications, size)]
     if executor is None:
-        chunks = [run_chunk(scenario, names, seed, a, b, keep_billing=True) for a, b in spans]
+        chunks = [
+            run_chunk(scenario, names, seed, a, b, keep_billing=True, vary=vary) for a, b in spans
+        ]
     else:
         futures = [
-            executor.submit(run_chunk, scenario, names, seed, a, b, False, True) for a, b in spans
+            executor.submit(run_chunk, scenario, names, seed, a, b, False, True, vary)
+            for a, b in spans
         ]
         chunks = [f.result() for f in futures]
     n_months = months(scenario.horizon)
@@ -254,4 +283,10 @@ def run_priced(
     monthly = np.concatenate(per_mo, axis=1).reshape(-1, len(MONTHLY_VALUES))
     frame_m, frame_mo = Chunk(0, replications, names, metrics, monthly).frames(n_months)
     result = ExperimentResult.from_frames(scenario, seed, names, frame_m, frame_mo)
-    return PricedRuns(result, logs, metrics, monthly)
+    if vary is not None:
+        drawn: dict[int, dict[str, float]] = {}
+        for chunk in chunks:
+            drawn.update(chunk.drawn)
+        result.parameter_uncertainty = str(vary.description)
+        result.draws = draws_frame(drawn, replications)
+    return PricedRuns(result, logs, metrics, monthly, vary)

@@ -100,6 +100,12 @@ class ExperimentResult:
     stopping : Stopping or None
         For a run with a precision target: how many replications were needed and
         whether the precision was reached (None for a fixed number of replications).
+    parameter_uncertainty : str or None
+        For a run with ``vary=`` (parameters drawn per replication): one sentence saying
+        what was drawn and how, so that reports say the intervals include estimation
+        error; None when every replication ran on the scenario as given.
+    draws : DataFrame or None
+        With ``vary=``: ``replication``, then the value drawn for each parameter.
     """
 
     def __init__(
@@ -118,6 +124,8 @@ class ExperimentResult:
         self.monthly = monthly
         self.runs = runs
         self.stopping: Stopping | None = None
+        self.parameter_uncertainty: str | None = None
+        self.draws: pd.DataFrame | None = None
         self._baseline: str | None = None
 
     @classmethod
@@ -331,10 +339,14 @@ class ExperimentResult:
         }
         if self.stopping is not None:
             meta["stopping"] = self.stopping.as_dict()
+        if self.parameter_uncertainty is not None:
+            meta["parameter_uncertainty"] = self.parameter_uncertainty
 
         def fill(tmp: Path) -> None:
             self.metrics.to_parquet(tmp / "metrics.parquet", index=False)
             self.monthly.to_parquet(tmp / "monthly.parquet", index=False)
+            if self.draws is not None:
+                self.draws.to_parquet(tmp / "draws.parquet", index=False)
             (tmp / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
 
         write_dir_atomically(path, fill, overwrite)
@@ -364,6 +376,9 @@ class ExperimentResult:
         )
         if meta.get("stopping") is not None:
             result.stopping = Stopping(**meta["stopping"])
+        result.parameter_uncertainty = meta.get("parameter_uncertainty")
+        if (path / "draws.parquet").is_file():
+            result.draws = pd.read_parquet(path / "draws.parquet")
         return result
 
     def __repr__(self) -> str:

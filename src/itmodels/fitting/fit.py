@@ -51,9 +51,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import yaml
+from scipy import stats
 
 from itmodels.contracts import contract_class
 from itmodels.fitting.columns import header_key
+from itmodels.fitting.draws import FitDraws
 from itmodels.fitting.invoices import RateCard, infer_rate_card
 from itmodels.fitting.lifetimes import CANDIDATES, LifetimeFit, fit_lifetime, lifetime_table
 from itmodels.fitting.rates import (
@@ -61,6 +63,7 @@ from itmodels.fitting.rates import (
     incident_rates,
     priority_mix,
     remote_share,
+    trend_test,
     work_time,
 )
 from itmodels.fitting.readers import (
@@ -71,6 +74,7 @@ from itmodels.fitting.readers import (
     read_invoices,
     read_tickets,
 )
+from itmodels.fitting.summary import FitSummary
 from itmodels.scenario import Scenario, ScenarioError, load_scenario
 from itmodels.scenario.units import HOURS_PER_MONTH, HOURS_PER_YEAR
 
@@ -127,6 +131,12 @@ class Fit:
         What the exports show over the tickets' period, for :meth:`check`: ``years``,
         ``tickets`` (those used: device and stream tickets), ``hours`` (their hours) and
         ``spend`` (invoice lines in the period).
+    plots : dict of str to pandas.DataFrame
+        Plain data for the charts of the fit (see
+        :class:`~itmodels.fitting.summary.FitSummary`): ``survival`` (Kaplan-Meier and
+        fitted survival per device class), ``rates`` (tickets per month per stream with
+        the fitted trend), ``work`` (the hours of each fitted work or repair time, with
+        the fitted lognormal).
     """
 
     scenario: Scenario
@@ -141,6 +151,59 @@ class Fit:
     rate_card: RateCard | None = None
     lifetimes: dict[str, LifetimeFit | str] = field(default_factory=dict)
     observed: dict[str, float] = field(default_factory=dict)
+    plots: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def parameter_draws(self) -> FitDraws:
+        """Draws of every fitted parameter from its sampling distribution, per replication.
+
+        Pass it as ``run_experiment(fit.scenario, ..., vary=fit.parameter_draws())`` so
+        that the intervals on the paired difference include the estimation error, not
+        only the simulation's luck; see :mod:`itmodels.fitting.draws` for how each
+        parameter is drawn (a parametric bootstrap of rates, shares and work times;
+        lifetime parameters lognormal, matched to their intervals).
+
+        Returns
+        -------
+        FitDraws
+        """
+        return FitDraws(self.evidence, self.level)
+
+    def draw(self, replication: int, seed: int = 0) -> Scenario:
+        """The fitted scenario with replication ``replication``'s drawn parameters.
+
+        Parameters
+        ----------
+        replication : int
+            The replication.
+        seed : int, default 0
+            The experiment's seed.
+
+        Returns
+        -------
+        Scenario
+            What ``run_experiment(fit.scenario, seed=seed, vary=fit.parameter_draws())``
+            runs replication ``replication`` on.
+        """
+        return self.parameter_draws().draw(self.scenario, seed, replication)[0]
+
+    def summary(self) -> FitSummary:
+        """What a report shows of the fit, as plain data (saved beside the fitted YAML).
+
+        Returns
+        -------
+        FitSummary
+        """
+        return FitSummary(
+            evidence=self.evidence.copy(),
+            skipped=self.skipped.copy(),
+            level=self.level,
+            plots={k: v.copy() for k, v in self.plots.items()},
+            period=(
+                f"{self.start.date()} to {self.end.date()}"
+                if self.start is not None and self.end is not None
+                else ""
+            ),
+        )
 
     def check(self, replications: int = 40, seed: int = 0, *, offer: str | None = None
               ) -> pd.DataFrame:  # fmt: skip
@@ -409,6 +472,7 @@ class _Collector:
         self.rows: list[dict[str, Any]] = []
         self.skipped: list[tuple[str, str, str]] = []
         self.groups: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []
+        self.plots: dict[str, list[pd.DataFrame]] = {"survival": [], "rates": [], "work": []}
 
     def skip(self, key: str, reason: str, source: str = "") -> None:
         self.skipped.append((key, reason, source))
@@ -481,6 +545,74 @@ def _remote_rows(
              "share fixed remotely, Clopper-Pearson interval"),
     ]  # fmt: skip
     return float(row["share"]), rows, ""
+
+
+def _work_plot(key: str, tickets: Tickets, value: Mapping[str, Any]) -> pd.DataFrame:
+    """The hours (> 0) behind a fitted work or repair time, with the fitted lognormal."""
+    hours = tickets.frame["hours"].to_numpy(dtype=float)
+    hours = hours[np.isfinite(hours) & (hours > 0)]
+    return pd.DataFrame(
+        {"key": key, "hours": hours, "median": float(value["median"]),
+         "sigma": float(value["sigma"])}
+    )  # fmt: skip
+
+
+def _rate_plot(
+    key: str, tickets: Tickets, start: pd.Timestamp, end: pd.Timestamp, level: float,
+    units: float, per: str,
+) -> pd.DataFrame:  # fmt: skip
+    """A stream's tickets per month (per unit), with the fitted log-linear trend."""
+    columns = ["key", "month", "start", "exposure", "count", "rate", "trend", "growth",
+               "p_value", "per"]  # fmt: skip
+    try:
+        # a chart only: an odd series (every ticket in one month) may not converge
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)
+            trend = trend_test(tickets, start=start, end=end, level=level)
+    except ValueError:  # under two months, or no ticket: nothing to draw
+        return pd.DataFrame(columns=columns)
+    c = trend.counts
+    return pd.DataFrame(
+        {
+            "key": key,
+            "month": c["month"],
+            "start": c["start"],
+            "exposure": c["exposure"],
+            "count": c["count"],
+            "rate": c["count"] / c["exposure"] / units,
+            "trend": c["fitted"] / c["exposure"] / units,
+            "growth": trend.growth_per_month,
+            "p_value": trend.p_value,
+            "per": per,
+        }
+    )[columns]
+
+
+def _survival_plot(name: str, fit: LifetimeFit) -> pd.DataFrame:
+    """A class's Kaplan-Meier survival (steps) and the fitted survival, in years."""
+    km = fit.km
+    top = float(km["time"].max()) if len(km) else 1.0
+    grid = np.linspace(0.0, max(top, 1e-9) * 1.1, 200)
+    p = fit.params
+    dist = fit.distribution
+    if dist == "weibull":
+        fitted = np.exp(-((grid / p["scale"]) ** p["shape"]))
+    elif dist == "lognormal":
+        fitted = stats.lognorm.sf(grid, s=p["sigma"], scale=p["median"])
+    elif dist == "gamma":
+        fitted = stats.gamma.sf(grid, a=p["shape"], scale=p["scale"])
+    else:
+        fitted = np.exp(-grid / p["mean"])
+    steps = pd.DataFrame(
+        {"class": name, "curve": "kaplan-meier", "years": km["time"].to_numpy(dtype=float),
+         "survival": km["survival"].to_numpy(dtype=float),
+         "low": km["low"].to_numpy(dtype=float), "high": km["high"].to_numpy(dtype=float)}
+    )  # fmt: skip
+    line = pd.DataFrame(
+        {"class": name, "curve": f"fitted {dist}", "years": grid, "survival": fitted,
+         "low": np.nan, "high": np.nan}
+    )  # fmt: skip
+    return pd.concat([steps, line], ignore_index=True)
 
 
 def _subset(tickets: Tickets, mask: np.ndarray) -> Tickets:
@@ -566,6 +698,7 @@ def _fit_assets(
         if isinstance(fit, str):
             out.skip(f"{key}.lifetime", fit, src)
             continue
+        out.plots["survival"].append(_survival_plot(dev.name, fit))
         dist, params = fit.distribution, fit.params
         value: dict[str, Any] = {"dist": dist}
         lrows = []
@@ -665,6 +798,7 @@ def _fit_tickets(
                 out.skip(f"{key}.repair", why, src)
             else:
                 out.group({f"{key}.repair": value}, rows)
+                out.plots["work"].append(_work_plot(f"{key}.repair", sub, value))
         else:
             out.skip(f"{key}.repair", f"{src} has no hours column", src)
         share, rows, why = _remote_rows(f"{key}.remote_fix_probability", sub, src, level)
@@ -705,6 +839,7 @@ def _fit_tickets(
                 "in the period)"
             )
         rate = float(table["rate"]) / mult
+        out.plots["rates"].append(_rate_plot(key, sub, start, end, level, units, per))
         out.group(
             {f"{key}.rate": rate},
             [_row(f"{key}.rate", rate, table["low"] / mult, table["high"] / mult,
@@ -749,6 +884,7 @@ def _fit_tickets(
                 out.skip(f"{key}.work", why, src)
             else:
                 out.group({f"{key}.work": value}, rows)
+                out.plots["work"].append(_work_plot(f"{key}.work", sub, value))
         else:
             out.skip(f"{key}.work", f"{src} has no hours column", src)
         share, rows, why = _remote_rows(f"{key}.remote_fix_probability", sub, src, level)
@@ -947,6 +1083,11 @@ def fit_scenario(
         rows += ev
     evidence = pd.DataFrame(rows, columns=EVIDENCE_COLUMNS)
     skipped = pd.DataFrame(out.skipped, columns=["key", "reason", "source"])
+    plots = {
+        name: pd.concat([f for f in frames if len(f)], ignore_index=True)
+        for name, frames in out.plots.items()
+        if any(len(f) for f in frames)
+    }
     return Fit(
         scenario=fitted,
         base=scn,
@@ -960,4 +1101,5 @@ def fit_scenario(
         rate_card=card,
         lifetimes=lifetimes,
         observed=observed,
+        plots=plots,
     )

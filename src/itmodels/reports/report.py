@@ -58,7 +58,101 @@ from itmodels.scenario import Branding
 from itmodels.scenario.distributions import BaseDistribution
 from itmodels.scenario.units import format_duration, parse_duration, parse_money
 
-__all__ = ["CHARTS", "bundle_files", "chart_files", "html_report", "proposal_pdf", "write_bundle"]
+__all__ = [
+    "CHARTS",
+    "FitData",
+    "bundle_files",
+    "chart_files",
+    "fit_section",
+    "html_report",
+    "proposal_pdf",
+    "uncertainty_text",
+    "write_bundle",
+]
+
+
+class FitData(typing.Protocol):
+    """What the "Your data" section needs of a fit: a
+    :class:`~itmodels.fitting.fit.Fit` or a :class:`~itmodels.fitting.summary.FitSummary`."""
+
+    @property
+    def evidence(self) -> pd.DataFrame:
+        """One row per fitted parameter (``key``, ``estimate``, ``low``, ``high``, ...)."""
+
+    @property
+    def skipped(self) -> pd.DataFrame:
+        """What was not fitted: ``key``, ``reason``."""
+
+    @property
+    def level(self) -> float:
+        """The intervals' confidence level."""
+
+    @property
+    def plots(self) -> dict[str, pd.DataFrame]:
+        """The charts' data: ``survival``, ``rates``, ``work``."""
+
+
+def uncertainty_text(res: ExperimentResult) -> str:
+    """Whether the intervals include the fit's estimation error, in one sentence.
+
+    Parameters
+    ----------
+    res : ExperimentResult
+
+    Returns
+    -------
+    str
+    """
+    if res.parameter_uncertainty is not None:
+        return res.parameter_uncertainty
+    return (
+        "Estimation error is NOT carried into the intervals: every replication ran on the"
+        " fitted values as if they were exact, so the intervals show the simulation's luck"
+        " only (itmodels compare --fit-uncertainty, or run_experiment(vary="
+        "fit.parameter_draws()), draws each replication's parameters from the fit)."
+    )
+
+
+def fit_section(res: ExperimentResult, fit: FitData) -> dict[str, Any]:
+    """The "Your data" section of a report: the fit's charts, evidence and skipped list.
+
+    Parameters
+    ----------
+    res : ExperimentResult
+        The experiment run on the fitted scenario.
+    fit : FitData
+        The fit (or its summary read from the fit file).
+
+    Returns
+    -------
+    dict
+        ``charts`` (name, SVG text), ``evidence`` and ``skipped`` rows, ``level``,
+        ``period`` and ``uncertainty`` (:func:`uncertainty_text`).
+    """
+    from itmodels.charts.fit_plots import fit_figures
+
+    charts = [(f"fit-{n}", svg_text(fig, f"fit-{n}")) for n, fig in fit_figures(fit.plots).items()]
+    evidence = [
+        [
+            str(r.key),
+            _fmt(r.estimate),
+            f"{_fmt(r.low)} to {_fmt(r.high)}" if math.isfinite(float(r.low)) else "",
+            str(r.unit),
+            str(r.n),
+            Path(str(r.source)).name,
+            str(r.method),
+        ]
+        for r in fit.evidence.itertuples(index=False)
+    ]
+    skipped = [[str(r.key), str(r.reason)] for r in fit.skipped.itertuples(index=False)]
+    return {
+        "charts": charts,
+        "evidence": evidence,
+        "skipped": skipped,
+        "level": f"{fit.level:.0%}",
+        "period": str(getattr(fit, "period", "") or ""),
+        "uncertainty": uncertainty_text(res),
+    }
 
 
 # ---------------------------------------------------------------------------- HTML report
@@ -163,6 +257,7 @@ def _context(
     svgs: Mapping[str, str],
     audience: Audience = "provider",
     claims_pair: tuple[str, str] | None = None,
+    fit: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     scn = res.scenario
     internal = audience == "provider"
@@ -246,6 +341,7 @@ def _context(
         "working_hours": scn.technician_hours.describe(),
         "terms": terms,
         "disclaimer": names.disclaimer,
+        "fit": fit,
     }
 
 
@@ -349,6 +445,7 @@ def _html(
     claims: pd.DataFrame | None,
     svgs: Mapping[str, str] | None = None,
     audience: Audience = "client",
+    fit: Mapping[str, Any] | None = None,
 ) -> str:
     if svgs is None:
         wanted = [n for n in CHARTS if audience == "provider" or n not in _INTERNAL_CHARTS]
@@ -363,7 +460,7 @@ def _html(
             offer_inline(res.scenario.contracts, pair[0]),
             offer_inline(res.scenario.contracts, pair[1]),
         )
-    context = _context(res, names, break_even, claims, svgs, audience, shown)
+    context = _context(res, names, break_even, claims, svgs, audience, shown, fit)
     return _render_html(context)
 
 
@@ -375,6 +472,7 @@ def html_report(
     break_even: FeeEstimate | None = None,
     claims: pd.DataFrame | None = None,
     audience: Audience = "client",
+    fit: FitData | None = None,
 ) -> Path:
     """Write a self-contained HTML report of the experiment (charts inline as SVG).
 
@@ -405,6 +503,10 @@ def html_report(
         From :func:`itmodels.experiments.claims`; computed from ``res`` when not given.
     audience : {"client", "provider"}
         Who the report is for (see above).
+    fit : Fit or FitSummary, optional
+        The fit the scenario came from: adds a "Your data" section (the fit's charts,
+        its evidence table, what was not fitted, and whether the estimation error was
+        carried into the intervals).
 
     Returns
     -------
@@ -420,7 +522,8 @@ def html_report(
     if audience not in ("client", "provider"):
         raise ValueError(f"audience must be 'client' or 'provider', got {audience!r}")
     names = sheet_names(res.scenario, branding)
-    text = _html(res, names, break_even, claims, audience=audience)
+    section = fit_section(res, fit) if fit is not None else None
+    text = _html(res, names, break_even, claims, audience=audience, fit=section)
     atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return path
 
@@ -493,6 +596,7 @@ def write_bundle(
     force: bool = False,
     offer: str | None = None,
     executor: Executor | None = None,
+    fit: FitData | None = None,
 ) -> dict[str, Path]:
     """Write every table, chart, the proposal sheet and both HTML reports into one folder.
 
@@ -530,6 +634,9 @@ def write_bundle(
     executor : concurrent.futures.Executor, optional
         Draw the charts on this executor's workers (e.g. the process pool the experiment
         ran on) while this process draws the proposal sheet; the same files either way.
+    fit : Fit or FitSummary, optional
+        The fit the scenario came from: both reports get a "Your data" section (see
+        :func:`html_report`).
 
     Returns
     -------
@@ -585,9 +692,10 @@ def write_bundle(
             (tmp / "charts" / f"{name}.svg").write_text(svgs[name], encoding="utf-8")
             written.extend([f"charts/{name}.png", f"charts/{name}.svg"])
         written.append("proposal.pdf")
+        section = fit_section(res, fit) if fit is not None else None
         for audience in ("client", "provider"):
             # claims=None: computed again (cheap) so the report says which offers they compare
-            html = _html(res, names, break_even, None, svgs, audience)
+            html = _html(res, names, break_even, None, svgs, audience, section)
             (tmp / f"{audience}-report.html").write_text(html, encoding="utf-8")
             written.append(f"{audience}-report.html")
         res.scenario.to_yaml(tmp / "scenario.yaml")  # the inputs, to run again or edit
