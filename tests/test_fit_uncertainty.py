@@ -258,3 +258,32 @@ def test_the_report_has_a_your_data_section_saying_what_was_carried(
     section = fit_section(varied, sample_fit.summary())
     assert section["uncertainty"] == varied.parameter_uncertainty
     assert [n for n, _ in section["charts"]] == ["fit-survival", "fit-rates", "fit-work"]
+
+
+def test_the_back_test_chart_shows_each_measure_inside_or_outside_its_range():
+    from itmodels.charts.fit_plots import check_chart
+
+    table = pd.DataFrame(
+        {
+            "measure": ["tickets", "spend"],
+            "observed": [62.5, 21000.0],
+            "low": [57.2, 12957.0],
+            "median": [62.3, 15556.0],
+            "high": [70.4, 18176.0],
+            "inside": [True, False],
+        }
+    )
+    fig = check_chart(table)
+    axes = fig.get_axes()
+    assert [ax.get_title(loc="left") for ax in axes] == [
+        "tickets a year: inside",
+        "spend a year: outside",
+    ]
+    for ax, row in zip(axes, table.itertuples(), strict=True):
+        lo, hi = ax.get_xlim()
+        assert lo < min(row.low, row.observed) and hi > max(row.high, row.observed)
+        dot = next(line for line in ax.get_lines() if line.get_marker() == "o")
+        assert dot.get_xdata()[0] == row.observed
+        assert (dot.get_markerfacecolor() == dot.get_color()) == row.inside  # hollow: outside
+    with pytest.raises(ValueError, match="lacks the column"):
+        check_chart(table.drop(columns="inside"))

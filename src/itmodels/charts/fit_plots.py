@@ -8,7 +8,9 @@ this module draws them and knows nothing of how they were made.
 * :func:`rate_chart`: per incident stream, tickets per month (per user, office or
   device) and the fitted log-linear trend;
 * :func:`work_chart`: per fitted work or repair time, a histogram of the hours (log
-  scale) and the fitted lognormal density.
+  scale) and the fitted lognormal density;
+* :func:`check_chart`: the back-test (:meth:`itmodels.fitting.fit.Fit.check`): each
+  observed yearly figure against the fitted scenario's simulated 90 % range.
 """
 
 from __future__ import annotations
@@ -25,7 +27,14 @@ from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from itmodels.charts.style import style_axes
 
-__all__ = ["FIT_CHARTS", "fit_figures", "rate_chart", "survival_chart", "work_chart"]
+__all__ = [
+    "FIT_CHARTS",
+    "check_chart",
+    "fit_figures",
+    "rate_chart",
+    "survival_chart",
+    "work_chart",
+]
 
 #: the fit's charts, by the name of the plot data each draws
 FIT_CHARTS = ("survival", "rates", "work")
@@ -188,6 +197,51 @@ def work_chart(work: pd.DataFrame) -> Figure:
         style_axes(ax, "y")
         ax.legend(fontsize=8, frameon=False, loc="upper left")
     fig.suptitle("Work per ticket: your hours and the fitted distribution", x=0.01,
+                 ha="left", fontsize=13, fontweight="bold")  # fmt: skip
+    return fig
+
+
+_MEASURES = {"tickets": "tickets a year", "hours": "hours of work a year", "spend": "spend a year"}
+
+
+@_plain_text
+def check_chart(check: pd.DataFrame) -> Figure:
+    """The back-test: each observed yearly figure against the simulated 90 % range.
+
+    Parameters
+    ----------
+    check : pandas.DataFrame
+        :meth:`~itmodels.fitting.fit.Fit.check`'s table: ``measure``, ``observed``,
+        ``low``, ``median``, ``high`` (per year) and ``inside``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per measure: the range as a bar, the simulated median as a tick and
+        the observed value as a dot (filled if inside the range).
+    """
+    _need(check, ["measure", "observed", "low", "median", "high", "inside"], "check chart")
+    fig, axes = _grid(len(check), width=3.6, height=2.4)
+    for ax, row in zip(axes, check.itertuples(index=False), strict=True):
+        ax.barh([0], [row.high - row.low], left=[row.low], height=0.35, color=_DATA,
+                alpha=0.25, label="simulated 90 % range")  # fmt: skip
+        ax.plot([row.median, row.median], [-0.25, 0.25], color=_DATA, lw=2,
+                label="simulated median")  # fmt: skip
+        ax.plot([row.observed], [0], "o", ms=9, color=_FIT,
+                mfc=_FIT if row.inside else "white", label="observed")  # fmt: skip
+        span = max(row.high, row.observed) - min(row.low, row.observed)
+        pad = 0.15 * span if span > 0 else 1.0
+        ax.set_xlim(min(row.low, row.observed) - pad, max(row.high, row.observed) + pad)
+        ax.set_ylim(-1, 1.2)
+        ax.set_yticks([])
+        verdict = "inside" if row.inside else "outside"
+        ax.set_title(f"{_MEASURES.get(row.measure, row.measure)}: {verdict}", loc="left",
+                     fontsize=11, fontweight="bold")  # fmt: skip
+        style_axes(ax, "x")
+        ax.spines["left"].set_visible(False)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=3, frameon=False, fontsize=9)
+    fig.suptitle("Back-test: your year against the fitted scenario's simulated years", x=0.01,
                  ha="left", fontsize=13, fontweight="bold")  # fmt: skip
     return fig
 

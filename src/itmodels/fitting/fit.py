@@ -236,6 +236,10 @@ class Fit:
         ------
         ValueError
             Without tickets (no observed period), or for fewer than 2 replications.
+
+        See Also
+        --------
+        itmodels.charts.fit_plots.check_chart : the table as a chart.
         """
         from itmodels.experiments.run import simulate
 
