@@ -186,6 +186,8 @@ class Technicians:
         self._dispatched = -math.inf  # when the dispatcher last ran to the end
         self._wake_event: simpy.Event | None = None
         self._wake = math.inf
+        # whether anything may need a wake-up: fed or held work, or a shift that opens
+        self._wakeful = is_open is not None
 
     @property
     def waiting(self) -> int:
@@ -216,6 +218,7 @@ class Technicians:
         technician works ``work`` hours and is given back as by :meth:`release`.  Nothing
         is returned: no one waits for this work.
         """
+        self._wakeful = True  # its end needs a wake-up
         self._enqueue(_Hold(key, anytime, work))
 
     def feed(self, source: Feed) -> None:
@@ -233,6 +236,8 @@ class Technicians:
         self._feed = source
         # in dispatch order: of two lanes' first jobs, the one of the first lane goes first
         self._lanes = sorted(source.lanes, key=attrgetter("prefix"))
+        self._dispatch = self._dispatch_fed  # type: ignore[method-assign]
+        self._wakeful = True
         self._rewake()
 
     def _enqueue(self, req: Request | _Hold) -> None:
@@ -246,7 +251,8 @@ class Technicians:
             env = self.env
             if env.peek() > env.now:
                 self._dispatch(env.now)  # nothing else can ask at this instant
-                self._rewake()
+                if self._wakeful:
+                    self._rewake()
             else:
                 self._dispatch_soon()
 
@@ -276,22 +282,21 @@ class Technicians:
             return
         self._pending = False
         self._dispatch(env.now)
-        self._rewake()
+        if self._wakeful:
+            self._rewake()
 
     def _withdraw(self, req: Request) -> None:
         queue = self._anytime if req in self._anytime else self._in_hours
         queue.remove(req)
         self._clients -= 1
 
-    def _dispatch(self, now: float, ahead: bool = False) -> bool:
+    def _dispatch_fed(self, now: float, ahead: bool = False) -> bool:
         """Grant free technicians to the first waiting work that may start at ``now``.
 
         With ``ahead`` (``now`` is later than the simulation's clock), stop before a
         process's request and return True: its grant must wait for its instant.
         """
         anytime, in_hours, lanes = self._anytime, self._in_hours, self._lanes
-        if not lanes:
-            return self._dispatch_queues(now, ahead)
         feed = self._feed
         if feed is not None:
             while feed.frontier < now:
@@ -342,8 +347,13 @@ class Technicians:
         self._dispatched = now  # all work arrived by now is granted or must wait
         return False
 
-    def _dispatch_queues(self, now: float, ahead: bool) -> bool:
-        """:meth:`_dispatch` without fed work: the requests' and held work's queues."""
+    def _dispatch(self, now: float, ahead: bool = False) -> bool:
+        """Grant free technicians to the first waiting work that may start at ``now``.
+
+        With ``ahead`` (``now`` is later than the simulation's clock), stop before a
+        process's request and return True: its grant must wait for its instant.  This is
+        the dispatcher without fed work; :meth:`feed` replaces it by :meth:`_dispatch_fed`.
+        """
         anytime, in_hours = self._anytime, self._in_hours
         while self.busy < self.capacity and (anytime or in_hours):
             if in_hours and self._is_open is not None and self._closed(now):
