@@ -66,8 +66,11 @@ class _Arrivals:
     def extend(self) -> None:
         """Draw the next block of jobs into the lanes."""
         _u, out = self.draws.block()
-        # a[k] = a[k - 1] + gap[k] / rate, summed in order (accumulate adds one by one)
-        times = np.add.accumulate(np.concatenate(([self.frontier], out[:, 0] / self.rate)))
+        # a[k] = a[k - 1] + gap[k] / rate, summed in order (accumulate adds one by one);
+        # a rate so small that a gap overflows means that job never comes (inf: no more)
+        with np.errstate(over="ignore"):
+            gaps = out[:, 0] / self.rate
+        times = np.add.accumulate(np.concatenate(([self.frontier], gaps)))
         classes = out[:, 1] >= self.share  # 0: a contract client's job, 1: pay-per-call
         works = out[:, 2]
         k = self.k
