@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import tempfile
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -56,6 +55,7 @@ from scipy import stats
 from itmodels.contracts import contract_class
 from itmodels.fitting.columns import header_key
 from itmodels.fitting.draws import FitDraws
+from itmodels.fitting.files import write_text
 from itmodels.fitting.invoices import RateCard, infer_rate_card
 from itmodels.fitting.lifetimes import CANDIDATES, LifetimeFit, fit_lifetime, lifetime_table
 from itmodels.fitting.rates import (
@@ -341,37 +341,7 @@ class Fit:
         FileExistsError
             When ``path`` exists and ``overwrite`` is False.
         """
-        target = Path(path)
-        if not overwrite and (target.exists() or target.is_symlink()):
-            raise FileExistsError(
-                f"{target}: already exists; choose a new file name, or pass overwrite=True"
-                " (--overwrite on the command line) to replace it"
-            )
-        text = self.yaml_text()
-        folder = target.parent if str(target.parent) else Path(".")
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-            mask = os.umask(0o022)
-            os.umask(mask)
-            os.chmod(tmp, 0o666 & ~mask)
-            if overwrite:
-                os.replace(tmp, target)
-            else:
-                try:
-                    os.link(tmp, target)  # fails if the file appeared meanwhile
-                except FileExistsError:
-                    raise FileExistsError(
-                        f"{target}: already exists; choose a new file name, or pass "
-                        "overwrite=True to replace it"
-                    ) from None
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-        return target
+        return write_text(Path(path), self.yaml_text(), overwrite=overwrite)
 
 
 # ----------------------------------------------------------------------------- YAML

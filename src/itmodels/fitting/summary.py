@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from itmodels.fitting.draws import FitDraws
+from itmodels.fitting.files import write_text
 
 __all__ = ["FIT_FILE_FORMAT", "FitSummary", "fit_file_for", "read_fit_summary"]
 
@@ -123,11 +123,6 @@ class FitSummary:
             When ``path`` exists and ``overwrite`` is False.
         """
         target = Path(path)
-        if not overwrite and (target.exists() or target.is_symlink()):
-            raise FileExistsError(
-                f"{target}: already exists; choose a new file name, or pass overwrite=True"
-                " (--overwrite on the command line) to replace it"
-            )
         data = {
             "format": FIT_FILE_FORMAT,
             "kind": "itmodels fit",
@@ -138,30 +133,7 @@ class FitSummary:
             "plots": {k: _records(v) for k, v in self.plots.items()},
         }
         text = json.dumps(data, indent=1, allow_nan=False)
-        folder = target.parent if str(target.parent) else Path(".")
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-            mask = os.umask(0o022)
-            os.umask(mask)
-            os.chmod(tmp, 0o666 & ~mask)
-            if overwrite:
-                os.replace(tmp, target)
-            else:
-                try:
-                    os.link(tmp, target)  # fails if the file appeared meanwhile
-                except FileExistsError:
-                    raise FileExistsError(
-                        f"{target}: already exists; choose a new file name, or pass "
-                        "overwrite=True to replace it"
-                    ) from None
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-        return target
+        return write_text(target, text, overwrite=overwrite)
 
 
 def _frame(rows: Any, columns: list[str], path: Path, what: str) -> pd.DataFrame:
