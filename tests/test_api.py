@@ -11,6 +11,8 @@ import pytest
 import itmodels as itm
 
 PUBLIC = {
+    "Book",
+    "BookResult",
     "ExperimentResult",
     "FeeEstimate",
     "Fit",
@@ -22,12 +24,14 @@ PUBLIC = {
     "break_even_fee",
     "claims",
     "fit_scenario",
+    "load_book",
     "load_scenario",
     "read_assets",
     "read_invoices",
     "read_tickets",
     "provider_incentives",
     "provider_optimum",
+    "run_book",
     "run_experiment",
     "scenario_names",
     "sensitivity",

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import itmodels as itm
-from itmodels.scenario.shipped import shipped_path
+from itmodels.scenario.shipped import shipped_book_names, shipped_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ROOT / "docs" / "sources.md"
@@ -57,10 +57,10 @@ def test_sources_page_names_title_publisher_year_and_addresses():
     assert len(years) >= 10, "most figures name the year of their source"
 
 
-@pytest.mark.parametrize("name", itm.scenario_names())
+@pytest.mark.parametrize("name", [*itm.scenario_names(), *shipped_book_names()])
 def test_scenario_cites_sources_page_and_its_sourced_figures_are_there(name: str) -> None:
     assert SOURCES.is_file()
-    text = shipped_path(name).read_text(encoding="utf-8")
+    text = (shipped_dir() / f"{name}.yaml").read_text(encoding="utf-8")
     top = "\n".join(header(text))
     assert "docs/sources.md" in top, f"{name}: the header must cite docs/sources.md"
     assert "REFERENCE-DATA" not in text and "/work/" not in text, f"{name}: a missing file"

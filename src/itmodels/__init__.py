@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itmodels.experiments.book import BookResult, run_book
 from itmodels.experiments.claims import claims
 from itmodels.experiments.decisions import (
     FeeEstimate,
@@ -17,11 +18,14 @@ from itmodels.experiments.run import Run, simulate
 from itmodels.fitting.fit import Fit, fit_scenario
 from itmodels.fitting.readers import read_assets, read_invoices, read_tickets
 from itmodels.scenario import Scenario, ScenarioError, load_scenario
+from itmodels.scenario.book import Book, load_book
 from itmodels.scenario.shipped import shipped_names as scenario_names
 from itmodels.scenario.size import TooManyEventsError
 from itmodels.version import __version__ as __version__
 
 __all__ = [
+    "Book",
+    "BookResult",
     "ExperimentResult",
     "FeeEstimate",
     "Fit",
@@ -33,12 +37,14 @@ __all__ = [
     "break_even_fee",
     "claims",
     "fit_scenario",
+    "load_book",
     "load_scenario",
     "provider_incentives",
     "provider_optimum",
     "read_assets",
     "read_invoices",
     "read_tickets",
+    "run_book",
     "run_experiment",
     "scenario_names",
     "sensitivity",

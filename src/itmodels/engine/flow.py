@@ -54,13 +54,25 @@ class ServiceFlow:
         The pricing policy.
     streams : Streams
         Named random streams of this replication.
+    env : simpy.Environment, optional
+        The environment to run in (default: a new one).  A provider's book runs every
+        client's flow in one environment (:mod:`itmodels.engine.book`).
+    techs : Technicians, optional
+        The technicians to share (default: the scenario's own, in ``env``).
     """
 
-    def __init__(self, scenario: Scenario, contract: Contract, streams: Streams) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        contract: Contract,
+        streams: Streams,
+        env: simpy.Environment | None = None,
+        techs: Technicians | None = None,
+    ) -> None:
         self.scn = scenario
         self.contract = contract
         self.streams = streams
-        self.env = simpy.Environment()
+        self.env = simpy.Environment() if env is None else env
         self.horizon = scenario.horizon
         self.client_hours = scenario.client.business_hours
         self.tech_hours = scenario.technician_hours
@@ -74,13 +86,15 @@ class ServiceFlow:
         }
         self.tech_always = self.tech_hours.always_open
         hours = self.tech_hours
-        self.techs = Technicians(
-            self.env,
-            capacity=scenario.provider.technicians,
-            is_open=None if self.tech_always else hours.is_open,
-            next_open=None if self.tech_always else hours.next_open,
-            next_closed=None if self.tech_always else hours.next_closed,
-        )
+        if techs is None:
+            techs = Technicians(
+                self.env,
+                capacity=scenario.provider.technicians,
+                is_open=None if self.tech_always else hours.is_open,
+                next_open=None if self.tech_always else hours.next_open,
+                next_closed=None if self.tech_always else hours.next_closed,
+            )
+        self.techs = techs
         self.rec = Records()
         self.incidents = self.rec.incidents
         self.visit_log = self.rec.visit_log

@@ -25,10 +25,18 @@ class Model(ServiceFlow):
     # ------------------------------------------------------------------ run
     def run(self) -> Records:
         """Start every process, run to the horizon, bill, and return the records."""
+        self.start()
+        self.env.run(until=self.horizon)
+        return self.finish()
+
+    def start(self) -> None:
+        """Start every process (the environment is run by the caller)."""
         fleet.start(self)
         incidents.start(self)
         services.start(self)
-        self.env.run(until=self.horizon)
+
+    def finish(self) -> Records:
+        """After the run to the horizon: note the orders, judge SLAs, bill; the records."""
         tab = self.incidents
         for ident, category in self._orders:
             (tab.replaced if category == "hardware" else tab.parts).add(ident)

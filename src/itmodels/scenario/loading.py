@@ -78,6 +78,7 @@ __all__ = [
     "MaintenanceTask",
     "Monitoring",
     "Neglect",
+    "OfferTable",
     "Offers",
     "Priority",
     "Provider",
@@ -88,6 +89,8 @@ __all__ = [
     "load_scenario",
     "scenario_from_mapping",
     "scenario_yaml",
+    "section_keys",
+    "with_offer_types",
     "write_yaml",
 ]
 
