@@ -367,3 +367,32 @@ def test_override_and_to_yaml_round_trip(tmp_path: Path):
         changed.to_yaml(path)
     with pytest.raises(itm.ScenarioError, match=r"provider.staff: unknown key"):
         book.override({"provider.staff": 2})
+
+
+def test_the_shipped_book_is_a_book_and_keeps_its_technicians_realistically_busy():
+    assert "msp-book" not in itm.scenario_names()  # a book, not a scenario
+    book = itm.load_book("msp-book")
+    clients = book.clients_scenarios()
+    assert len(clients) == 40
+    assert [o for *_, o in clients].count("break_fix") == 24  # 60/40
+    devices = sum(s.device_count for _, s, _ in clients)
+    assert 200 <= devices / book.provider.technicians <= 320  # endpoints per technician
+    res = itm.run_book(book, replications=1, seed=1)
+    assert 0.6 <= res.provider.utilisation[0] <= 0.8
+    assert res.provider.provider_margin[0] > 0
+
+
+def test_background_load_still_takes_the_shared_technicians():
+    book = book_from_mapping(book_data(MIXED, technicians=2))
+    busy = book.override(
+        {
+            "provider.background_load": {
+                "jobs_per_month": 400,
+                "work": {"dist": "constant", "value": "1h"},
+            }
+        }
+    )
+    # the clients do not carry it: it runs once, for the whole book
+    assert all(s.provider.background_load is None for _, s, _ in busy.clients_scenarios())
+    quiet, loaded = (itm.run_book(b, replications=2, seed=8) for b in (book, busy))
+    assert loaded.clients.mean_response_hours.mean() > quiet.clients.mean_response_hours.mean()

@@ -506,7 +506,7 @@ def _scale(data: dict[str, Any], users: int) -> None:
             item["count"] = max(1, round(item["count"] * factor))
         affected = item.get("users_affected")
         if isinstance(affected, int) and not isinstance(affected, bool):
-            item["users_affected"] = min(users, max(1, round(affected * factor)))
+            item["users_affected"] = max(1, round(affected * factor))  # <= users
 
 
 def _write_new(target: Path, text: str) -> Path:
