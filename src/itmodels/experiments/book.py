@@ -232,6 +232,42 @@ class BookResult:
             rows.append({"metric": name, "mean": mean, "ci_low": low, "ci_high": high, "n": n})
         return pd.DataFrame(rows).set_index("metric")
 
+    def client_summary(
+        self,
+        metrics: Sequence[str] = (
+            "client_total_cost",
+            "provider_revenue",
+            "provider_margin",
+            "technician_hours",
+            "mean_response_hours",
+        ),
+    ) -> pd.DataFrame:
+        """Each client's offer and mean of ``metrics`` over the replications.
+
+        Parameters
+        ----------
+        metrics : sequence of str
+            Metrics of :data:`~itmodels.experiments.metrics.METRICS`.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by client (in book order); ``offer``, then one column per metric.
+
+        Raises
+        ------
+        ValueError
+            For an unknown metric.
+        """
+        unknown = [m for m in metrics if m not in METRICS]
+        if unknown:
+            raise ValueError(f"unknown metrics {unknown}; expected some of {list(METRICS)}")
+        frame = self.clients
+        means = frame.groupby("client", observed=True, sort=False)[list(metrics)].mean()
+        offers = frame.groupby("client", observed=True, sort=False)["offer"].first()
+        means.insert(0, "offer", offers.astype(str))
+        return means
+
     @property
     def loss_month_probability(self) -> pd.Series:
         """P(a month's margin < 0): the mean over replications of each replication's share

@@ -480,10 +480,10 @@ def load_scenario(path: str | Path) -> Scenario:
     'small-office'
     """
     file = Path(path)
-    if not file.exists() and not file.suffix:
-        from itmodels.scenario.shipped import shipped_path
+    from itmodels.scenario.shipped import is_book_file, shipped_book_path, shipped_path
 
-        shipped = shipped_path(str(path))
+    if not file.exists() and not file.suffix:
+        shipped = shipped_path(str(path)) or shipped_book_path(str(path))
         if shipped is not None:
             file = shipped
     source = str(file)
@@ -491,6 +491,9 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError(source, [("(file)", "is a folder, not a file")])
     if not file.is_file():
         raise ScenarioError(source, [("(file)", "no such file")])
+    if is_book_file(file):
+        problem = "is a provider's book (it has clients:), not a scenario: use itmodels.load_book"
+        raise ScenarioError(source, [("(file)", problem)])
     try:
         with open(file, "rb") as fh:
             raw = fh.read(MAX_FILE_BYTES + 1)
