@@ -374,14 +374,21 @@ class Book(SectionModel):
             else:
                 gen = entry.generate
                 assert gen is not None
+                sized: dict[tuple[str, int], Scenario] = {}  # generated clients of one size
                 for name, template, users, offer in gen.draw():
-                    tmpl = self._template(
-                        template, f"clients[{i}].generate.templates.{template}", templates
-                    )
-                    data = _client_data(name, tmpl, common)
-                    _scale(data, users)
+                    scn = sized.get((template, users))
                     where = f"clients[{i}].generate ({name}, {users} users)"
-                    out.append((name, self._validate(data, where), offer))
+                    if scn is None:
+                        tmpl = self._template(
+                            template, f"clients[{i}].generate.templates.{template}", templates
+                        )
+                        data = _client_data(name, tmpl, common)
+                        _scale(data, users)
+                        scn = sized[(template, users)] = self._validate(data, where)
+                    else:  # the same scenario under another name (nothing else differs)
+                        source = f"{self.source}: {where}"
+                        scn = scn.model_copy(update={"name": name, "source": source})
+                    out.append((name, scn, offer))
         return out
 
     def _template(self, template: str, where: str, cache: dict[str, Scenario]) -> Scenario:
