@@ -253,6 +253,11 @@ def test_bad_books_name_the_file_and_key_path():
 
     assert "clients[2].generate.templates.nowhere" in bad(gen_template)
 
+    def unused_template(d):
+        d["clients"][2]["generate"]["templates"] = {"small-office": 1.0, "nowhere": 0.0}
+
+    assert "clients[2].generate.templates.nowhere" in bad(unused_template)
+
     def mixed_entry(d):
         d["clients"][2]["offer"] = "break_fix"
 
@@ -294,6 +299,8 @@ def test_load_book_errors_and_offers_argument(tmp_path: Path):
         itm.run_book(book, replications=1, offers={"acme": "gold"})
     with pytest.raises(ValueError, match="replications"):
         itm.run_book(book, replications=0)
+    with pytest.raises(itm.TooManyEventsError, match="acme"):
+        itm.run_book(book, replications=1, max_events=100)
 
 
 # ----------------------------------------------------------------------------- (e)

@@ -40,6 +40,7 @@ from itmodels.experiments.metrics import METRICS, MONTHLY_MONEY, compute_metrics
 from itmodels.experiments.run import replication_seed
 from itmodels.scenario import PRIORITIES, Scenario
 from itmodels.scenario.book import Book
+from itmodels.scenario.size import check_size
 
 __all__ = ["PROVIDER_METRICS", "BookChunk", "BookResult", "run_book", "run_book_chunk"]
 
@@ -304,6 +305,7 @@ def run_book(
     progress: bool = False,
     offers: Mapping[str, str] | None = None,
     chunk_size: int | None = None,
+    max_events: int | None = None,
 ) -> BookResult:
     """Simulate a provider's whole book: every client on the shared technicians.
 
@@ -327,6 +329,10 @@ def run_book(
     chunk_size : int, optional
         Replications per work unit (default: about two chunks per worker).  Chunks
         never change the numbers.
+    max_events : int, optional
+        The most simulation events one client's replication may take, estimated before
+        the run for each client alone (default: ``ITMODELS_MAX_EVENTS``, else 500,000;
+        see :mod:`itmodels.scenario.size`).
 
     Returns
     -------
@@ -337,6 +343,8 @@ def run_book(
     ValueError
         For a bad number of replications, seed or chunk size, or ``offers`` naming an
         unknown client or offer.
+    itmodels.scenario.size.TooManyEventsError
+        If one client is estimated to take more than ``max_events`` events.
 
     Examples
     --------
@@ -350,6 +358,8 @@ def run_book(
         raise ValueError(f"replications must be a positive integer, got {replications!r}")
     replication_seed(seed, 0)  # checks the seed
     clients = _clients(book, offers)
+    for _, scn, offer in clients:
+        check_size(scn, offer, max_events)
     if chunk_size is None:
         workers = 1 if executor is None else max(1, int(getattr(executor, "_max_workers", 2)))
         chunk_size = max(1, math.ceil(replications / (2 * workers)))

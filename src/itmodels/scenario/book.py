@@ -374,6 +374,10 @@ class Book(SectionModel):
             else:
                 gen = entry.generate
                 assert gen is not None
+                for template in gen.templates:  # every one named, even at a share of 0
+                    self._template(
+                        template, f"clients[{i}].generate.templates.{template}", templates
+                    )
                 sized: dict[tuple[str, int], Scenario] = {}  # generated clients of one size
                 for name, template, users, offer in gen.draw():
                     scn = sized.get((template, users))
