@@ -258,6 +258,17 @@ def test_bad_books_name_the_file_and_key_path():
 
     assert "clients[2].generate.templates.nowhere" in bad(unused_template)
 
+    def negative_users(d):
+        d["clients"][2]["generate"]["users"] = {"dist": "uniform", "low": -5, "high": 5}
+
+    assert "clients[2].generate.users.low" in bad(negative_users)
+
+    def no_users(d):
+        d["clients"][2]["generate"]["users"] = {"dist": "constant", "value": 0}
+
+    text = bad(no_users)
+    assert "clients[2].generate.users" in text and "positive" in text
+
     def mixed_entry(d):
         d["clients"][2]["offer"] = "break_fix"
 

@@ -122,7 +122,13 @@ class Generate(SectionModel):
         offers = _allot(self.offers, self.count, rng)
         u = rng.random(self.count)
         drawn = np.asarray(self.users.ppf(u), dtype=float)
-        users = [max(1, math.ceil(x - 1e-9)) for x in drawn.tolist()]
+        bad = drawn[~((drawn > 0) & np.isfinite(drawn))]
+        if len(bad):
+            raise ValueError(
+                f"the users distribution drew {bad[0]!r}; a client has a positive, finite"
+                " number of users (choose a distribution on positive values)"
+            )
+        users = [math.ceil(x - 1e-9) if x > 1e-9 else 1 for x in drawn.tolist()]
         return list(zip(self.names(), templates, users, offers, strict=True))
 
 
@@ -379,7 +385,13 @@ class Book(SectionModel):
                         template, f"clients[{i}].generate.templates.{template}", templates
                     )
                 sized: dict[tuple[str, int], Scenario] = {}  # generated clients of one size
-                for name, template, users, offer in gen.draw():
+                try:
+                    drawn = gen.draw()
+                except ValueError as exc:
+                    raise ScenarioError(
+                        self.source, [(f"clients[{i}].generate.users", str(exc))]
+                    ) from None
+                for name, template, users, offer in drawn:
                     scn = sized.get((template, users))
                     where = f"clients[{i}].generate ({name}, {users} users)"
                     if scn is None:
