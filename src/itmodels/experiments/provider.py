@@ -539,9 +539,9 @@ def default_levers(scenario: Scenario, offer: str, *, classes: int = 1) -> dict[
     ageing: list[tuple[float, str, float, float]] = []  # (-spend, name, scale, reach)
     for c in scenario.fleet:
         life, cost = c.lifetime, c.planned_cost
-        ages = isinstance(life, Weibull) and life.shape > 1 and c.count > 0
+        wears = isinstance(life, Weibull) and life.shape > 1 and c.count > 0
         # a policy written in the scenario is left as it is
-        if ages and cost is not None and c.replace_at is None and isinstance(life, Weibull):
+        if wears and cost is not None and c.replace_at is None and isinstance(life, Weibull):
             reach = float(c.age) + scenario.horizon
             ageing.append((-c.count * float(cost), c.name, float(life.scale), reach))
     ageing.sort(key=lambda t: t[0])
