@@ -621,7 +621,7 @@ def bundle_files(incentives: bool = False) -> list[str]:
     list of str
         Relative POSIX paths; the manifest ``itmodels-bundle.json`` is not listed.
     """
-    tables = ("metrics", "monthly", "summary", "compare", "claims", "budget")
+    tables: tuple[str, ...] = ("metrics", "monthly", "summary", "compare", "claims", "budget")
     tables += ("incentives",) if incentives else ()
     charts = [f"charts/{n}.{ext}" for n in CHARTS for ext in ("png", "svg")]
     reports = ["client-report.html", "provider-report.html"]
