@@ -585,6 +585,7 @@ def _compare(args: argparse.Namespace) -> None:
         inc = None
         if args.incentives:
             wanted = args.incentive_replications or INCENTIVE_REPLICATIONS
+            _say("\nSearching each provider's margin-maximising choices...")
             inc = _incentives(scn, list(res.contracts), min(wanted, res.replications),
                               args.seed, baseline, executor)  # fmt: skip
             _say("\n" + incentives_text(inc, scn))
