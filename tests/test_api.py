@@ -21,6 +21,7 @@ PUBLIC = {
     "TooManyEventsError",
     "break_even_fee",
     "claims",
+    "default_levers",
     "fit_scenario",
     "load_scenario",
     "read_assets",
