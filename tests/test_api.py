@@ -23,6 +23,7 @@ PUBLIC = {
     "TooManyEventsError",
     "break_even_fee",
     "claims",
+    "default_levers",
     "fit_scenario",
     "load_book",
     "load_scenario",

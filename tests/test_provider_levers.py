@@ -35,7 +35,7 @@ from helpers import MON_FRI, device, minimal, scenario
 from itmodels.contracts import make_contract
 from itmodels.engine.model import Model
 from itmodels.experiments.claims import CLAIMS, INCENTIVE_CLAIM
-from itmodels.experiments.provider import provider_incentives, provider_optimum
+from itmodels.experiments.provider import default_levers, provider_incentives, provider_optimum
 
 # ---------------------------------------------------------------- the renewal-reward check
 
@@ -332,6 +332,16 @@ def test_incentives_table_puts_each_offers_optimum_side_by_side() -> None:
     # the paired difference is the difference of the means at the two optima
     total = inc.table["client_total_cost"]
     assert mean == pytest.approx(total.iloc[1] - total.iloc[0], rel=1e-9)
+    # against the scenario as written (never replace, the last candidate): the provider's
+    # gain is the shortfall of that candidate, and the client's change is paired too
+    for i, (name, opt) in enumerate(inc.optima.items()):
+        row, as_written = inc.table.iloc[i], opt.table.iloc[2]
+        assert opt.current == 2 and as_written["current"] and opt.table["current"].sum() == 1
+        assert row["margin_gain"] == pytest.approx(as_written["gap"], rel=1e-12), name
+        assert row["margin_gain_ci_low"] == pytest.approx(as_written["gap_ci_low"], rel=1e-12)
+        change = opt.at_best("client_total_cost") - opt._column(2, "client_total_cost")
+        assert row["client_change"] == pytest.approx(change.mean(), rel=1e-12)
+        assert row["client_change_ci_low"] < row["client_change"] < row["client_change_ci_high"]
 
 
 # ---------------------------------------------------------------- the incentive claim
@@ -389,3 +399,113 @@ def test_planned_replacements_keep_the_books_under_every_offer() -> None:
         policy = make_contract(scn, offer)
         assert (cost == 850.0).all() and len(cost) == len(planned)
         assert price.tolist() == [policy.hardware_price(850.0)] * len(planned), offer
+
+
+# ---------------------------------------------------------------- default levers
+
+
+def test_default_levers_come_from_the_offer_and_the_ageing_classes() -> None:
+    scn = itm.load_scenario("small-office")
+    levers = default_levers(scn, "flat_rate")
+    assert levers == {
+        "contracts.flat_rate.maintenance.patching.every": ["0.5mo", "1mo", "2mo"],
+        "contracts.flat_rate.maintenance.preventive.every": ["1.5mo", "3mo", "6mo"],
+        # desktops (12 x 900, the most spend at stake) are 3 years old with a 7.9-year
+        # scale: a quarter and half the scale are reached in the 3-year horizon, the scale not
+        "fleet.desktop.replace_at": ["1.975y", "3.95y", None],
+    }
+    # break-fix has no maintenance to decide; two classes on request, by spend at stake
+    assert default_levers(scn, "break_fix", classes=2) == {
+        "fleet.desktop.replace_at": ["1.975y", "3.95y", None],
+        "fleet.nas.replace_at": ["2.25y", "4.5y", None],
+    }
+    assert list(default_levers(scn, "flat_rate", classes=0)) == [
+        "contracts.flat_rate.maintenance.patching.every",
+        "contracts.flat_rate.maintenance.preventive.every",
+    ]
+    # every value makes a valid scenario, and the values as written leave it unchanged
+    written = {
+        "contracts.flat_rate.maintenance.patching.every": "1mo",
+        "contracts.flat_rate.maintenance.preventive.every": "3mo",
+        "fleet.desktop.replace_at": None,
+    }
+    assert scn.override(written) == scn
+    for key, values in levers.items():
+        for value in values:
+            assert (scn.override({key: value}) == scn) == (value == written[key]), (key, value)
+    # lives that do not age (shape 1: a constant hazard) get no replacement lever
+    flat = scn.override({f"fleet.{c}.lifetime.shape": 1.0 for c in ("desktop", "nas")})
+    assert default_levers(flat, "break_fix") == {
+        "fleet.router.replace_at": ["2y", "4y", None]  # 8y: older than it gets
+    }
+    bare = flat.override({"fleet.router.lifetime.shape": 0.9, "fleet.printer.lifetime.shape": 1})
+    assert default_levers(bare, "break_fix") == {}
+    with pytest.raises(ValueError, match="classes must be"):
+        default_levers(scn, "break_fix", classes=-1)
+    with pytest.raises(ValueError, match="not defined"):
+        default_levers(scn, "gold")
+
+
+def test_an_offer_with_nothing_to_decide_is_simulated_as_written() -> None:
+    scn = itm.load_scenario("retail-shop").override({"horizon": "6mo"})
+    inc = provider_incentives(scn, {"break_fix": {}, "flat_rate": {}}, 4, seed=3)
+    res = itm.run_experiment(scn, 4, seed=3, progress=False)
+    for i, name in enumerate(("break_fix", "flat_rate")):
+        row = inc.table.iloc[i]
+        assert row["levers"] == "as written" and row["margin_gain"] == 0.0
+        assert row["client_change"] == 0.0
+        mine = res.metrics[res.metrics["contract"] == name]
+        assert row["provider_margin"] == pytest.approx(mine["provider_margin"].mean(), rel=1e-12)
+
+
+# ---------------------------------------------------------------- golden-section search
+
+
+def test_golden_section_search_finds_the_analytic_optimum() -> None:
+    # the renewal-reward case above on half the horizon: the search's optimum lies in the
+    # interval of the analytic one, and never replacing (an extra candidate) is worse
+    scn = renewal_scenario().override({"horizon": HORIZON / 2})
+    opt = provider_optimum(
+        scn, "managed", {"fleet.box.replace_at": [None]}, 6, seed=5,
+        search="golden", bounds=(200.0, "1500h"), evaluations=10,
+    )  # fmt: skip
+    table = opt.table
+    assert len(table) == 11 and table["fleet.box.replace_at"].isna().sum() == 1
+    found = opt.values["fleet.box.replace_at"]
+    res = optimize.minimize_scalar(weibull_cost_rate, bounds=(50.0, 3000.0), method="bounded")
+    t_star, c_star = float(res.x), float(res.fun)
+    margin = opt.runs[opt.runs["candidate"] == opt.best]["provider_margin"].to_numpy()
+    rates = -margin / (HORIZON / 2 * DEVICES)
+    half = float(stats.t.ppf(0.975, len(rates) - 1)) * rates.std(ddof=1) / math.sqrt(len(rates))
+    lo = optimize.brentq(lambda t: weibull_cost_rate(t) - c_star - half, 50.0, t_star)
+    hi = optimize.brentq(lambda t: weibull_cost_rate(t) - c_star - half, t_star, 3000.0)
+    tried = table["fleet.box.replace_at"].dropna().astype(float).tolist()
+    print(f"[golden] T* = {t_star:.1f} h, interval [{lo:.1f}, {hi:.1f}]; found {found:.1f} h;"
+          f" tried {[round(t) for t in tried]}")  # fmt: skip
+    assert lo <= found <= hi
+    assert all(200.0 < t < 1500.0 for t in tried)
+    # the bracket closes in: the last points evaluated are near the optimum found
+    assert abs(tried[-1] - found) < 0.05 * (1500.0 - 200.0)
+    never = table[table["fleet.box.replace_at"].isna()].iloc[0]
+    assert not never["near_best"] and never["current"]
+    assert opt.current == int(never.name)
+
+
+def test_golden_section_search_refuses_what_it_cannot_search() -> None:
+    scn = renewal_scenario()
+    box = {"fleet.box.replace_at": []}
+    with pytest.raises(ValueError, match="exactly one lever"):
+        provider_optimum(scn, "managed", {**box, "fleet.box.count": []}, 2, search="golden",
+                         bounds=(1, 2))  # fmt: skip
+    with pytest.raises(ValueError, match=r"needs bounds=\(lo, hi\)"):
+        provider_optimum(scn, "managed", box, 2, search="golden")
+    with pytest.raises(ValueError, match="lo < hi"):
+        provider_optimum(scn, "managed", box, 2, search="golden", bounds=("2y", "1y"))
+    with pytest.raises(ValueError, match="evaluations"):
+        provider_optimum(scn, "managed", box, 2, search="golden", bounds=(1, 2), evaluations=2)
+    with pytest.raises(ValueError, match="search must be"):
+        provider_optimum(scn, "managed", box, 2, search="random")
+    with pytest.raises(ValueError, match="bounds= is for search='golden'"):
+        provider_optimum(scn, "managed", {"fleet.box.replace_at": [None]}, 2, bounds=(1, 2))
+    with pytest.raises(itm.ScenarioError, match="replace_at"):
+        provider_optimum(scn, "managed", box, 2, search="golden", bounds=(-5, 2))

@@ -12,7 +12,12 @@ from itmodels.experiments.decisions import (
     target_margin_fee,
 )
 from itmodels.experiments.experiment import run_experiment
-from itmodels.experiments.provider import ProviderOptimum, provider_incentives, provider_optimum
+from itmodels.experiments.provider import (
+    ProviderOptimum,
+    default_levers,
+    provider_incentives,
+    provider_optimum,
+)
 from itmodels.experiments.result import ExperimentResult
 from itmodels.experiments.run import Run, simulate
 from itmodels.fitting.fit import Fit, fit_scenario
@@ -36,6 +41,7 @@ __all__ = [
     "TooManyEventsError",
     "break_even_fee",
     "claims",
+    "default_levers",
     "fit_scenario",
     "load_book",
     "load_scenario",

@@ -2,10 +2,12 @@
 
 ``compare`` runs both contracts on a scenario (the shipped default when none is named),
 prints a summary table and writes the tables, charts, a one-page proposal sheet and an
-HTML report into one folder, all at once (a crash leaves no folder that looks complete;
-:mod:`itmodels.reports.bundle` holds the rules that keep every file the user wrote).  Everything
-that can be checked (scenario, ``--set`` changes, branding, the output folder) is checked
-before the simulation starts.  Bad input gets one message naming the file and key path,
+HTML report into one folder (with ``--incentives`` also what each provider's own interest
+makes it do: the incentive table and claim 6), all at once (a crash leaves no folder that
+looks complete; :mod:`itmodels.reports.bundle` holds the rules that keep every file the
+user wrote).  ``incentives`` prints (and writes) the incentive table alone.  Everything that
+can be checked (scenario, ``--set`` changes, branding, the output folder) is checked before
+the simulation starts.  Bad input gets one message naming the file and key path,
 exit status 2, no traceback.
 """
 
@@ -32,6 +34,7 @@ from itmodels.contracts import (
 )
 from itmodels.experiments.decisions import FeeEstimate, break_even_fee, fee_basis
 from itmodels.experiments.experiment import DEFAULT_MAX_REPLICATIONS, local_pool, run_experiment
+from itmodels.experiments.provider import Incentives, default_levers, provider_incentives
 from itmodels.experiments.result import ExperimentResult, Stopping
 from itmodels.money.formatting import format_money
 from itmodels.reports.bundle import Destination, check_destination, safe_folder_name
@@ -55,6 +58,9 @@ TABLE_METRICS = (
     ("mean_time_to_restore_hours", "Mean time to restore (h)", "hours"),
 )
 
+
+#: Replications of every choice tried by ``--incentives`` and ``itmodels incentives``.
+INCENTIVE_REPLICATIONS = 20
 
 SERIAL_BELOW = 20
 """Without ``--jobs``, runs of fewer replications than this are serial (a pool's start
@@ -128,6 +134,28 @@ def _parser() -> argparse.ArgumentParser:
                       " replication's fitted parameters from their sampling distribution,"
                       " so the intervals include the estimation error, not only the"
                       " simulation's luck")  # fmt: skip
+    cmp_.add_argument("--incentives", action="store_true", help="also find, for each offer,"
+                      " the maintenance intervals and device replacement ages that maximise"
+                      " its provider's margin (default levers, same seed): adds"
+                      " incentives.csv, a section to the provider report and claim 6 to the"
+                      " claims")  # fmt: skip
+    cmp_.add_argument("--incentive-replications", type=int, metavar="N", default=None,
+                      help=f"with --incentives: replications of every choice tried (default:"
+                      f" {INCENTIVE_REPLICATIONS}, at most the experiment's)")  # fmt: skip
+    inc = sub.add_parser("incentives", help="what each provider's own interest makes it do:"
+                         " its margin-maximising maintenance and replacement choices, and"
+                         " what they cost the client")  # fmt: skip
+    run_options(inc, INCENTIVE_REPLICATIONS)
+    inc.add_argument("--offers", nargs="+", metavar="OFFER", help="the offers to search"
+                     " (default: every offer of the scenario)")  # fmt: skip
+    inc.add_argument("--baseline", metavar="OFFER", help="the offer the client's cost is"
+                     " compared with (default: the first pay-per-incident offer, else the"
+                     " first searched)")  # fmt: skip
+    inc.add_argument("--out", "-o", type=Path, metavar="DIR", help="also write incentives.csv"
+                     " (the table) and incentive-candidates.csv (every choice tried) into"
+                     " this folder")  # fmt: skip
+    inc.add_argument("--overwrite", action="store_true", help="replace those files if they"
+                     " exist")  # fmt: skip
     be = sub.add_parser("break-even", help="the price of an offer at which it costs the client"
                         " the same as the baseline")  # fmt: skip
     run_options(be, 200)
@@ -184,6 +212,11 @@ def _check(args: argparse.Namespace) -> None:
         raise UsageError("--jobs must be at least 1")
     if jobs is not None and jobs > 1 and getattr(args, "dask", None):
         raise UsageError("use either --jobs or --dask, not both")
+    if getattr(args, "incentive_replications", None) is not None:
+        if not args.incentives:
+            raise UsageError("--incentive-replications applies only with --incentives")
+        if args.incentive_replications < 2:
+            raise UsageError("--incentive-replications must be at least 2 (an interval needs two)")
     accent = getattr(args, "accent", None)
     if accent is not None:
         from matplotlib.colors import is_color_like
@@ -487,7 +520,8 @@ def _destination(scn: Scenario, args: argparse.Namespace) -> Destination:
     from itmodels.reports.report import bundle_files
 
     out = args.out or Path("itmodels-out") / safe_folder_name(scn.name)
-    return check_destination(out, force=args.force, planned=bundle_files(), force_hint="--force")
+    planned = bundle_files(incentives=args.incentives)
+    return check_destination(out, force=args.force, planned=planned, force_hint="--force")
 
 
 def _say(text: str = "") -> None:
@@ -548,16 +582,104 @@ def _compare(args: argparse.Namespace) -> None:
             fee = break_even_fee(scn, result=res, baseline=baseline, offer=offer, term=term)
         res = res.with_baseline(baseline)  # drives the takeaways, claims and reports too
         _say(summary_text(res, fee, baseline=baseline))
+        inc = None
+        if args.incentives:
+            wanted = args.incentive_replications or INCENTIVE_REPLICATIONS
+            _say("\nSearching each provider's margin-maximising choices...")
+            inc = _incentives(scn, list(res.contracts), min(wanted, res.replications),
+                              args.seed, baseline, executor)  # fmt: skip
+            _say("\n" + incentives_text(inc, scn))
         from itmodels.reports.report import write_bundle
 
         # the workers that simulated draw the charts
         written = write_bundle(
             res, dest.path, branding=branding, break_even=fee, force=args.force,
-            executor=executor, fit=fit,
+            executor=executor, fit=fit, incentives=inc,
         )  # fmt: skip
     _say(f"\nWrote {len(written)} files to {dest.path}/: for the prospect proposal.pdf and"
          " client-report.html; internal provider-report.html, charts, tables;"
          " scenario.yaml to run it again.")  # fmt: skip
+
+
+def _incentives(
+    scn: Scenario,
+    offers: Sequence[str],
+    replications: int,
+    seed: int,
+    baseline: str | None,
+    executor: Executor | None,
+) -> Incentives:
+    """Each offer's provider optimum on its :func:`default_levers`, on one seed."""
+    levers = {name: default_levers(scn, name) for name in offers}
+    if baseline is not None and baseline not in levers:
+        baseline = None
+    return provider_incentives(
+        scn, levers, replications, seed, baseline=baseline, executor=executor
+    )
+
+
+def incentives_text(inc: Incentives, scn: Scenario) -> str:
+    """The incentive table as the commands print it: for each offer, what its provider
+    chooses, its margin gain and the client's cost change against the offer as written,
+    and the client's total cost against the baseline (means and 95 % intervals)."""
+    from itmodels.reports.text import incentive_rows
+
+    first = next(iter(inc.optima.values()))
+    lines = [
+        f"What each provider's own interest makes it do ({first.replications} replications"
+        f" of each of {sum(len(o.table) for o in inc.optima.values())} choices, seed"
+        f" {first.seed}; mean (95 % interval) over {scn.horizon / 8766.0:g} years):"
+    ]
+    for offer, levers, gain, change, versus in incentive_rows(inc, scn):
+        lines += [
+            f"  {offer}: {levers}",
+            f"    provider margin gain {gain}; client cost change {change};"
+            f" client total cost vs {offer_inline(scn.contracts, inc.baseline)}: {versus}",
+        ]
+    return "\n".join(lines).replace("\u2212", "-")
+
+
+def _incentives_command(args: argparse.Namespace) -> None:
+    from itmodels.fitting.files import write_text
+
+    scn = _scenario(args)
+    offers = list(args.offers or scn.contracts)
+    for name in offers:
+        if name not in scn.contracts:
+            raise UsageError(
+                f"--offers {name}: {scn.source} has no such offer; its offers are"
+                f" {', '.join(scn.contracts)}"
+            )
+    baseline = None
+    if args.baseline is not None:
+        if args.baseline not in offers:
+            raise UsageError(f"--baseline {args.baseline}: not among the offers searched"
+                             f" ({', '.join(offers)})")  # fmt: skip
+        baseline = args.baseline
+    files = []
+    if args.out is not None:
+        if args.out.exists() and not args.out.is_dir():
+            raise UsageError(f"--out {args.out}: is a file; name a folder")
+        files = [args.out / "incentives.csv", args.out / "incentive-candidates.csv"]
+        for path in files:
+            if not args.overwrite and (path.exists() or path.is_symlink()):
+                raise UsageError(f"--out {args.out}: {path} already exists; choose another"
+                                 " folder or add --overwrite")  # fmt: skip
+    with _executor(args) as executor:
+        inc = _incentives(scn, offers, args.replications, args.seed, baseline, executor)
+    _say(incentives_text(inc, scn))
+    if files:
+        import pandas as pd
+
+        args.out.mkdir(parents=True, exist_ok=True)
+        candidates = pd.concat(
+            [opt.table.assign(offer=name) for name, opt in inc.optima.items()],
+            ignore_index=True,
+        )
+        candidates.insert(0, "offer", candidates.pop("offer"))
+        for path, table in zip(files, (inc.table, candidates), strict=True):
+            write_text(path, table.to_csv(index=False), overwrite=args.overwrite)
+        _say(f"\nWrote {files[0]} and {files[1]}")
 
 
 def _price_name(scn: Scenario, fee: FeeEstimate) -> tuple[str, str]:
@@ -721,6 +843,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _app(args)
         elif args.command == "fit":
             _fit(args)
+        elif args.command == "incentives":
+            _incentives_command(args)
         else:
             _compare(args)
     except (ValueError, FileExistsError) as exc:  # ScenarioError and UsageError too

@@ -207,10 +207,17 @@ def _incentive_row(inc: Incentives, baseline: str, other: str) -> tuple:
     diff = other_opt.at_best("client_total_cost") - base_opt.at_best("client_total_cost")
     mean, _, lo, hi, _ = mean_ci(diff, inc.level)
     choices = "; ".join(
-        f"{name}: " + ", ".join(f"{k} = {'not written' if v is None else v}"
-                               for k, v in opt.values.items())
+        f"{name}: " + (", ".join(f"{k} = {_value(k, v)}" for k, v in opt.values.items())
+                       or "as written")
         for name, opt in ((baseline, base_opt), (other, other_opt))
     )  # fmt: skip
     return (6, "mean paired difference of client_total_cost, flat-rate at its provider's"
             " optimum − break-fix at its provider's optimum", mean, lo, hi,
             _verdict(lo, hi, "below"), f"each provider's choice: {choices}")  # fmt: skip
+
+
+def _value(key: str, value: object) -> str:
+    """A lever value in the note: ``None`` is never replacing, else the key unwritten."""
+    if value is None:
+        return "never" if key.endswith(".replace_at") else "not written"
+    return str(value)

@@ -32,6 +32,7 @@ from itmodels.charts import data as cd
 from itmodels.contracts import OfferTerms, contract_class, make_contract, offer_inline, offer_label
 from itmodels.experiments.claims import claims as claims_table
 from itmodels.experiments.decisions import FeeEstimate
+from itmodels.experiments.provider import Incentives
 from itmodels.experiments.result import ExperimentResult
 from itmodels.experiments.store import atomic_write
 from itmodels.money.formatting import MINUS, format_money
@@ -43,6 +44,7 @@ from itmodels.reports.text import (
     break_even_text,
     chart_figure,
     dist_text,
+    incentive_rows,
     key_figure_rows,
     lost_words,
     offer_colors,
@@ -258,6 +260,7 @@ def _context(
     audience: Audience = "provider",
     claims_pair: tuple[str, str] | None = None,
     fit: Mapping[str, Any] | None = None,
+    incentives: Incentives | None = None,
 ) -> dict[str, Any]:
     scn = res.scenario
     internal = audience == "provider"
@@ -342,6 +345,20 @@ def _context(
         "terms": terms,
         "disclaimer": names.disclaimer,
         "fit": fit,
+        "incentives": _incentive_section(res, incentives) if incentives is not None else None,
+    }
+
+
+def _incentive_section(res: ExperimentResult, inc: Incentives) -> dict[str, Any]:
+    """The "What each provider's own interest makes it do" section (provider report)."""
+    first = next(iter(inc.optima.values()))
+    return {
+        "rows": incentive_rows(inc, res.scenario),
+        "baseline": offer_label(res.scenario.contracts, inc.baseline),
+        "replications": first.replications,
+        "seed": first.seed,
+        "level": f"{inc.level:.0%}",
+        "candidates": sum(len(opt.table) for opt in inc.optima.values()),
     }
 
 
@@ -430,12 +447,17 @@ def _claims_pair(res: ExperimentResult) -> tuple[str, str] | None:
     return (base, (managed or rest)[0]) if rest else None
 
 
-def _default_claims(res: ExperimentResult) -> pd.DataFrame | None:
-    """The claims table when the experiment holds two offers or more, else ``None``."""
+def _default_claims(
+    res: ExperimentResult, incentives: Incentives | None = None
+) -> pd.DataFrame | None:
+    """The claims table when the experiment holds two offers or more, else ``None``; with
+    claim 6 when ``incentives`` searched both offers the claims compare."""
     pair = _claims_pair(res)
     if pair is None:
         return None
-    return claims_table(res, baseline=pair[0], other=pair[1])
+    if incentives is not None and not all(name in incentives.optima for name in pair):
+        incentives = None
+    return claims_table(res, baseline=pair[0], other=pair[1], incentives=incentives)
 
 
 def _html(
@@ -446,13 +468,14 @@ def _html(
     svgs: Mapping[str, str] | None = None,
     audience: Audience = "client",
     fit: Mapping[str, Any] | None = None,
+    incentives: Incentives | None = None,
 ) -> str:
     if svgs is None:
         wanted = [n for n in CHARTS if audience == "provider" or n not in _INTERNAL_CHARTS]
         svgs = {n: svg_text(chart_figure(res, n), n) for n in wanted}
     pair = None
     if claims is None:
-        claims = _default_claims(res)
+        claims = _default_claims(res, incentives)
         pair = _claims_pair(res)
     shown = None
     if pair is not None and len(res.contracts) > 2:
@@ -460,7 +483,7 @@ def _html(
             offer_inline(res.scenario.contracts, pair[0]),
             offer_inline(res.scenario.contracts, pair[1]),
         )
-    context = _context(res, names, break_even, claims, svgs, audience, shown, fit)
+    context = _context(res, names, break_even, claims, svgs, audience, shown, fit, incentives)
     return _render_html(context)
 
 
@@ -473,6 +496,7 @@ def html_report(
     claims: pd.DataFrame | None = None,
     audience: Audience = "client",
     fit: FitData | None = None,
+    incentives: Incentives | None = None,
 ) -> Path:
     """Write a self-contained HTML report of the experiment (charts inline as SVG).
 
@@ -507,6 +531,13 @@ def html_report(
         The fit the scenario came from: adds a "Your data" section (the fit's charts,
         its evidence table, what was not fitted, and whether the estimation error was
         carried into the intervals).
+    incentives : Incentives, optional
+        The providers' own optima (:func:`~itmodels.experiments.provider.provider_incentives`):
+        the provider's report gains a section "What each provider's own interest makes it
+        do" (each offer's chosen lever values, the provider's margin gain and the
+        client's cost change against the offer as written, with intervals), and the
+        claims (computed here when ``claims`` is not given) gain claim 6 with its verdict
+        (shown in the provider's report: it is measured on the provider's margin).
 
     Returns
     -------
@@ -523,13 +554,17 @@ def html_report(
         raise ValueError(f"audience must be 'client' or 'provider', got {audience!r}")
     names = sheet_names(res.scenario, branding)
     section = fit_section(res, fit) if fit is not None else None
-    text = _html(res, names, break_even, claims, audience=audience, fit=section)
+    text = _html(
+        res, names, break_even, claims, audience=audience, fit=section, incentives=incentives
+    )
     atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return path
 
 
 # ---------------------------------------------------------------------------- bundle
-def _tables(res: ExperimentResult, claims: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
+def _tables(
+    res: ExperimentResult, claims: pd.DataFrame | None, incentives: Incentives | None = None
+) -> dict[str, pd.DataFrame]:
     base = res.baseline
     compare = [
         res.compare(base, other).reset_index().assign(baseline=base, other=other)
@@ -543,6 +578,7 @@ def _tables(res: ExperimentResult, claims: pd.DataFrame | None) -> dict[str, pd.
         "compare": pd.concat(compare, ignore_index=True) if compare else pd.DataFrame(),
         "claims": claims if claims is not None else pd.DataFrame(),
         "budget": res.budget().reset_index(),
+        **({"incentives": incentives.table} if incentives is not None else {}),
     }
 
 
@@ -572,15 +608,21 @@ def chart_files(res: ExperimentResult, names: Iterable[str]) -> dict[str, tuple[
     return out
 
 
-def bundle_files() -> list[str]:
+def bundle_files(incentives: bool = False) -> list[str]:
     """The files :func:`write_bundle` writes, relative to its folder (to check early).
+
+    Parameters
+    ----------
+    incentives : bool
+        Whether the bundle holds the incentive table (``incentives.csv``).
 
     Returns
     -------
     list of str
         Relative POSIX paths; the manifest ``itmodels-bundle.json`` is not listed.
     """
-    tables = ("metrics", "monthly", "summary", "compare", "claims", "budget")
+    tables: tuple[str, ...] = ("metrics", "monthly", "summary", "compare", "claims", "budget")
+    tables += ("incentives",) if incentives else ()
     charts = [f"charts/{n}.{ext}" for n in CHARTS for ext in ("png", "svg")]
     reports = ["client-report.html", "provider-report.html"]
     return [*(f"{t}.csv" for t in tables), *charts, "proposal.pdf", *reports, "scenario.yaml"]
@@ -597,6 +639,7 @@ def write_bundle(
     offer: str | None = None,
     executor: Executor | None = None,
     fit: FitData | None = None,
+    incentives: Incentives | None = None,
 ) -> dict[str, Path]:
     """Write every table, chart, the proposal sheet and both HTML reports into one folder.
 
@@ -637,6 +680,9 @@ def write_bundle(
     fit : Fit or FitSummary, optional
         The fit the scenario came from: both reports get a "Your data" section (see
         :func:`html_report`).
+    incentives : Incentives, optional
+        The providers' own optima: adds ``incentives.csv`` (its ``table``), the section
+        and claim 6 of :func:`html_report` (in ``claims.csv`` too).
 
     Returns
     -------
@@ -673,8 +719,8 @@ def write_bundle(
         # draws the proposal sheet; the files are the same either way
         groups = [list(CHARTS[i::2]) for i in range(2)] if executor is not None else []
         drawn = [executor.submit(chart_files, res, group) for group in groups] if executor else []
-        claims = _default_claims(res)
-        for name, table in _tables(res, claims).items():
+        claims = _default_claims(res, incentives)
+        for name, table in _tables(res, claims, incentives).items():
             table.to_csv(tmp / f"{name}.csv", index=False)
             written.append(f"{name}.csv")
         sheet = proposal_figure(res, names, break_even)
@@ -695,7 +741,7 @@ def write_bundle(
         section = fit_section(res, fit) if fit is not None else None
         for audience in ("client", "provider"):
             # claims=None: computed again (cheap) so the report says which offers they compare
-            html = _html(res, names, break_even, None, svgs, audience, section)
+            html = _html(res, names, break_even, None, svgs, audience, section, incentives)
             (tmp / f"{audience}-report.html").write_text(html, encoding="utf-8")
             written.append(f"{audience}-report.html")
         res.scenario.to_yaml(tmp / "scenario.yaml")  # the inputs, to run again or edit

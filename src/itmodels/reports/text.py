@@ -25,6 +25,7 @@ from itmodels.charts import plots
 from itmodels.contracts import contract_class, make_contract, offer_inline, offer_label
 from itmodels.contracts.base import PriceTermWords
 from itmodels.experiments.decisions import FeeEstimate
+from itmodels.experiments.provider import Incentives
 from itmodels.experiments.result import ExperimentResult
 from itmodels.money.formatting import format_money
 from itmodels.scenario import Branding, Scenario
@@ -39,7 +40,9 @@ __all__ = [
     "chart_figure",
     "date_text",
     "dist_text",
+    "incentive_rows",
     "key_figure_rows",
+    "lever_words",
     "lost_words",
     "offer_colors",
     "offer_names",
@@ -433,3 +436,80 @@ def svg_text(fig: Figure, name: str) -> str:
         fig.savefig(buf, format="svg", metadata=dict.fromkeys(_SVG_META))
     text = buf.getvalue()
     return text[text.index("<svg") :]
+
+
+def lever_words(key: str, value: Any) -> str:
+    """One lever's value in words: ``patching every 0.5mo``, ``replace desktop at age
+    3.95y``, ``never replace desktop``; any other key as ``key = value``.
+
+    Examples
+    --------
+    >>> lever_words("fleet.desktop.replace_at", None)
+    'never replace desktop'
+    >>> lever_words("contracts.complete.maintenance.preventive.every", "6mo")
+    'preventive work every 6mo'
+    """
+    parts = key.split(".")
+    if len(parts) == 5 and parts[0] == "contracts" and parts[2:5:2] == ["maintenance", "every"]:
+        task = "patching" if parts[3] == "patching" else f"{parts[3]} work"
+        return f"{task} every {value}" if value is not None else f"no {task}"
+    if len(parts) == 3 and parts[0] == "fleet" and parts[2] == "replace_at":
+        return (
+            f"never replace {parts[1]}" if value is None else f"replace {parts[1]} at age {value}"
+        )
+    return f"{key} = {'not written' if value is None else value}"
+
+
+def _signed_money(value: float, currency: str) -> str:
+    """A change of money with its sign: ``+$1,200``, ``−$300``, ``$0``."""
+    if math.isnan(value):
+        return "n/a"
+    text = format_money(value, currency)
+    return f"+{text}" if value > 0 and any(c in "123456789" for c in text) else text
+
+
+def incentive_rows(inc: Incentives, scenario: Scenario) -> list[list[str]]:
+    """The rows of the report's incentive table: for each offer, its name, the lever
+    values its provider chooses (marked ``as written`` where it keeps the scenario's), the
+    provider's margin gain and the client's total-cost change against the offer as
+    written, and the client's total cost against the baseline at its own provider's
+    choice, each with its interval (``a to b``)."""
+    cur = scenario.currency
+    rows = []
+    for row in inc.table.itertuples(index=False):
+        name = str(row.offer)
+        opt = inc.optima[name]
+        written = opt.table.iloc[opt.current] if opt.current is not None else None
+        best = opt.table.iloc[opt.best]
+        chosen = []
+        for key, value in opt.values.items():
+            same = written is not None and _same(best[key], written[key])
+            chosen.append(lever_words(key, value) + (" (as written)" if same else ""))
+        versus = "baseline" if name == inc.baseline else _cell(row, "vs_baseline", cur)
+        rows.append(
+            [
+                offer_label(scenario.contracts, name),
+                "; ".join(chosen) or "nothing to decide (as written)",
+                _cell(row, "margin_gain", cur),
+                _cell(row, "client_change", cur),
+                versus,
+            ]
+        )
+    return rows
+
+
+def _same(a: Any, b: Any) -> bool:
+    na = a is None or (isinstance(a, float) and math.isnan(a))
+    nb = b is None or (isinstance(b, float) and math.isnan(b))
+    return (na and nb) or (not na and not nb and a == b)
+
+
+def _cell(row: Any, metric: str, currency: str) -> str:
+    """``mean (low to high)`` in money, from a row's ``metric`` and its interval."""
+    mean, lo, hi = (float(getattr(row, f"{metric}{s}")) for s in ("", "_ci_low", "_ci_high"))
+    if math.isnan(mean):
+        return "n/a"
+    return (
+        f"{_signed_money(mean, currency)} ({_signed_money(lo, currency)} to"
+        f" {_signed_money(hi, currency)})"
+    )
