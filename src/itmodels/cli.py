@@ -5,7 +5,9 @@ prints a summary table and writes the tables, charts, a one-page proposal sheet 
 HTML report into one folder (with ``--incentives`` also what each provider's own interest
 makes it do: the incentive table and claim 6), all at once (a crash leaves no folder that
 looks complete; :mod:`itmodels.reports.bundle` holds the rules that keep every file the
-user wrote).  ``incentives`` prints (and writes) the incentive table alone.  Everything that
+user wrote).  ``incentives`` prints (and writes) the incentive table alone.  ``book`` runs
+a provider's whole book of clients on its shared technicians (optionally a migration of
+clients to another offer and the staffing search) and writes the provider's report.  Everything that
 can be checked (scenario, ``--set`` changes, branding, the output folder) is checked before
 the simulation starts.  Bad input gets one message naming the file and key path,
 exit status 2, no traceback.
@@ -32,6 +34,7 @@ from itmodels.contracts import (
     make_contract,
     offer_inline,
 )
+from itmodels.experiments.book import run_book
 from itmodels.experiments.decisions import FeeEstimate, break_even_fee, fee_basis
 from itmodels.experiments.experiment import DEFAULT_MAX_REPLICATIONS, local_pool, run_experiment
 from itmodels.experiments.provider import Incentives, default_levers, provider_incentives
@@ -39,7 +42,12 @@ from itmodels.experiments.result import ExperimentResult, Stopping
 from itmodels.money.formatting import format_money
 from itmodels.reports.bundle import Destination, check_destination, safe_folder_name
 from itmodels.scenario import Branding, Scenario, ScenarioError, load_scenario
-from itmodels.scenario.shipped import DEFAULT_SCENARIO, shipped_names, shipped_path
+from itmodels.scenario.shipped import (
+    DEFAULT_SCENARIO,
+    shipped_book_names,
+    shipped_names,
+    shipped_path,
+)
 from itmodels.scenario.size import check_size, event_limit
 from itmodels.scenario.yaml_io import parse_assignment, parse_yaml
 from itmodels.version import __version__
@@ -58,6 +66,10 @@ TABLE_METRICS = (
     ("mean_time_to_restore_hours", "Mean time to restore (h)", "hours"),
 )
 
+
+#: Replications of ``itmodels book`` unless ``--replications`` says otherwise.
+BOOK_REPLICATIONS = 100
+DEFAULT_BOOK = "msp-book"
 
 #: Replications of every choice tried by ``--incentives`` and ``itmodels incentives``.
 INCENTIVE_REPLICATIONS = 20
@@ -156,6 +168,42 @@ def _parser() -> argparse.ArgumentParser:
                      " this folder")  # fmt: skip
     inc.add_argument("--overwrite", action="store_true", help="replace those files if they"
                      " exist")  # fmt: skip
+    bk = sub.add_parser("book", help="a provider's whole book of clients on shared"
+                        " technicians: its P&L, utilisation, SLAs; write the report")  # fmt: skip
+    books = ", ".join(shipped_book_names()) or "none"
+    bk.add_argument("book", nargs="?", help="book file or shipped name (shipped books:"
+                    f" {books}; default: {DEFAULT_BOOK})")  # fmt: skip
+    bk.add_argument("--replications", "-n", type=int, default=None,
+                    help=f"replications (default: {BOOK_REPLICATIONS})")  # fmt: skip
+    bk.set_defaults(default_replications=BOOK_REPLICATIONS)
+    bk.add_argument("--seed", type=int, default=7, help="random seed (default: 7)")
+    bk.add_argument("--jobs", "-j", type=int, default=None,
+                    help="local processes (default: every available core; one, serial,"
+                    f" below {SERIAL_BELOW} replications); the numbers do not depend on"
+                    " it")  # fmt: skip
+    bk.add_argument("--dask", metavar="ADDRESS", help="run on a Dask scheduler, e.g."
+                    " tcp://10.0.0.5:8786")  # fmt: skip
+    bk.add_argument("--no-progress", action="store_true", help="no progress bar")
+    bk.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="change one value of the book, e.g. --set provider.technicians=3"
+                    " (VALUE is read as YAML; repeatable)")  # fmt: skip
+    bk.add_argument("--out", "-o", type=Path, help="output folder (default:"
+                    " itmodels-out/<book name>); a new or empty folder, or an earlier"
+                    " bundle, which is replaced as a whole")  # fmt: skip
+    bk.add_argument("--force", action="store_true", help="write into a folder holding other"
+                    " files: add the bundle's files beside them (none of yours is deleted"
+                    " or overwritten)")  # fmt: skip
+    bk.add_argument("--migrate", metavar="SHARE", help="also move this share of the clients"
+                    " on the pay-per-incident offer to --to, e.g. 50%% (or 0.5), and"
+                    " compare before and after on the same futures")  # fmt: skip
+    bk.add_argument("--to", metavar="OFFER", help="with --migrate: the offer they move to")
+    bk.add_argument("--staffing", metavar="TARGET", help="also find the fewest technicians"
+                    " whose SLA attainment (P1 and P2) holds this target with 95 %%"
+                    " confidence, e.g. 95%% (or 0.95)")  # fmt: skip
+    bk.add_argument("--incentives", metavar="TEMPLATE", help="also add the incentive table"
+                    " measured on this client scenario (file or shipped name, e.g."
+                    " small-office): each offer's margin-maximising maintenance and"
+                    " replacement choices")  # fmt: skip
     be = sub.add_parser("break-even", help="the price of an offer at which it costs the client"
                         " the same as the baseline")  # fmt: skip
     run_options(be, 200)
@@ -212,6 +260,8 @@ def _check(args: argparse.Namespace) -> None:
         raise UsageError("--jobs must be at least 1")
     if jobs is not None and jobs > 1 and getattr(args, "dask", None):
         raise UsageError("use either --jobs or --dask, not both")
+    if args.command == "book":
+        _check_book(args)
     if getattr(args, "incentive_replications", None) is not None:
         if not args.incentives:
             raise UsageError("--incentive-replications applies only with --incentives")
@@ -223,6 +273,38 @@ def _check(args: argparse.Namespace) -> None:
 
         if not is_color_like(accent):
             raise UsageError(f"--accent {accent!r} is not a colour (try a name or '#0b6e4f')")
+
+
+def parse_share(text: str, flag: str) -> float:
+    """A share as written after ``flag``: ``50%`` or ``0.5`` give 0.5 (0 excluded, 1 allowed).
+
+    Raises
+    ------
+    UsageError
+        If ``text`` is not a share in (0, 1].
+    """
+    raw = text.strip()
+    percent = raw.endswith("%")
+    try:
+        value = float(raw.removesuffix("%").strip())
+    except ValueError:
+        value = math.nan
+    share = value / 100 if percent else value
+    if not 0 < share <= 1:
+        hint = f"; for {raw} % write {raw}%" if not percent and 1 < value <= 100 else ""
+        raise UsageError(f"{flag} {text!r}: expected a share such as 50% or 0.5{hint}")
+    return share
+
+
+def _check_book(args: argparse.Namespace) -> None:
+    """Read ``--migrate``/``--to`` and ``--staffing`` into ``args.migrate_share`` and
+    ``args.sla_target`` (None when not given)."""
+    args.migrate_share = None if args.migrate is None else parse_share(args.migrate, "--migrate")
+    if args.migrate is not None and args.to is None:
+        raise UsageError("--migrate needs --to OFFER, the offer the clients move to")
+    if args.to is not None and args.migrate is None:
+        raise UsageError("--to applies only with --migrate SHARE")
+    args.sla_target = None if args.staffing is None else parse_share(args.staffing, "--staffing")
 
 
 def parse_precision(text: str) -> float:
@@ -682,6 +764,71 @@ def _incentives_command(args: argparse.Namespace) -> None:
         _say(f"\nWrote {files[0]} and {files[1]}")
 
 
+def _book(args: argparse.Namespace) -> None:
+    """``itmodels book``: run the book, print its summary, write the bundle."""
+    from itmodels.reports.book_report import (
+        book_bundle_files,
+        book_summary_text,
+        write_book_bundle,
+    )
+    from itmodels.scenario.book import load_book
+
+    book = load_book(args.book or DEFAULT_BOOK)
+    changes = _changes(args.set)
+    if changes:
+        book = book.override(changes)
+    if args.to is not None and args.to not in book.contracts:
+        raise UsageError(
+            f"--to {args.to}: {book.source} has no such offer; its offers are"
+            f" {', '.join(book.contracts)}"
+        )
+    template = None
+    if args.incentives is not None:
+        template = load_scenario(args.incentives)
+    out = args.out or Path("itmodels-out") / safe_folder_name(book.name, "book")
+    planned = book_bundle_files(
+        migration=args.migrate_share is not None,
+        staffing=args.sla_target is not None,
+        incentives=template is not None,
+    )
+    dest = check_destination(out, force=args.force, planned=planned, force_hint="--force")
+    progress = not args.no_progress
+    migration = staffing = inc = None
+    with _executor(args) as executor:
+        res = run_book(book, args.replications, args.seed, executor=executor, progress=progress)
+        if args.migrate_share is not None:
+            _say("Running the book again with the clients moved...")
+            from itmodels.experiments.book_decisions import migrate
+
+            migration = migrate(
+                book, args.migrate_share, args.to, replications=args.replications,
+                seed=args.seed, executor=executor, progress=progress,
+            )  # fmt: skip
+        if args.sla_target is not None:
+            _say("Searching the fewest technicians that hold the SLA target...")
+            from itmodels.experiments.book_decisions import staffing as staffing_search
+
+            staffing = staffing_search(
+                book, args.sla_target, replications=args.replications, seed=args.seed,
+                executor=executor,
+            )  # fmt: skip
+        if template is not None:
+            _say(f"Searching each provider's margin-maximising choices on {template.name}...")
+            inc = _incentives(template, list(template.contracts),
+                              min(INCENTIVE_REPLICATIONS, args.replications), args.seed,
+                              None, executor)  # fmt: skip
+    _say(book_summary_text(res, migration=migration, staffing=staffing))
+    if inc is not None and template is not None:
+        _say("\n" + incentives_text(inc, template))
+    written = write_book_bundle(
+        res, dest.path, migration=migration, staffing=staffing, incentives=inc,
+        template=template, force=args.force,
+    )  # fmt: skip
+    _say(f"\nWrote {len(written)} files to {dest.path}/: report.html and report.pdf"
+         " (internal: the provider's costs and margin), charts, tables, book.yaml to run it"
+         " again.")  # fmt: skip
+
+
 def _price_name(scn: Scenario, fee: FeeEstimate) -> tuple[str, str]:
     """The price solved for in words (``fee per device``, ``block rate per prepaid hour of
     prepaid-10h``: the offer named unless it is named after its model) and its period
@@ -845,6 +992,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _fit(args)
         elif args.command == "incentives":
             _incentives_command(args)
+        elif args.command == "book":
+            _book(args)
         else:
             _compare(args)
     except (ValueError, FileExistsError) as exc:  # ScenarioError and UsageError too

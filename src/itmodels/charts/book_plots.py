@@ -145,14 +145,25 @@ def margin_distribution(res: BookResult, *, fig: Figure | SubFigure | None = Non
     cols = ("provider_revenue", "provider_cost", "provider_margin")
     values = [res.provider[c].to_numpy(dtype=float) / years for c in cols]
     colors = (_REVENUE, _COST, _MARGIN)
-    parts = ax_box.boxplot(values, positions=[1, 2, 3], widths=0.5, whis=(5, 95),
-                           showfliers=False, patch_artist=True,
-                           medianprops={"color": "black", "linewidth": 1.5})  # fmt: skip
+    parts = ax_box.boxplot(
+        values,
+        positions=[1, 2, 3],
+        widths=0.5,
+        whis=(5, 95),
+        showfliers=False,
+        patch_artist=True,
+        medianprops={"color": "black", "linewidth": 1.5},
+    )
     for i, color in enumerate(colors):
         parts["boxes"][i].set(facecolor=color, alpha=0.55, edgecolor=color)
     for i, v in enumerate(values):
-        note(ax_box, (i + 1.3, float(np.mean(v))), format_money(float(np.mean(v)), cur,
-             compact=True, sig=3), ha="left", color="0.15")  # fmt: skip
+        note(
+            ax_box,
+            (i + 1.3, float(np.mean(v))),
+            format_money(float(np.mean(v)), cur, compact=True, sig=3),
+            ha="left",
+            color="0.15",
+        )
     ax_box.set_xticks([1, 2, 3], ["Revenue", "Cost", "Margin"])
     ax_box.set_xlim(0.5, 3.9)
     ax_box.set_ylim(bottom=min(0.0, min(float(np.min(v)) for v in values) * 1.1))
@@ -231,13 +242,29 @@ def revenue_fan(res: BookResult, *, fig: Figure | SubFigure | None = None) -> Fi
     ax.set_ylim(low, top * 1.18 if top > 0 else 1.0)
     if len(marked):
         trans = blended_transform_factory(ax.transData, ax.transAxes)
-        ax.scatter(marked.index.to_numpy() + 1, np.full(len(marked), 0.04), marker="v", s=60,
-                   color=_LOSS, transform=trans, zorder=4, gid="loss-month",
-                   label="A loss in some futures")  # fmt: skip
+        ax.scatter(
+            marked.index.to_numpy() + 1,
+            np.full(len(marked), 0.04),
+            marker="v",
+            s=60,
+            color=_LOSS,
+            transform=trans,
+            zorder=4,
+            gid="loss-month",
+            label="A loss in some futures",
+        )
         for m, share in marked.items():
-            ax.annotate(percent_text(share), (int(m) + 1, 0.04), xycoords=trans,
-                        xytext=(0, 7), textcoords="offset points", ha="center", fontsize=8,
-                        color=_LOSS, parse_math=False)  # fmt: skip
+            ax.annotate(
+                percent_text(share),
+                (int(m) + 1, 0.04),
+                xycoords=trans,
+                xytext=(0, 7),
+                textcoords="offset points",
+                ha="center",
+                fontsize=8,
+                color=_LOSS,
+                parse_math=False,
+            )
     money_axis(ax.yaxis, cur)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=12))
     ax.set_xlim(0.5, len(x) + 0.5)
@@ -295,8 +322,15 @@ def utilisation_sla(
     util = res.provider["utilisation"].to_numpy(dtype=float)
     over = res.provider["overtime_hours"].to_numpy(dtype=float) / years
     _dot(ax_u, 0, util, "#0072b2")
-    note(ax_u, (0.12, float(np.nanmean(util))), percent_text(float(np.nanmean(util))),
-         ha="left", fontsize=10)  # fmt: skip
+    note(
+        ax_u,
+        (0, float(np.nanmean(util))),
+        percent_text(float(np.nanmean(util))),
+        12,
+        0,
+        ha="left",
+        fontsize=10,
+    )
     ax_u.axhline(1.0, color="0.5", lw=1, ls=":", gid="capacity")
     note(ax_u, (-0.45, 1.0), "every shift hour busy", 0, 4, va="bottom", color="0.35")
     ax_u.set_xlim(-0.5, 0.6)
@@ -317,13 +351,21 @@ def utilisation_sla(
             continue
         _dot(ax_s, i, v, "#009e73" if np.nanmean(v) >= sla_target else _LOSS)
         lowest = min(lowest, float(np.nanpercentile(v, 5)))
-        note(ax_s, (i + 0.1, float(np.nanmean(v))), percent_text(float(np.nanmean(v)), 1),
-             ha="left")  # fmt: skip
+        note(
+            ax_s, (i, float(np.nanmean(v))), percent_text(float(np.nanmean(v)), 1), 10, 0, ha="left"
+        )
     ax_s.axhline(sla_target, color="0.2", lw=1.3, ls="--", gid="target")
-    note(ax_s, (len(names) - 0.35, sla_target), f"target {percent_text(sla_target)}", 0, 4,
-         va="bottom", ha="right", color="0.2")  # fmt: skip
+    note(
+        ax_s,
+        (len(names) - 0.45, sla_target),
+        f"target\n{percent_text(sla_target)}",
+        0,
+        0,
+        ha="left",
+        color="0.2",
+    )
     ax_s.set_xticks(range(len(names)), names)
-    ax_s.set_xlim(-0.5, len(names) - 0.3)
+    ax_s.set_xlim(-0.5, len(names) + 0.1)
     ax_s.set_ylim(max(0.0, lowest - 0.05), 1.01)
     ax_s.yaxis.set_major_formatter(FuncFormatter(lambda v, _: percent_text(v)))
     ax_s.set_xlabel("Incident priority")
@@ -351,8 +393,9 @@ def _dot(ax: Any, x: float, values: np.ndarray, color: str) -> None:
         return
     lo, hi = np.percentile(v, [5, 95])
     mean = float(v.mean())
-    ax.errorbar([x], [mean], yerr=[[mean - lo], [hi - mean]], fmt="o", color=color,
-                ms=8, capsize=6, lw=2)  # fmt: skip
+    ax.errorbar(
+        [x], [mean], yerr=[[mean - lo], [hi - mean]], fmt="o", color=color, ms=8, capsize=6, lw=2
+    )
 
 
 # ---------------------------------------------------------------------------- migration
@@ -386,8 +429,11 @@ def migration_comparison(
     axes = fig.subplots(1, 2)
     to_color = contract_colors([migration.to], before.book.contracts)[migration.to]
     panels = (
-        ("provider_margin", "The provider's margin", lambda r: r.provider["provider_margin"]
-         .to_numpy(dtype=float)),  # fmt: skip
+        (
+            "provider_margin",
+            "The provider's margin",
+            lambda r: r.provider["provider_margin"].to_numpy(dtype=float),
+        ),
         ("clients_total_cost", "The clients' total cost", clients_total_per_replication),
     )
     after_label = f"After: {percent_text(migration.share)} moved\nto {cd.display_name(migration.to, before.book.contracts)}"  # noqa: E501
@@ -399,9 +445,16 @@ def migration_comparison(
             err = [[mean - lo], [hi - mean]] if math.isfinite(lo) else None
             ax.bar([x], [mean], 0.55, color=color, alpha=0.35, edgecolor=color)
             ax.errorbar([x], [mean], yerr=err, fmt="none", ecolor="black", capsize=8, lw=1.5)
-            note(ax, (x, hi if math.isfinite(hi) else mean),
-                 format_money(mean, cur, compact=True, sig=3), 0, 4, ha="center",
-                 va="bottom", fontweight="bold")  # fmt: skip
+            note(
+                ax,
+                (x, hi if math.isfinite(hi) else mean),
+                format_money(mean, cur, compact=True, sig=3),
+                0,
+                4,
+                ha="center",
+                va="bottom",
+                fontweight="bold",
+            )
             tops.append(hi if math.isfinite(hi) else mean)
         ax.set_xticks([0, 1], ["Before", after_label])
         ax.set_xlim(-0.6, 1.6)
