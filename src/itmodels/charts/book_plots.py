@@ -59,8 +59,8 @@ __all__ = [
 
 #: The charts of a book report, by file name (the migration chart only with a migration).
 BOOK_CHARTS: tuple[str, ...] = (
-    "margin_distribution",
     "revenue_fan",
+    "margin_distribution",
     "utilisation_sla",
     "migration_comparison",
 )

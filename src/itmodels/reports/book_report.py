@@ -50,7 +50,7 @@ from itmodels.contracts import contract_class, make_contract, offer_label
 from itmodels.experiments.book import BookResult
 from itmodels.experiments.provider import Incentives
 from itmodels.experiments.store import atomic_write
-from itmodels.money.formatting import format_money, percent_text
+from itmodels.money.formatting import MINUS, format_money, percent_text
 from itmodels.reports.bundle import write_folder
 from itmodels.reports.text import PAPER_SIZES, incentive_rows, svg_text
 from itmodels.scenario import PRIORITIES, Scenario
@@ -279,7 +279,10 @@ def migration_rows(migration: MigrationLike, level: float = 0.95) -> list[list[s
     fmts: dict[str, tuple[Callable[[float], str], float]] = {
         "money": (lambda v: _money(v, cur), years),
         "share": (_pct, 1.0),
-        "points": (lambda v: f"{100 * v:.1f} pts" if math.isfinite(v) else "n/a", 1.0),
+        "points": (
+            lambda v: f"{100 * v:.1f} pts".replace("-", MINUS) if math.isfinite(v) else "n/a",
+            1.0,
+        ),
         "hours": (_hours, years),
         "count": (lambda v: f"{v:,.1f}" if math.isfinite(v) else "n/a", years),
     }
