@@ -1,0 +1,293 @@
+"""The provider's book report: ``itmodels book``, the HTML and PDF report, the bundle.
+
+One small run of the shipped book (3 replications) serves every test; the numbers in the
+reports are checked against :class:`~itmodels.experiments.book.BookResult` itself.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import itmodels as itm
+from itmodels.cli import main
+from itmodels.experiments.analysis import mean_ci
+from itmodels.experiments.book import PROVIDER_METRICS, BookResult
+from itmodels.money.formatting import format_money, percent_text
+from itmodels.reports.book_report import (
+    book_bundle_files,
+    book_html,
+    book_pdf,
+    write_book_bundle,
+)
+from itmodels.reports.bundle import MANIFEST
+
+REPS, SEED = 3, 3
+
+
+class _Migration:
+    """A private stand-in for ``itm.migrate``'s result (the agreed interface), built from
+    two runs of the book on one seed."""
+
+    def __init__(self, book: itm.Book, share: float, to: str) -> None:
+        ref = [name for name, _, offer in book.clients_scenarios() if offer != to]
+        self.moved = ref[: round(share * len(ref))]
+        self.share, self.to = share, to
+        self.before = itm.run_book(book, REPS, SEED)
+        self.after = itm.run_book(book, REPS, SEED, offers=dict.fromkeys(self.moved, to))
+
+    def table(self, level: float = 0.95) -> pd.DataFrame:
+        def total(r: BookResult, metric: str, names: list[str] | None = None) -> np.ndarray:
+            c = r.clients if names is None else r.clients[r.clients["client"].isin(names)]
+            return c.groupby("replication")[metric].sum().to_numpy(float)
+
+        pairs = {m: (self.before.provider[m].to_numpy(float), self.after.provider[m].to_numpy(float))
+                 for m in PROVIDER_METRICS}  # fmt: skip
+        for m in ("client_total_cost", "client_cash_cost", "downtime_cost"):
+            key = "clients_" + m.removeprefix("client_")
+            pairs[key] = (total(self.before, m), total(self.after, m))
+        pairs["moved_clients_total_cost"] = (
+            total(self.before, "client_total_cost", self.moved),
+            total(self.after, "client_total_cost", self.moved),
+        )
+        rows = []
+        for metric, (a, b) in pairs.items():
+            diff, _, low, high, _ = mean_ci(b - a, level)
+            rows.append({"metric": metric, "before": np.nanmean(a), "after": np.nanmean(b),
+                         "difference": diff, "ci_low": low, "ci_high": high})  # fmt: skip
+        return pd.DataFrame(rows).set_index("metric")
+
+
+class _Staffing:
+    table = pd.DataFrame(
+        {"technicians": [1, 2], "attainment_low": [0.7, 0.96], "provider_margin": [1e5, 2e5]}
+    )
+    technicians = 2
+    sla_target = 0.9
+    confidence = 0.95
+
+
+@pytest.fixture(scope="module")
+def migration() -> _Migration:
+    return _Migration(itm.load_book("msp-book"), 0.5, "flat_rate")
+
+
+@pytest.fixture(scope="module")
+def res(migration: _Migration) -> BookResult:
+    return migration.before
+
+
+def _money(value: float) -> str:
+    return format_money(value, "USD")
+
+
+# ---------------------------------------------------------------------------- CLI
+def test_the_command_writes_every_file_and_prints_the_key_figures(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], res: BookResult
+) -> None:
+    out = tmp_path / "book"
+    argv = ["book", "msp-book", "-n", str(REPS), "--seed", str(SEED), "--out", str(out)]
+    assert main([*argv, "--no-progress"]) == 0
+    printed = capsys.readouterr().out
+    files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert files == sorted([*book_bundle_files(), MANIFEST])
+    manifest = json.loads((out / MANIFEST).read_text())
+    assert manifest["complete"] and manifest["book"] == "msp-book"
+    assert manifest["replications"] == REPS and manifest["seed"] == SEED
+    # the same seed gives the same numbers as the run in this process
+    margin = res.summary().loc["provider_margin", "mean"]
+    assert _money(margin).replace("\u2212", "-") in printed
+    clients = pd.read_csv(out / "clients.csv")
+    assert len(clients) == 40 * REPS
+    assert clients["provider_margin"].sum() == pytest.approx(res.clients["provider_margin"].sum())
+    assert (out / "report.pdf").read_bytes().startswith(b"%PDF")
+    assert (out / "charts" / "revenue_fan.png").read_bytes().startswith(b"\x89PNG")
+    # an earlier bundle is replaced as a whole
+    assert main([*argv, "--no-progress"]) == 0
+
+
+def test_the_command_refuses_a_folder_of_the_users_before_simulating(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    assert main(["book", "msp-book", "-n", "1000", "--out", str(out), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "not an itmodels bundle" in err and "notes.txt" in err
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
+    assert (out / "notes.txt").read_text() == "keep me"
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--to", "flat_rate"], "--to applies only with --migrate"),
+        (["--migrate", "50%"], "--migrate needs --to"),
+        (["--migrate", "150", "--to", "flat_rate"], "--migrate '150'"),
+        (["--migrate", "0.5", "--to", "premium"], "--to premium: "),
+        (["--staffing", "0"], "--staffing '0'"),
+        (["--set", "provider.technicians=-1"], "provider.technicians"),
+    ],
+)
+def test_bad_arguments_get_one_message(
+    extra: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["book", "msp-book", "-n", "2", "--out", str(tmp_path / "x"), *extra]
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+
+
+def test_help_lists_the_shipped_books(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["book", "--help"])
+    assert "shipped books: msp-book" in " ".join(capsys.readouterr().out.split())
+
+
+# ---------------------------------------------------------------------------- HTML
+class _Tables(HTMLParser):
+    """The rows of every table by its id (cell text, unescaped)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: dict[str, list[list[str]]] = {}
+        self.table: str | None = None
+        self.row: list[str] | None = None
+        self.cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self.table = dict(attrs).get("id") or f"table-{len(self.tables)}"
+            self.tables[self.table] = []
+        elif tag == "tr":
+            self.row = []
+        elif tag in ("td", "th"):
+            self.cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self.row is not None and self.cell is not None:
+            self.row.append("".join(self.cell).strip())
+            self.cell = None
+        elif tag == "tr" and self.table is not None and self.row is not None:
+            self.tables[self.table].append(self.row)
+            self.row = None
+
+    def handle_data(self, data: str) -> None:
+        if self.cell is not None:
+            self.cell.append(data)
+
+
+def _amount(text: str) -> float:
+    return float(text.replace("\u2212", "-").replace("$", "").replace(",", ""))
+
+
+def test_the_client_table_holds_client_summary_a_year(res: BookResult) -> None:
+    page = _Tables()
+    page.feed(book_html(res))
+    rows = page.tables["client-table"][1:]
+    summary = res.client_summary()
+    years = res.book.horizon / 8766.0
+    assert [r[0] for r in rows] == list(summary.index)
+    offers = {"break_fix": "Break-fix", "flat_rate": "Flat-rate"}
+    assert [r[1] for r in rows] == [offers[o] for o in summary["offer"]]
+    for row, (_, want) in zip(rows, summary.iterrows(), strict=True):
+        got = [_amount(c) for c in row[2:]]
+        expected = [want[k] / years for k in
+                    ("provider_revenue", "provider_margin", "client_total_cost")]  # fmt: skip
+        assert got == pytest.approx(expected, abs=0.5)  # whole amounts
+
+
+def test_the_html_has_every_section_and_escapes_every_name(
+    res: BookResult, migration: _Migration
+) -> None:
+    evil = "<b>Acme & Co</b>"
+    book = res.book.override({"provider.name": "<script>alert(1)</script>",
+                              "description": "<img src=x onerror=alert(2)>"})  # fmt: skip
+    clients = res.clients.copy()
+    clients["client"] = clients["client"].cat.rename_categories(
+        {"office-01": evil, "office-02": "<i>shop</i>"}
+    )
+    marked = BookResult(book, res.seed, clients, res.provider, res.monthly)
+    scn = itm.load_scenario("small-office")
+    inc = itm.provider_incentives(scn, {"break_fix": {}, "flat_rate": {}}, replications=2, seed=1)
+    text = book_html(marked, migration=migration, staffing=_Staffing(), incentives=inc,
+                     template=scn)  # fmt: skip
+    for section in ("key-figures", "offers", "charts", "migration", "staffing", "clients",
+                    "incentives", "method"):  # fmt: skip
+        assert f'<section id="{section}">' in text, section
+    for chart in ("revenue_fan", "margin_distribution", "utilisation_sla", "migration_comparison"):
+        assert f'<figure id="chart-{chart}"><svg' in text, chart
+    assert "<b>Acme" not in text and "<i>shop" not in text and "<script>" not in text
+    assert "<img" not in text
+    assert html.escape(evil) in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert "http://" not in text.replace("http://www.w3.org", "")  # self-contained
+    assert "The fewest technicians holding an SLA attainment of at least 90 %" in text
+    # without the optional parts, their sections are left out
+    bare = book_html(res)
+    for section in ("migration", "staffing", "incentives"):
+        assert f'<section id="{section}">' not in bare
+
+
+def test_the_migration_table_is_the_migrations_own(res: BookResult, migration: _Migration) -> None:
+    page = _Tables()
+    page.feed(book_html(res, migration=migration))
+    rows = {r[0]: r for r in next(t for t in page.tables.values() if t[0][1:3] == ["Before",
+            "After"])}  # fmt: skip
+    table = migration.table()
+    row = rows["Provider margin a year"]
+    assert row[1:4] == [_money(table.loc["provider_margin", k]) for k in ("before", "after")] + [
+        ("+" if table.loc["provider_margin", "difference"] > 0 else "")
+        + _money(table.loc["provider_margin", "difference"])
+    ]
+    cost = rows["Clients' total cost a year (all clients)"]
+    assert cost[1] == _money(table.loc["clients_total_cost", "before"])
+    assert table.loc["clients_total_cost", "before"] == pytest.approx(
+        res.clients["client_total_cost"].sum() / REPS
+    )
+
+
+# ---------------------------------------------------------------------------- PDF
+def test_the_pdf_shows_the_key_figures_of_the_result(
+    res: BookResult, migration: _Migration, tmp_path: Path, pdftotext: str
+) -> None:
+    path = book_pdf(res, tmp_path / "report.pdf", migration=migration, staffing=_Staffing())
+    text = subprocess.run([pdftotext, "-layout", str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout  # fmt: skip
+    pages = text.split("\f")
+    assert len([p for p in pages if p.strip()]) == 2
+    s = res.summary()
+    expected = [
+        *(_money(s.loc[m, k]) for m in ("provider_revenue", "provider_cost", "provider_margin")
+          for k in ("mean", "ci_low", "ci_high")),  # fmt: skip
+        percent_text(s.loc["utilisation", "mean"], 1),
+        f"{s.loc['overtime_hours', 'mean']:,.0f} h",
+        percent_text(res.loss_month_probability["mean"], 1),
+        percent_text(s.loc["revenue_volatility", "mean"], 1),
+    ]
+    for want in expected:
+        assert want in pages[0], want
+    margin = res.provider["provider_margin"].to_numpy()
+    assert f"{_money(np.percentile(margin, 5))} to {_money(np.percentile(margin, 95))}" in pages[0]
+    assert "Moving clients to another offer" in pages[1] and "Every client" in pages[1]
+    first = res.client_summary().iloc[0]
+    assert re.search(rf"office-01\s+Break-fix\s+\$[\d,]+\s+\$[\d,]+\s+"
+                     rf"{re.escape(format_money(round(first['client_total_cost']), 'USD', exact=True))}",
+                     pages[1])  # fmt: skip
+
+
+def test_the_bundle_refuses_a_users_file_even_with_force(res: BookResult, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "report.html").write_text("mine")
+    with pytest.raises(itm.OutputFolderError if hasattr(itm, "OutputFolderError") else ValueError):
+        write_book_bundle(res, out, force=True)
+    assert (out / "report.html").read_text() == "mine"
