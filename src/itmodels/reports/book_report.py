@@ -51,7 +51,7 @@ from itmodels.experiments.book import BookResult
 from itmodels.experiments.provider import Incentives
 from itmodels.experiments.store import atomic_write
 from itmodels.money.formatting import MINUS, format_money, percent_text
-from itmodels.reports.bundle import write_folder
+from itmodels.reports.bundle import check_destination, write_folder
 from itmodels.reports.text import PAPER_SIZES, incentive_rows, svg_text
 from itmodels.scenario import PRIORITIES, Scenario
 from itmodels.scenario.units import HOURS_PER_YEAR
@@ -959,6 +959,8 @@ def write_book_bundle(
         If ``out_dir`` may not be written; nothing is written then.
     """
     out_dir = Path(out_dir)
+    planned = book_bundle_files(migration is not None, staffing is not None, incentives is not None)
+    check_destination(out_dir, force=force, overwrite=overwrite, planned=planned)  # before drawing
     written: list[str] = []
     target = _sla_target(staffing)
 
