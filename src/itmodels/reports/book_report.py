@@ -149,6 +149,11 @@ def book_key_figures(res: BookResult) -> list[KeyFigure]:
         ("utilisation", "Utilisation of the technicians' shift hours", _pct, 1.0),
         ("overtime_hours", "Overtime a year (hours)", _hours, years),
     ]
+    if "book_utilisation" in res.provider and not np.allclose(
+        res.provider["book_utilisation"], res.provider["utilisation"], equal_nan=True
+    ):  # work outside the book (background load) keeps the technicians busy too
+        rows[3] = ("utilisation", "Utilisation of the shift hours, all work", _pct, 1.0)
+        rows.insert(4, ("book_utilisation", "Utilisation on the book's work", _pct, 1.0))
     rows += [
         (f"sla_attainment_{p}", f"SLA attainment, {p} (responded in time)", _pct, 1.0)
         for p in PRIORITIES
@@ -333,7 +338,8 @@ def staffing_text(staffing: StaffingLike) -> str:
         reason = getattr(staffing, "reason", None)
         return f"No technician count tried holds {goal}" + (f": {reason}" if reason else ".")
     n = staffing.technicians
-    return f"The fewest technicians holding {goal}: {n}."
+    reason = getattr(staffing, "reason", None)
+    return f"The fewest technicians holding {goal}: {n}" + (f" ({reason})." if reason else ".")
 
 
 def _staffing_table(staffing: StaffingLike, currency: str, years: float) -> dict[str, Any]:
@@ -351,7 +357,7 @@ def _staffing_table(staffing: StaffingLike, currency: str, years: float) -> dict
                 cells.append(str(value))
             elif "margin" in name or "revenue" in name or "cost" in name:
                 cells.append(_money(float(value) / years, currency))
-            elif "technicians" in name or name == "n":
+            elif "technicians" in name or name in ("n", "replications"):
                 cells.append(f"{float(value):,.0f}")
             else:
                 cells.append(_pct(float(value)))
