@@ -35,7 +35,7 @@ from itmodels.experiments.book import run_book
 from itmodels.scenario.shipped import shipped_book_path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_engine import bare  # noqa: E402
+from bench_engine import bare
 
 _STEP = simpy.Environment.step
 EVENTS = [0]
@@ -58,7 +58,11 @@ def big_book(clients: int, devices: int) -> itm.Book:
                     "count": clients,
                     "prefix": "client",
                     "seed": 7,
-                    "templates": {"small-office": 0.45, "professional-firm": 0.3, "retail-shop": 0.25},
+                    "templates": {
+                        "small-office": 0.45,
+                        "professional-firm": 0.3,
+                        "retail-shop": 0.25,
+                    },
                     "users": {"dist": "lognormal", "median": median, "sigma": 0.6},
                     "offers": {"break_fix": 0.6, "flat_rate": 0.4},
                 }
