@@ -404,6 +404,7 @@ def _context(
         inc = {
             "rows": incentive_rows(incentives, scn),
             "template": scn.name,
+            "horizon": cd.horizon_text(scn.horizon),
             "baseline": offer_label(scn.contracts, incentives.baseline),
             "replications": first.replications,
             "seed": first.seed,
@@ -786,8 +787,12 @@ def _pages(
         two.wrapped(8.5, staffing_text(staffing), gap=0.12)
     if incentives is not None:
         scn = template if template is not None else book.clients_scenarios()[0][1]
-        two.line(
-            12, f"What each provider's own interest makes it do ({scn.name})", fontweight="bold"
+        two.line(12, "What each provider's own interest makes it do", fontweight="bold")
+        two.wrapped(
+            8,
+            f"On the client scenario {scn.name}, over {cd.horizon_text(scn.horizon)}; means"
+            f" ({percent_text(incentives.level)} intervals).",
+            color="0.3",
         )
         for offer, levers, gain, change, versus in incentive_rows(incentives, scn):
             two.wrapped(
