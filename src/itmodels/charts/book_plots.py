@@ -337,7 +337,7 @@ def utilisation_sla(
     ax_u.set_ylim(0, max(1.08, float(np.nanmax(util)) * 1.1 if len(util) else 1.08))
     ax_u.set_xticks([0], [f"Overtime {np.nanmean(over):,.0f} h a year"])
     ax_u.yaxis.set_major_formatter(FuncFormatter(lambda v, _: percent_text(v)))
-    ax_u.set_ylabel("Shift hours busy on the book's work")
+    ax_u.set_ylabel("Share of the shift hours busy")
     style_axes(ax_u)
     set_titles(ax_u, "Utilisation", f"{res.book.provider.technicians} technicians")
 
@@ -357,11 +357,12 @@ def utilisation_sla(
     ax_s.axhline(sla_target, color="0.2", lw=1.3, ls="--", gid="target")
     note(
         ax_s,
-        (len(names) - 0.45, sla_target),
-        f"target\n{percent_text(sla_target)}",
+        (len(names) + 0.05, sla_target),
+        f"target {percent_text(sla_target)}",
         0,
-        0,
-        ha="left",
+        3,
+        ha="right",
+        va="bottom",
         color="0.2",
     )
     ax_s.set_xticks(range(len(names)), names)
