@@ -70,6 +70,9 @@ def test_compare_with_incentives_adds_the_table_the_section_and_claim_6(
     assert [r[0] for r in rows] == ["Break-fix", "Flat-rate"]
     assert rows == [(r[0], r[1].replace("'", "&#39;")) for r in incentive_rows(inc, scn)]
     assert "(as written)" in section or "replace desktop" in section
+    # a choice at the end of the values tried says so (the provider may go further)
+    edges = [key for opt in inc.optima.values() for key in opt.at_edge]
+    assert section.count("the end of the values tried") == len(edges)
     claim_rows = html[html.index('id="claims"') : html.index('id="incentives"')]
     assert "at the maintenance and replacement choices that maximise its margin" in claim_rows
     assert f'class="verdict {verdict}"' in claim_rows.split("maximise its margin")[1]

@@ -509,3 +509,39 @@ def test_golden_section_search_refuses_what_it_cannot_search() -> None:
         provider_optimum(scn, "managed", {"fleet.box.replace_at": [None]}, 2, bounds=(1, 2))
     with pytest.raises(itm.ScenarioError, match="replace_at"):
         provider_optimum(scn, "managed", box, 2, search="golden", bounds=(-5, 2))
+
+
+def _optimum_at(values: list, best: int) -> itm.ProviderOptimum:
+    """A search result choosing ``values[best]`` for one lever (no simulation)."""
+    table = pd.DataFrame({"fleet.box.replace_at": values, "provider_margin": 0.0})
+    return itm.ProviderOptimum(
+        "managed", ("fleet.box.replace_at",), table, pd.DataFrame(), best,
+        "provider_margin", 2, 0, 0.95,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("values", "best", "edge"),
+    [
+        ([100.0, 300.0, 600.0, None], 1, False),  # inside the numbers tried
+        ([100.0, 300.0, 600.0, None], 0, True),  # the smallest: it may go lower
+        ([100.0, 300.0, 600.0, None], 2, True),  # the largest, better than never
+        ([100.0, 300.0, 600.0, None], 3, False),  # never replacing: no edge
+        (["1mo", "2mo", "4mo"], 2, True),  # durations compared as hours
+        (["1mo", "30d", "4mo"], 1, True),  # 30 d is less than a month (730.5 h)
+        ([300.0, None], 0, False),  # one number: nothing brackets it either way
+    ],
+)
+def test_a_choice_at_the_end_of_the_values_tried_is_flagged(values, best, edge) -> None:
+    assert (_optimum_at(values, best).at_edge == ("fleet.box.replace_at",)) is edge
+
+
+def test_the_renewal_optimum_is_inside_the_grid_and_a_short_grid_is_flagged(
+    renewal_search,
+) -> None:
+    assert renewal_search.at_edge == ()
+    short = provider_optimum(
+        renewal_scenario(), "managed", {"fleet.box.replace_at": [150.0, 250.0, None]}, 8, seed=11
+    )
+    assert short.values["fleet.box.replace_at"] == 250.0  # below T* = 493 h
+    assert short.at_edge == ("fleet.box.replace_at",)

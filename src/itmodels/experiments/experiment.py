@@ -25,7 +25,7 @@ from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExe
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -52,6 +52,7 @@ __all__ = [
     "local_pool",
     "run_chunk",
     "run_experiment",
+    "worker_count",
 ]
 
 MONTHLY_VALUES = (*MONTHLY_MONEY, "downtime_cost")
@@ -199,13 +200,27 @@ def _spans(replications: int, size: int) -> Iterator[tuple[int, int]]:
     return ((a, min(a + size, replications)) for a in range(0, replications, size))
 
 
-def _workers(executor: Executor) -> int:
-    """How many chunks ``executor`` runs at once (process/thread pools, Dask executors)."""
-    n = getattr(executor, "_max_workers", None)
-    client = getattr(executor, "_client", None)  # distributed.cfexecutor.ClientExecutor
-    if n is None and client is not None:
-        n = sum(client.nthreads().values())
-    return max(1, int(n or os.cpu_count() or 1))
+def worker_count(executor: Executor | None) -> int:
+    """How many chunks ``executor`` runs at once.
+
+    ``None`` (serial): 1.  A :class:`LocalPool`: its workers.  A Dask executor
+    (``distributed.Client.get_executor()``): the threads of the cluster of the default
+    client (``distributed.default_client()``).  Any other executor: the number of CPUs
+    (the default size of :class:`~concurrent.futures.ProcessPoolExecutor`).  Only the
+    number of chunks in flight depends on it, never the numbers.
+    """
+    if executor is None:
+        return 1
+    if isinstance(executor, LocalPool):
+        return executor.workers
+    if type(executor).__module__.split(".")[0] == "distributed":
+        import distributed  # only with a Dask executor
+
+        try:
+            return max(1, sum(distributed.default_client().nthreads().values()))
+        except ValueError:  # no default client: fall back to the CPUs
+            pass
+    return max(1, os.cpu_count() or 1)
 
 
 def _drain(
@@ -254,9 +269,11 @@ def _watch_parent(parent: int, poll: float) -> None:
             os._exit(1)
 
 
-def _worker_setup(poll: float) -> None:
-    """Pool initializer: leave Ctrl-C to the parent, and exit when the parent dies."""
+def _worker_setup(poll: float, pids: Any) -> None:
+    """Pool initializer: leave Ctrl-C to the parent, exit when the parent dies, and tell
+    the parent this worker's process id (``pids``, a ``multiprocessing.SimpleQueue``)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    pids.put(os.getpid())
     thread = threading.Thread(
         target=_watch_parent, args=(os.getppid(), poll), name="itmodels-parent-watch", daemon=True
     )
@@ -276,7 +293,12 @@ class LocalPool(ProcessPoolExecutor):
     """
 
     def __init__(self, max_workers: int, poll: float = 0.25) -> None:
-        super().__init__(max_workers=max_workers, initializer=_worker_setup, initargs=(poll,))
+        #: the number of worker processes
+        self.workers = max_workers
+        self._pids: Any = multiprocessing.SimpleQueue()  # workers' process ids, as they start
+        super().__init__(
+            max_workers=max_workers, initializer=_worker_setup, initargs=(poll, self._pids)
+        )
 
     def stop(self) -> None:
         """Cancel queued work and end the workers now, without waiting for running chunks."""
@@ -284,8 +306,11 @@ class LocalPool(ProcessPoolExecutor):
         if terminate is not None:  # pragma: no cover - newer Pythons
             terminate()
             return
-        workers = list((self._processes or {}).values())
         self.shutdown(wait=False, cancel_futures=True)
+        pids = set()
+        while not self._pids.empty():
+            pids.add(self._pids.get())
+        workers = [p for p in multiprocessing.active_children() if p.pid in pids]
         for process in workers:
             if process.is_alive():
                 process.terminate()
@@ -535,7 +560,7 @@ def run_experiment(
                 columns=(METRICS, MONTHLY_VALUES), months=n_months,
             )  # fmt: skip
     else:
-        workers = 1 if executor is None else _workers(executor)
+        workers = worker_count(executor)
         size = math.ceil(target.batch / (2 * workers)) if chunk_size is None else chunk_size
     done: dict[tuple[int, int], tuple[pd.DataFrame, pd.DataFrame]] = {}
     runs: dict[tuple[str, int], dict[str, pd.DataFrame]] = {}
@@ -563,7 +588,7 @@ def run_experiment(
                 lambda a, b: executor.submit(
                     run_chunk, scenario, names, seed, a, b, keep_runs, False, vary
                 ),
-                spans, finish, in_flight=2 * _workers(executor),
+                spans, finish, in_flight=2 * worker_count(executor),
             )  # fmt: skip
 
     try:

@@ -130,6 +130,25 @@ class ProviderOptimum:
         """The client's mean total cost (cash plus downtime) at the optimum."""
         return float(self.table["client_total_cost"].iloc[self.best])
 
+    @property
+    def at_edge(self) -> tuple[str, ...]:
+        """The levers whose chosen value is the smallest or the largest number tried (of
+        at least two): the provider's best lies at or beyond the end of the values tried,
+        so it may go further (``None``, never replacing or not written, is not a number:
+        choosing it is no edge, and trying it does not bracket the largest number)."""
+        row = self.table.iloc[self.best]
+        edge = []
+        for key in self.levers:
+            tried = [_plain(v) for v in self.table[key]]
+            numbers = sorted({_hours(v, key) for v in tried if v is not None})
+            chosen = _plain(row[key])
+            if chosen is None or len(numbers) < 2:
+                continue
+            hours = _hours(chosen, key)
+            if hours in (numbers[0], numbers[-1]):
+                edge.append(key)
+        return tuple(edge)
+
     def at_best(self, metric: str) -> np.ndarray:
         """``metric`` per replication at the optimum, in replication order."""
         return self._column(self.best, metric)

@@ -484,7 +484,10 @@ def incentive_rows(inc: Incentives, scenario: Scenario) -> list[list[str]]:
         chosen = []
         for key, value in opt.values.items():
             same = written is not None and _same(best[key], written[key])
-            chosen.append(lever_words(key, value) + (" (as written)" if same else ""))
+            note = " (as written)" if same else ""
+            if key in opt.at_edge:
+                note += " (the end of the values tried: it may go further)"
+            chosen.append(lever_words(key, value) + note)
         versus = "baseline" if name == inc.baseline else _cell(row, "vs_baseline", cur)
         rows.append(
             [
