@@ -42,6 +42,7 @@ from itmodels.engine.book import BookModel
 from itmodels.engine.records import Records
 from itmodels.engine.services import months
 from itmodels.experiments.analysis import mean_ci
+from itmodels.experiments.experiment import worker_count
 from itmodels.experiments.metrics import METRICS, MONTHLY_MONEY, compute_metrics, monthly_money
 from itmodels.experiments.run import replication_seed
 from itmodels.scenario import PRIORITIES, Scenario
@@ -417,7 +418,7 @@ def run_book(
     for _, scn, offer in clients:
         check_size(scn, offer, max_events)
     if chunk_size is None:
-        workers = 1 if executor is None else max(1, int(getattr(executor, "_max_workers", 2)))
+        workers = worker_count(executor)
         chunk_size = max(1, math.ceil(replications / (2 * workers)))
     elif isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
         raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}")

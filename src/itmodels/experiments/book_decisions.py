@@ -48,6 +48,7 @@ from itmodels.experiments.book import (
     run_book,
     run_book_chunk,
 )
+from itmodels.experiments.experiment import worker_count
 from itmodels.experiments.metrics import METRICS
 from itmodels.experiments.run import replication_seed
 from itmodels.scenario import PRIORITIES
@@ -663,7 +664,8 @@ def book_sweep(
     select : str
         How the clients that move are chosen (see :func:`movers`).
     chunk_size : int, optional
-        Replications per work unit (default: all of a cell's replications in one).
+        Replications per work unit (default: about two units per worker over the grid,
+        see :func:`~itmodels.experiments.experiment.worker_count`).
 
     Returns
     -------
@@ -694,8 +696,10 @@ def book_sweep(
     _check_to(book, to)
     reps = _replications(replications)
     replication_seed(seed, 0)
-    if chunk_size is None:
-        chunk_size = reps
+    cell_count = len(counts) * len(share_list)
+    if chunk_size is None:  # about two chunks per worker over the whole grid
+        per_worker = math.ceil(reps * cell_count / (2 * worker_count(executor)))
+        chunk_size = max(1, min(reps, per_worker))
     elif isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
         raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}")
     moves = {s: movers(book, s, select) if s > 0 else [] for s in share_list}
