@@ -117,6 +117,36 @@ def test_migrating_moves_the_clients_money_and_queue_the_expected_way():
     assert table.loc["clients_total_cost", "after"] == pytest.approx(totals)
 
 
+def test_moved_clients_go_first_in_the_queue_and_the_others_wait_longer():
+    # offers that differ only in their queue class (no monitoring, maintenance, SLA or
+    # deferral): the same incidents happen, the moved clients' work is served first
+    provider = SMALL.provider.model_dump(mode="json", exclude_none=True)
+    provider.pop("background_load", None)
+    provider["technicians"] = 1
+    data = {
+        "name": "queue",
+        "horizon": "6mo",
+        "provider": provider,
+        "contracts": {"break_fix": {"hourly_rate": 100}, "flat_rate": {"fee_per_device": 50}},
+        "clients": small_book().model_dump(mode="json", exclude_none=True)["clients"][1:],
+    }
+    mig = itm.migrate(book_from_mapping(data), 0.5, "flat_rate", replications=6, seed=4)
+    before, after = mig.before.clients, mig.after.clients
+    np.testing.assert_array_equal(before.incidents, after.incidents)  # the same luck
+    moved = before.client.isin(mig.moved)
+    assert moved.sum() == 3 * 6
+
+    def response(frame: pd.DataFrame, mask: pd.Series) -> np.ndarray:
+        part = frame[mask.to_numpy()]
+        waited = (part.mean_response_hours * part.incidents).groupby(part.replication).sum()
+        return (waited / part.incidents.groupby(part.replication).sum()).to_numpy()
+
+    quicker = mean_interval(response(after, moved) - response(before, moved), 0.95)
+    assert quicker.high < 0, quicker
+    slower = mean_interval(response(after, ~moved) - response(before, ~moved), 0.95)
+    assert slower.low > 0, slower
+
+
 def test_with_ample_technicians_the_others_keep_their_whole_run():
     ample = small_book(technicians=300)
     mig = itm.migrate(ample, 1.0, "flat_rate", replications=2, seed=9, progress=False)
