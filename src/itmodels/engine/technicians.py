@@ -29,7 +29,9 @@ it.  Things happening at one instant are all done before the dispatcher grants, 
 when each was an event; and while a process's request waits, a grant may be its, which
 must happen at its instant, so then the wake-up runs only what happens at its own
 instant and comes again at the next.  The client's work thus meets the same queue at
-every instant as if each job were a process (``tests/test_background.py``).
+every instant as if each job were a process (``tests/test_background.py``).  The hours
+given to held and fed work are added up at each grant (:meth:`Technicians.held_hours`),
+so a book's utilisation can count the work outside it.
 """
 
 from __future__ import annotations
