@@ -640,7 +640,7 @@ def incentives_text(inc: Incentives, scn: Scenario) -> str:
 
 
 def _incentives_command(args: argparse.Namespace) -> None:
-    from itmodels.fitting.files import write_text
+    from itmodels.files import write_text
 
     scn = _scenario(args)
     offers = list(args.offers or scn.contracts)
@@ -678,7 +678,12 @@ def _incentives_command(args: argparse.Namespace) -> None:
         )
         candidates.insert(0, "offer", candidates.pop("offer"))
         for path, table in zip(files, (inc.table, candidates), strict=True):
-            write_text(path, table.to_csv(index=False), overwrite=args.overwrite)
+            write_text(
+                path,
+                table.to_csv(index=False),
+                overwrite=args.overwrite,
+                hint=", or pass --overwrite to replace it",
+            )
         _say(f"\nWrote {files[0]} and {files[1]}")
 
 

@@ -53,9 +53,9 @@ import yaml
 from scipy import stats
 
 from itmodels.contracts import contract_class
+from itmodels.files import REPLACE_HINT, write_text
 from itmodels.fitting.columns import header_key
 from itmodels.fitting.draws import FitDraws
-from itmodels.fitting.files import write_text
 from itmodels.fitting.invoices import RateCard, infer_rate_card
 from itmodels.fitting.lifetimes import CANDIDATES, LifetimeFit, fit_lifetime, lifetime_table
 from itmodels.fitting.rates import (
@@ -341,7 +341,7 @@ class Fit:
         FileExistsError
             When ``path`` exists and ``overwrite`` is False.
         """
-        return write_text(Path(path), self.yaml_text(), overwrite=overwrite)
+        return write_text(path, self.yaml_text(), overwrite=overwrite, hint=REPLACE_HINT)
 
 
 # ----------------------------------------------------------------------------- YAML

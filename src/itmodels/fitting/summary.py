@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from itmodels.files import REPLACE_HINT, write_text
 from itmodels.fitting.draws import FitDraws
-from itmodels.fitting.files import write_text
 
 __all__ = ["FIT_FILE_FORMAT", "FitSummary", "fit_file_for", "read_fit_summary"]
 
@@ -133,7 +133,7 @@ class FitSummary:
             "plots": {k: _records(v) for k, v in self.plots.items()},
         }
         text = json.dumps(data, indent=1, allow_nan=False)
-        return write_text(target, text, overwrite=overwrite)
+        return write_text(target, text, overwrite=overwrite, hint=REPLACE_HINT)
 
 
 def _frame(rows: Any, columns: list[str], path: Path, what: str) -> pd.DataFrame:

@@ -24,9 +24,7 @@ from __future__ import annotations
 
 import copy
 import math
-import os
 import re
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
@@ -35,6 +33,7 @@ import numpy as np
 import yaml
 from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 
+from itmodels.files import write_text
 from itmodels.scenario.distributions import Distribution
 from itmodels.scenario.dotted import set_dotted
 from itmodels.scenario.errors import FieldProblem, ScenarioError, short_repr, validation_problems
@@ -502,7 +501,7 @@ class Book(SectionModel):
         text = header + yaml.safe_dump(
             self._plain(), sort_keys=False, allow_unicode=True, width=100
         )
-        return _write_new(Path(path), text)
+        return write_text(path, text)
 
 
 def _client_data(name: str, template: Scenario, common: Mapping[str, Any]) -> dict[str, Any]:
@@ -530,28 +529,6 @@ def _scale(data: dict[str, Any], users: int) -> None:
         affected = item.get("users_affected")
         if isinstance(affected, int) and not isinstance(affected, bool):
             item["users_affected"] = max(1, round(affected * factor))  # <= users
-
-
-def _write_new(target: Path, text: str) -> Path:
-    """Write ``text`` to the new file ``target`` atomically; never replace a file."""
-    if target.exists() or target.is_symlink():
-        raise FileExistsError(f"{target}: already exists; choose a new file name")
-    folder = target.parent if str(target.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        mask = os.umask(0o022)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
-        os.link(tmp, target)  # fails if the target appeared meanwhile: never overwrites
-    except FileExistsError:
-        raise FileExistsError(f"{target}: already exists; choose a new file name") from None
-    finally:
-        os.unlink(tmp)
-    return target
 
 
 def book_from_mapping(data: object, *, source: str = "<dict>", folder: str = ".") -> Book:

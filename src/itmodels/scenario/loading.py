@@ -10,9 +10,7 @@ simulated.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Union, get_args, get_origin
@@ -29,6 +27,7 @@ from pydantic import (
 
 from itmodels.contracts import CONTRACT_TYPES, OfferTerms
 from itmodels.contracts.base import ON_NEW_TYPE
+from itmodels.files import write_text
 from itmodels.scenario.calendar import BusinessHours
 from itmodels.scenario.distribution_base import BaseDistribution
 from itmodels.scenario.dotted import list_index, set_dotted
@@ -551,30 +550,7 @@ def write_yaml(scenario: Scenario, path: str | Path) -> Path:
     FileExistsError
         If ``path`` exists (a file, folder or link).
     """
-    target = Path(path)
-    if target.exists() or target.is_symlink():
-        raise FileExistsError(f"{target}: already exists; choose a new file name")
-    text = scenario_yaml(scenario)
-    folder = target.parent if str(target.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.link(tmp, target)  # fails if the target appeared meanwhile: never overwrites
-    except FileExistsError:
-        raise FileExistsError(f"{target}: already exists; choose a new file name") from None
-    finally:
-        os.unlink(tmp)
-    return target
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+    return write_text(path, scenario_yaml(scenario))
 
 
 def _rebuild() -> None:
