@@ -248,7 +248,7 @@ def test_a_sweep_gives_the_serial_numbers_on_processes_and_on_dask():
         ) as cluster,
         distributed.Client(cluster) as client,
     ):  # fmt: skip
-        on_dask = itm.book_sweep(book, executor=client.get_executor(), chunk_size=1, **kwargs)
+        on_dask = itm.book_sweep(book, executor=client.get_executor(), **kwargs)  # by workers
     pd.testing.assert_frame_equal(on_dask, serial)
 
 
