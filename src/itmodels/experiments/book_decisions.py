@@ -580,7 +580,7 @@ def staffing(
     for count in first:
         run(count)
     start = first[0]
-    busy = float(np.mean([rows[c]["utilisation"] for c in first[:1]])) * start
+    busy = float(rows[start]["utilisation"]) * start  # technicians kept busy
     bound = max(1, math.ceil(busy - 1e-9))
     cap = max_technicians if max_technicians is not None else max(10, 4 * max(start, bound))
     step_up, step_down = 1, 1
