@@ -7,9 +7,11 @@ reports are checked against :class:`~itmodels.experiments.book.BookResult` itsel
 from __future__ import annotations
 
 import html
+import io
 import json
 import re
 import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -19,13 +21,12 @@ import pytest
 
 import itmodels as itm
 from itmodels.cli import main
-from itmodels.experiments.analysis import mean_ci
-from itmodels.experiments.book import PROVIDER_METRICS, BookResult
+from itmodels.experiments.book import BookResult
+from itmodels.experiments.book_decisions import Migration, Staffing
 from itmodels.money.formatting import format_money, percent_text
 from itmodels.reports.book_report import (
     book_bundle_files,
     book_html,
-    book_pdf,
     write_book_bundle,
 )
 from itmodels.reports.bundle import MANIFEST, OutputFolderError
@@ -33,66 +34,23 @@ from itmodels.reports.bundle import MANIFEST, OutputFolderError
 REPS, SEED = 3, 3
 
 
-class _Migration:
-    """A private stand-in for ``itm.migrate``'s result (the agreed interface), built from
-    two runs of the book on one seed."""
-
-    def __init__(self, book: itm.Book, share: float, to: str) -> None:
-        ref = [name for name, _, offer in book.clients_scenarios() if offer != to]
-        self.moved = ref[: round(share * len(ref))]
-        self.share, self.to = share, to
-        self.before = itm.run_book(book, REPS, SEED)
-        self.after = itm.run_book(book, REPS, SEED, offers=dict.fromkeys(self.moved, to))
-
-    def table(self, level: float = 0.95) -> pd.DataFrame:
-        def total(r: BookResult, metric: str, names: list[str] | None = None) -> np.ndarray:
-            c = r.clients if names is None else r.clients[r.clients["client"].isin(names)]
-            return c.groupby("replication")[metric].sum().to_numpy(float)
-
-        pairs = {
-            m: (self.before.provider[m].to_numpy(float), self.after.provider[m].to_numpy(float))
-            for m in PROVIDER_METRICS
-        }
-        for m in ("client_total_cost", "client_cash_cost", "downtime_cost"):
-            key = "clients_" + m.removeprefix("client_")
-            pairs[key] = (total(self.before, m), total(self.after, m))
-        pairs["moved_clients_total_cost"] = (
-            total(self.before, "client_total_cost", self.moved),
-            total(self.after, "client_total_cost", self.moved),
-        )
-        rows = []
-        for metric, (a, b) in pairs.items():
-            diff, _, low, high, _ = mean_ci(b - a, level)
-            rows.append(
-                {
-                    "metric": metric,
-                    "before": np.nanmean(a),
-                    "after": np.nanmean(b),
-                    "difference": diff,
-                    "ci_low": low,
-                    "ci_high": high,
-                }
-            )
-        return pd.DataFrame(rows).set_index("metric")
-
-
-class _Staffing:
-    table = pd.DataFrame(
-        {"technicians": [1, 2], "attainment_low": [0.7, 0.96], "provider_margin": [1e5, 2e5]}
-    )
-    technicians = 2
-    sla_target = 0.9
-    confidence = 0.95
+@pytest.fixture(scope="module")
+def res() -> BookResult:
+    return itm.run_book(itm.load_book("msp-book"), REPS, SEED)
 
 
 @pytest.fixture(scope="module")
-def migration() -> _Migration:
-    return _Migration(itm.load_book("msp-book"), 0.5, "flat_rate")
-
-
-@pytest.fixture(scope="module")
-def res(migration: _Migration) -> BookResult:
-    return migration.before
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """``itmodels book`` with a migration and the staffing search: its folder and output."""
+    out = tmp_path_factory.mktemp("book") / "out"
+    argv = ["book", "msp-book", "-n", str(REPS), "--seed", str(SEED), "--out", str(out),
+            "--migrate", "50%", "--to", "flat_rate", "--staffing", "95%",
+            "--no-progress"]  # fmt: skip
+    with pytest.MonkeyPatch.context() as mp:
+        printed = io.StringIO()
+        mp.setattr(sys, "stdout", printed)
+        assert main(argv) == 0
+    return out, printed.getvalue()
 
 
 def _money(value: float) -> str:
@@ -101,25 +59,32 @@ def _money(value: float) -> str:
 
 # ---------------------------------------------------------------------------- CLI
 def test_the_command_writes_every_file_and_prints_the_key_figures(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], res: BookResult
+    bundle: tuple[Path, str], res: BookResult
 ) -> None:
-    out = tmp_path / "book"
-    argv = ["book", "msp-book", "-n", str(REPS), "--seed", str(SEED), "--out", str(out)]
-    assert main([*argv, "--no-progress"]) == 0
-    printed = capsys.readouterr().out
+    out, printed = bundle
     files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
-    assert files == sorted([*book_bundle_files(), MANIFEST])
+    assert files == sorted([*book_bundle_files(migration=True, staffing=True), MANIFEST])
     manifest = json.loads((out / MANIFEST).read_text())
     assert manifest["complete"] and manifest["book"] == "msp-book"
     assert manifest["replications"] == REPS and manifest["seed"] == SEED
-    # the same seed gives the same numbers as the run in this process
+    # the same seed gives the same numbers as the runs in this process
     margin = res.summary().loc["provider_margin", "mean"]
-    assert _money(margin).replace("\u2212", "-") in printed
+    assert f"Margin a year {_money(margin)}" in " ".join(printed.split())
     clients = pd.read_csv(out / "clients.csv")
     assert len(clients) == 40 * REPS
     assert clients["provider_margin"].sum() == pytest.approx(res.clients["provider_margin"].sum())
+    table = pd.read_csv(out / "migration.csv").set_index("metric")
+    # the migration's "before" is the book as it is, on the same seed
+    assert table.loc["provider_margin", "before"] == pytest.approx(margin)
+    assert table.loc["clients_total_cost", "before"] == pytest.approx(
+        res.clients["client_total_cost"].sum() / REPS
+    )
+    staffing = pd.read_csv(out / "staffing.csv")
+    assert {"technicians", "attainment_low", "holds"} <= set(staffing.columns)
+    assert "The fewest technicians holding an SLA attainment of at least 95 %" in printed
     assert (out / "report.pdf").read_bytes().startswith(b"%PDF")
-    assert (out / "charts" / "revenue_fan.png").read_bytes().startswith(b"\x89PNG")
+    for name in ("revenue_fan", "margin_distribution", "utilisation_sla", "migration_comparison"):
+        assert (out / "charts" / f"{name}.png").read_bytes().startswith(b"\x89PNG")
 
 
 def test_the_command_refuses_a_folder_of_the_users_before_simulating(
@@ -198,9 +163,11 @@ def _amount(text: str) -> float:
     return float(text.replace("\u2212", "-").replace("$", "").replace(",", ""))
 
 
-def test_the_client_table_holds_client_summary_a_year(res: BookResult) -> None:
+def test_the_client_table_holds_client_summary_a_year(
+    bundle: tuple[Path, str], res: BookResult
+) -> None:
     page = _Tables()
-    page.feed(book_html(res))
+    page.feed((bundle[0] / "report.html").read_text(encoding="utf-8"))
     rows = page.tables["client-table"][1:]
     summary = res.client_summary()
     years = res.book.horizon / 8766.0
@@ -216,7 +183,7 @@ def test_the_client_table_holds_client_summary_a_year(res: BookResult) -> None:
 
 
 def test_the_html_has_every_section_and_escapes_every_name(
-    res: BookResult, migration: _Migration
+    bundle: tuple[Path, str], res: BookResult
 ) -> None:
     evil = "<b>Acme & Co</b>"
     book = res.book.override(
@@ -230,11 +197,13 @@ def test_the_html_has_every_section_and_escapes_every_name(
         {"office-01": evil, "office-02": "<i>shop</i>"}
     )
     marked = BookResult(book, res.seed, clients, res.provider, res.monthly)
+    migration = Migration(marked, marked, [evil], 0.5, "flat_rate", "break_fix")
     scn = itm.load_scenario("small-office")
     inc = itm.provider_incentives(scn, {"break_fix": {}, "flat_rate": {}}, replications=2, seed=1)
-    text = book_html(
-        marked, migration=migration, staffing=_Staffing(), incentives=inc, template=scn
-    )
+    plan = Staffing(pd.DataFrame({"technicians": [2]}), 2, "2 holds", 0.9, 0.95, ("P1",), {})
+    # svgs={}: no chart drawn (the bundle's report shows them)
+    text = book_html(marked, migration=migration, staffing=plan, incentives=inc, template=scn,
+                     svgs={})  # fmt: skip
     for section in (
         "key-figures",
         "offers",
@@ -246,43 +215,48 @@ def test_the_html_has_every_section_and_escapes_every_name(
         "method",
     ):
         assert f'<section id="{section}">' in text, section
+    written = (bundle[0] / "report.html").read_text(encoding="utf-8")
     for chart in ("revenue_fan", "margin_distribution", "utilisation_sla", "migration_comparison"):
-        assert f'<figure id="chart-{chart}"><svg' in text, chart
+        assert f'<figure id="chart-{chart}"><svg' in written, chart
     assert "<b>Acme" not in text and "<i>shop" not in text and "<script>" not in text
     assert "<img" not in text
     assert html.escape(evil) in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
-    assert "http://" not in text.replace("http://www.w3.org", "")  # self-contained
-    assert "The fewest technicians holding an SLA attainment of at least 90 %" in text
+    assert "http://" not in written.replace("http://www.w3.org", "")  # self-contained
+    assert "<script" not in written
+    assert "The fewest technicians holding an SLA attainment of at least 90 % for P1" in text
     # without the optional parts, their sections are left out
-    bare = book_html(res)
+    bare = book_html(res, svgs={})
     for section in ("migration", "staffing", "incentives"):
         assert f'<section id="{section}">' not in bare
 
 
-def test_the_migration_table_is_the_migrations_own(res: BookResult, migration: _Migration) -> None:
+def test_the_migration_table_is_the_migrations_own(bundle: tuple[Path, str]) -> None:
     page = _Tables()
-    page.feed(book_html(res, migration=migration))
+    page.feed((bundle[0] / "report.html").read_text(encoding="utf-8"))
     rows = {
         r[0]: r for r in next(t for t in page.tables.values() if t[0][1:3] == ["Before", "After"])
     }
-    table = migration.table()
-    row = rows["Provider margin a year"]
-    assert row[1:4] == [_money(table.loc["provider_margin", k]) for k in ("before", "after")] + [
-        ("+" if table.loc["provider_margin", "difference"] > 0 else "")
-        + _money(table.loc["provider_margin", "difference"])
-    ]
-    cost = rows["Clients' total cost a year (all clients)"]
-    assert cost[1] == _money(table.loc["clients_total_cost", "before"])
-    assert table.loc["clients_total_cost", "before"] == pytest.approx(
-        res.clients["client_total_cost"].sum() / REPS
-    )
+    table = pd.read_csv(bundle[0] / "migration.csv").set_index("metric")  # migration.table()
+    for label, metric in (
+        ("Provider margin a year", "provider_margin"),
+        ("Clients' total cost a year (all clients)", "clients_total_cost"),
+        ("Total cost a year of the clients moved", "moved_clients_total_cost"),
+    ):
+        r = table.loc[metric]
+        sign = "+" if r["difference"] > 0 else ""
+        assert rows[label][1:] == [
+            _money(r["before"]),
+            _money(r["after"]),
+            sign + _money(r["difference"]),
+            f"{_money(r['ci_low'])} to {_money(r['ci_high'])}",
+        ]
 
 
 # ---------------------------------------------------------------------------- PDF
 def test_the_pdf_shows_the_key_figures_of_the_result(
-    res: BookResult, migration: _Migration, tmp_path: Path, pdftotext: str
+    bundle: tuple[Path, str], res: BookResult, pdftotext: str
 ) -> None:
-    path = book_pdf(res, tmp_path / "report.pdf", migration=migration, staffing=_Staffing())
+    path = bundle[0] / "report.pdf"
     text = subprocess.run(
         [pdftotext, "-layout", str(path), "-"], capture_output=True, text=True, check=True
     ).stdout
@@ -305,6 +279,7 @@ def test_the_pdf_shows_the_key_figures_of_the_result(
     margin = res.provider["provider_margin"].to_numpy()
     assert f"{_money(np.percentile(margin, 5))} to {_money(np.percentile(margin, 95))}" in pages[0]
     assert "Moving clients to another offer" in pages[1] and "Every client" in pages[1]
+    assert "Technicians needed" in pages[1]
     cost = format_money(round(res.client_summary().iloc[0]["client_total_cost"]), "USD", exact=True)
     assert re.search(rf"office-01\s+Break-fix\s+\$[\d,]+\s+\$[\d,]+\s+{re.escape(cost)}", pages[1])
 

@@ -35,6 +35,8 @@ from itmodels.contracts import (
     offer_inline,
 )
 from itmodels.experiments.book import run_book
+from itmodels.experiments.book_decisions import migrate
+from itmodels.experiments.book_decisions import staffing as staffing_search
 from itmodels.experiments.decisions import FeeEstimate, break_even_fee, fee_basis
 from itmodels.experiments.experiment import DEFAULT_MAX_REPLICATIONS, local_pool, run_experiment
 from itmodels.experiments.provider import Incentives, default_levers, provider_incentives
@@ -803,19 +805,15 @@ def _book(args: argparse.Namespace) -> None:
         res = run_book(book, args.replications, args.seed, executor=executor, progress=progress)
         if args.migrate_share is not None:
             _say("Running the book again with the clients moved...")
-            from itmodels.experiments.book_decisions import migrate
-
             migration = migrate(
                 book, args.migrate_share, args.to, replications=args.replications,
                 seed=args.seed, executor=executor, progress=progress,
             )  # fmt: skip
         if args.sla_target is not None:
             _say("Searching the fewest technicians that hold the SLA target...")
-            from itmodels.experiments.book_decisions import staffing as staffing_search
-
             staffing = staffing_search(
                 book, args.sla_target, replications=args.replications, seed=args.seed,
-                executor=executor,
+                executor=executor, progress=progress,
             )  # fmt: skip
         if template is not None:
             _say(f"Searching each provider's margin-maximising choices on {template.name}...")

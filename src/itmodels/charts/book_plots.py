@@ -21,10 +21,9 @@ computed from the data, text drawn with ``parse_math=False`` (``$`` is a dollar)
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 from matplotlib.transforms import blended_transform_factory
@@ -45,10 +44,10 @@ from itmodels.scenario.units import HOURS_PER_YEAR
 
 if TYPE_CHECKING:
     from itmodels.experiments.book import BookResult
+    from itmodels.experiments.book_decisions import Migration
 
 __all__ = [
     "BOOK_CHARTS",
-    "MigrationLike",
     "book_chart",
     "clients_total_per_replication",
     "margin_distribution",
@@ -68,20 +67,6 @@ BOOK_CHARTS: tuple[str, ...] = (
 _REVENUE, _COST, _MARGIN = "#0072b2", "#999999", "#009e73"
 _LOSS = "#d55e00"
 _BEFORE = "#777777"
-
-
-class MigrationLike(Protocol):
-    """What the migration chart and report need of :func:`itmodels.migrate`'s result."""
-
-    before: BookResult
-    after: BookResult
-    moved: list[str]
-    share: float
-    to: str
-
-    def table(self, level: float = 0.95) -> pd.DataFrame:
-        """The paired comparison, indexed by metric (``before``, ``after``,
-        ``difference``, ``ci_low``, ``ci_high``)."""
 
 
 def _years(res: BookResult) -> float:
@@ -401,7 +386,7 @@ def _dot(ax: Any, x: float, values: np.ndarray, color: str) -> None:
 
 # ---------------------------------------------------------------------------- migration
 def migration_comparison(
-    migration: MigrationLike, *, fig: Figure | SubFigure | None = None, level: float = 0.95
+    migration: Migration, *, fig: Figure | SubFigure | None = None, level: float = 0.95
 ) -> Figure:
     """Before and after moving clients to another offer: the provider and its clients.
 
@@ -482,7 +467,7 @@ def book_chart(
     res: BookResult,
     *,
     fig: Figure | SubFigure | None = None,
-    migration: MigrationLike | None = None,
+    migration: Migration | None = None,
     sla_target: float = 0.95,
 ) -> Figure:
     """One chart of :data:`BOOK_CHARTS` by name.

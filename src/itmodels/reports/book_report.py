@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import jinja2
 import matplotlib as mpl
@@ -43,11 +43,11 @@ from matplotlib.patches import Rectangle
 from itmodels.charts import data as cd
 from itmodels.charts.book_plots import (
     BOOK_CHARTS,
-    MigrationLike,
     book_chart,
 )
 from itmodels.contracts import contract_class, make_contract, offer_label
 from itmodels.experiments.book import BookResult
+from itmodels.experiments.book_decisions import Migration, Staffing
 from itmodels.experiments.provider import Incentives
 from itmodels.experiments.store import atomic_write
 from itmodels.money.formatting import MINUS, format_money, percent_text
@@ -58,7 +58,6 @@ from itmodels.scenario.units import HOURS_PER_YEAR
 
 __all__ = [
     "KeyFigure",
-    "StaffingLike",
     "book_bundle_files",
     "book_html",
     "book_html_report",
@@ -71,15 +70,6 @@ __all__ = [
     "staffing_text",
     "write_book_bundle",
 ]
-
-
-class StaffingLike(Protocol):
-    """What the report needs of :func:`itmodels.staffing`'s answer."""
-
-    table: pd.DataFrame
-    technicians: int | None
-    sla_target: float
-    confidence: float
 
 
 @dataclass(frozen=True)
@@ -262,7 +252,7 @@ _MIGRATION_ROWS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def migration_rows(migration: MigrationLike, level: float = 0.95) -> list[list[str]]:
+def migration_rows(migration: Migration, level: float = 0.95) -> list[list[str]]:
     """The migration comparison in words: metric, before, after, the paired difference
     after − before and its interval, a year (shares and hours as they are).
 
@@ -306,7 +296,7 @@ def migration_rows(migration: MigrationLike, level: float = 0.95) -> list[list[s
     return rows
 
 
-def _migration_words(migration: MigrationLike) -> str:
+def _migration_words(migration: Migration) -> str:
     book = migration.before.book
     moved = len(migration.moved)
     return (
@@ -316,7 +306,7 @@ def _migration_words(migration: MigrationLike) -> str:
     )
 
 
-def staffing_text(staffing: StaffingLike) -> str:
+def staffing_text(staffing: Staffing) -> str:
     """The staffing answer in one sentence.
 
     Parameters
@@ -328,21 +318,19 @@ def staffing_text(staffing: StaffingLike) -> str:
     -------
     str
     """
-    priorities = getattr(staffing, "priorities", None)
+    priorities = staffing.priorities
     which = f" for {', '.join(priorities)}" if priorities else ""
     goal = (
         f"an SLA attainment of at least {percent_text(staffing.sla_target)}{which} with"
         f" {percent_text(staffing.confidence)} confidence"
     )
     if staffing.technicians is None:
-        reason = getattr(staffing, "reason", None)
-        return f"No technician count tried holds {goal}" + (f": {reason}" if reason else ".")
+        return f"No technician count tried holds {goal}: {staffing.reason}."
     n = staffing.technicians
-    reason = getattr(staffing, "reason", None)
-    return f"The fewest technicians holding {goal}: {n}" + (f" ({reason})." if reason else ".")
+    return f"The fewest technicians holding {goal}: {n} ({staffing.reason})."
 
 
-def _staffing_table(staffing: StaffingLike, currency: str, years: float) -> dict[str, Any]:
+def _staffing_table(staffing: Staffing, currency: str, years: float) -> dict[str, Any]:
     """The staffing table's header and rows, each column formatted by what it holds."""
     table = staffing.table.reset_index() if staffing.table.index.name else staffing.table
     heads = [str(c).replace("_", " ") for c in table.columns]
@@ -390,8 +378,8 @@ def _offers(res: BookResult) -> list[dict[str, str]]:
 def _context(
     res: BookResult,
     svgs: Mapping[str, str],
-    migration: MigrationLike | None,
-    staffing: StaffingLike | None,
+    migration: Migration | None,
+    staffing: Staffing | None,
     incentives: Incentives | None,
     template: Scenario | None,
 ) -> dict[str, Any]:
@@ -458,30 +446,28 @@ def _render(context: Mapping[str, Any]) -> str:
     return env.get_template("book_report.html.j2").render(**context)
 
 
-def _chart_names(migration: MigrationLike | None) -> list[str]:
+def _chart_names(migration: Migration | None) -> list[str]:
     return [n for n in BOOK_CHARTS if migration is not None or n != "migration_comparison"]
 
 
 _SIZES = {"revenue_fan": (10.0, 4.8), "margin_distribution": (12.0, 4.8)}
 
 
-def _chart(
-    name: str, res: BookResult, migration: MigrationLike | None, sla_target: float
-) -> Figure:
+def _chart(name: str, res: BookResult, migration: Migration | None, sla_target: float) -> Figure:
     with mpl.rc_context({"text.parse_math": False}):
         fig = Figure(figsize=_SIZES.get(name, (11.0, 4.6)), layout="constrained")
         return book_chart(name, res, fig=fig, migration=migration, sla_target=sla_target)
 
 
-def _sla_target(staffing: StaffingLike | None) -> float:
+def _sla_target(staffing: Staffing | None) -> float:
     return float(staffing.sla_target) if staffing is not None else 0.95
 
 
 def book_html(
     res: BookResult,
     *,
-    migration: MigrationLike | None = None,
-    staffing: StaffingLike | None = None,
+    migration: Migration | None = None,
+    staffing: Staffing | None = None,
     incentives: Incentives | None = None,
     template: Scenario | None = None,
     svgs: Mapping[str, str] | None = None,
@@ -511,8 +497,8 @@ def book_html_report(
     res: BookResult,
     path: str | Path,
     *,
-    migration: MigrationLike | None = None,
-    staffing: StaffingLike | None = None,
+    migration: Migration | None = None,
+    staffing: Staffing | None = None,
     incentives: Incentives | None = None,
     template: Scenario | None = None,
 ) -> Path:
@@ -701,8 +687,8 @@ def _key_table(page: _Page, key: Sequence[KeyFigure], size: float = 8.5) -> None
 def book_pdf_figures(
     res: BookResult,
     *,
-    migration: MigrationLike | None = None,
-    staffing: StaffingLike | None = None,
+    migration: Migration | None = None,
+    staffing: Staffing | None = None,
     incentives: Incentives | None = None,
     template: Scenario | None = None,
     paper: str = "a4",
@@ -727,8 +713,8 @@ def book_pdf_figures(
 
 def _pages(
     res: BookResult,
-    migration: MigrationLike | None,
-    staffing: StaffingLike | None,
+    migration: Migration | None,
+    staffing: Staffing | None,
     incentives: Incentives | None,
     template: Scenario | None,
     paper: str,
@@ -848,8 +834,8 @@ def book_pdf(
     res: BookResult,
     path: str | Path,
     *,
-    migration: MigrationLike | None = None,
-    staffing: StaffingLike | None = None,
+    migration: Migration | None = None,
+    staffing: Staffing | None = None,
     incentives: Incentives | None = None,
     template: Scenario | None = None,
     paper: str = "a4",
@@ -932,8 +918,8 @@ def write_book_bundle(
     res: BookResult,
     out_dir: str | Path,
     *,
-    migration: MigrationLike | None = None,
-    staffing: StaffingLike | None = None,
+    migration: Migration | None = None,
+    staffing: Staffing | None = None,
     incentives: Incentives | None = None,
     template: Scenario | None = None,
     overwrite: bool = True,
@@ -1032,8 +1018,8 @@ def write_book_bundle(
 def book_summary_text(
     res: BookResult,
     *,
-    migration: MigrationLike | None = None,
-    staffing: StaffingLike | None = None,
+    migration: Migration | None = None,
+    staffing: Staffing | None = None,
 ) -> str:
     """The short table ``itmodels book`` prints: the key figures, then the migration's
     and the staffing's answers when given.
