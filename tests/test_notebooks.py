@@ -25,6 +25,7 @@ NAMES = (
     "03-do-the-claims-hold",
     "04-charts-for-a-proposal",
     "05-fit-to-your-data",
+    "06-provider-book",
 )
 PARAMETERS = "REPLICATIONS = 4\nSEED = 7"
 PREFIX_PROBE = "import sys\nprint('sys.prefix=' + sys.prefix)"
@@ -109,6 +110,7 @@ EXPECTED = {
     "03-do-the-claims-hold": (4, 1, ["verdict", "Break-even fee for young-tiny-office"]),
     "04-charts-for-a-proposal": (2, 5, ["Proposal sheet: proposal.pdf"]),
     "05-fit-to-your-data": (5, 3, ["fitted (95% intervals)", "Estimation error is carried"]),
+    "06-provider-book": (5, 4, ["Report: report.html", "Fewest technicians holding 95 %"]),
 }
 
 
