@@ -110,6 +110,17 @@ def _pct(value: float) -> str:
     return percent_text(value, 1)
 
 
+def _points(value: float) -> str:
+    """A change of a share in percentage points: ``+2.5 pts`` is written by the caller's
+    sign, ``−1.4 pts``; a change that rounds to zero has no sign."""
+    if not math.isfinite(value):
+        return "n/a"
+    text = f"{100 * value:.1f}"
+    if float(text) == 0:
+        text = text.lstrip("-")
+    return text.replace("-", MINUS) + " pts"
+
+
 def _hours(value: float) -> str:
     return f"{value:,.0f} h" if math.isfinite(value) else "n/a"
 
@@ -274,10 +285,7 @@ def migration_rows(migration: Migration, level: float = 0.95) -> list[list[str]]
     fmts: dict[str, tuple[Callable[[float], str], float]] = {
         "money": (lambda v: _money(v, cur), years),
         "share": (_pct, 1.0),
-        "points": (
-            lambda v: f"{100 * v:.1f} pts".replace("-", MINUS) if math.isfinite(v) else "n/a",
-            1.0,
-        ),
+        "points": (_points, 1.0),
         "hours": (_hours, years),
         "count": (lambda v: f"{v:,.1f}" if math.isfinite(v) else "n/a", years),
     }
@@ -289,10 +297,11 @@ def migration_rows(migration: Migration, level: float = 0.95) -> list[list[str]]
         r = table.loc[metric].astype(float) / scale
         if kind == "share" and not math.isfinite(r["before"]) and not math.isfinite(r["after"]):
             continue  # a priority without an SLA
-        sign = "+" if r["difference"] > 0 else ""
         dfmt = fmts["points"][0] if kind == "share" else fmt  # a share's change: points
+        diff = dfmt(r["difference"])
+        sign = "+" if r["difference"] > 0 and any(c in "123456789" for c in diff) else ""
         ci = f"{dfmt(r['ci_low'])} to {dfmt(r['ci_high'])}" if math.isfinite(r["ci_low"]) else "n/a"
-        rows.append([label, fmt(r["before"]), fmt(r["after"]), sign + dfmt(r["difference"]), ci])
+        rows.append([label, fmt(r["before"]), fmt(r["after"]), sign + diff, ci])
     return rows
 
 
