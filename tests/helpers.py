@@ -25,6 +25,8 @@ __all__ = [
     "NEVER",
     "Interval",
     "device",
+    "engset_in_time",
+    "engset_wait",
     "ledger_rows",
     "mean_interval",
     "metric",
@@ -186,3 +188,45 @@ def ledger_rows(run: itm.Run) -> list[tuple[str, str, str, float]]:
         (str(p), str(q), str(c), float(a))
         for p, q, c, a in zip(led.payer, led.payee, led.category, led.amount, strict=True)
     ]
+
+
+def _finite_source_law(n: int, c: int, lam: float, mu: float) -> np.ndarray:
+    """Stationary law of the number down in M/M/c//N (machine repair, ``n`` sources)."""
+    r = lam / mu
+    w = []
+    for k in range(n + 1):
+        x = math.comb(n, k) * r**k
+        if k > c:
+            x *= math.factorial(k) / (math.factorial(c) * c ** (k - c))
+        w.append(x)
+    return np.array(w) / sum(w)
+
+
+def engset_wait(n: int, c: int, lam: float, mu: float) -> float:
+    """Mean wait in queue of M/M/c//N (finite source, machine repair), Little's law:
+    ``W_q = L_q / (lam (N - L))`` with the stationary law of the number down."""
+    p = _finite_source_law(n, c, lam, mu)
+    ks = np.arange(n + 1)
+    big_l = float(p @ ks)
+    l_q = float(p @ np.maximum(ks - c, 0))
+    return l_q / (lam * (n - big_l))
+
+
+def engset_in_time(n: int, c: int, lam: float, mu: float, t: float) -> float:
+    """P(wait <= t) in M/M/c//N served first come first served.
+
+    An arrival finds ``k`` others down with probability proportional to ``(N - k) p_k``
+    (the arrival theorem of finite-source queues); with ``k < c`` it is served at once,
+    else after ``k - c + 1`` completions at rate ``c mu``: an Erlang wait.
+    """
+    p = _finite_source_law(n, c, lam, mu)
+    ks = np.arange(n + 1)
+    seen = p * (n - ks)
+    seen = seen / seen.sum()
+    total = 0.0
+    for k in range(n):
+        if k < c:
+            total += float(seen[k])
+        else:
+            total += float(seen[k]) * float(stats.gamma.cdf(t, k - c + 1, scale=1.0 / (c * mu)))
+    return total

@@ -10,7 +10,6 @@ and key path; (e) one client's offer does not change another client's luck.
 from __future__ import annotations
 
 import copy
-import math
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,7 @@ import pandas as pd
 import pytest
 
 import itmodels as itm
-from helpers import device, mean_interval, minimal, scenario
+from helpers import device, engset_wait, mean_interval, minimal, scenario
 from itmodels.contracts import make_contract
 from itmodels.engine.book import BookModel, client_seed
 from itmodels.engine.draws import Streams
@@ -133,23 +132,6 @@ def test_run_book_per_client_rows_match_the_engine():
 
 
 # ----------------------------------------------------------------------------- (b)
-def engset_wait(n: int, c: int, lam: float, mu: float) -> float:
-    """Mean wait in queue of M/M/c//N (finite source, machine repair), Little's law:
-    ``W_q = L_q / (lam (N - L))`` with the stationary law of the number down."""
-    r = lam / mu
-    w = []
-    for k in range(n + 1):
-        x = math.comb(n, k) * r**k
-        if k > c:
-            x *= math.factorial(k) / (math.factorial(c) * c ** (k - c))
-        w.append(x)
-    p = np.array(w) / sum(w)
-    ks = np.arange(n + 1)
-    big_l = float(p @ ks)
-    l_q = float(p @ np.maximum(ks - c, 0))
-    return l_q / (lam * (n - big_l))
-
-
 def test_pooled_technicians_wait_as_the_finite_source_queue(tmp_path: Path):
     n, c, life, repair, horizon, reps = 10, 2, 40.0, 5.0, 20_000.0, 8
     one = scenario(

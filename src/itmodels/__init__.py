@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from itmodels.experiments.book import BookResult, run_book
+from itmodels.experiments.book_decisions import Migration, Staffing, book_sweep, migrate, staffing
 from itmodels.experiments.claims import claims
 from itmodels.experiments.decisions import (
     FeeEstimate,
@@ -34,17 +35,21 @@ __all__ = [
     "ExperimentResult",
     "FeeEstimate",
     "Fit",
+    "Migration",
     "ProviderOptimum",
     "Run",
     "Scenario",
     "ScenarioError",
+    "Staffing",
     "TooManyEventsError",
+    "book_sweep",
     "break_even_fee",
     "claims",
     "default_levers",
     "fit_scenario",
     "load_book",
     "load_scenario",
+    "migrate",
     "provider_incentives",
     "provider_optimum",
     "read_assets",
@@ -55,6 +60,7 @@ __all__ = [
     "scenario_names",
     "sensitivity",
     "simulate",
+    "staffing",
     "sweep",
     "target_margin_fee",
 ]

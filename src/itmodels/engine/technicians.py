@@ -29,7 +29,9 @@ it.  Things happening at one instant are all done before the dispatcher grants, 
 when each was an event; and while a process's request waits, a grant may be its, which
 must happen at its instant, so then the wake-up runs only what happens at its own
 instant and comes again at the next.  The client's work thus meets the same queue at
-every instant as if each job were a process (``tests/test_background.py``).
+every instant as if each job were a process (``tests/test_background.py``).  The hours
+given to held and fed work are added up at each grant (:meth:`Technicians.held_hours`),
+so a book's utilisation can count the work outside it.
 """
 
 from __future__ import annotations
@@ -188,6 +190,7 @@ class Technicians:
         self._wake = math.inf
         # whether anything may need a wake-up: fed or held work, or a shift that opens
         self._wakeful = is_open is not None
+        self._held = 0.0  # hours granted to held and fed work (added at each grant)
 
     @property
     def waiting(self) -> int:
@@ -199,6 +202,28 @@ class Technicians:
             feed.extend()
         fed = sum(bisect_right(lane.times, now, lane.head) - lane.head for lane in self._lanes)
         return len(self._anytime) + len(self._in_hours) + fed
+
+    def held_hours(self, until: float = math.inf) -> float:
+        """Technician hours given to held and fed work (:meth:`hold`, :meth:`feed`) up to
+        ``until``.
+
+        Each job's work time is added when it is granted (one addition per grant); the
+        part of the jobs still at work that falls after ``until`` is taken off, so a run
+        to its horizon counts the work done by then.  Process requests are not counted:
+        their visits are in the records.
+
+        Parameters
+        ----------
+        until : float
+            The end of the count (default: all work granted so far, in full).
+
+        Returns
+        -------
+        float
+            Hours.
+        """
+        late = sum(end - until for end in self._ends if end > until)
+        return self._held - late
 
     def request(self, priority: Any = 0, anytime: bool = True) -> Request:
         """Ask for a technician; the returned event fires when one is granted.
@@ -330,12 +355,15 @@ class Technicians:
                 h = source.head
                 source.head = h + 1
                 self.busy += 1
-                heappush(self._ends, now + source.works[h])
+                w = source.works[h]
+                self._held += w
+                heappush(self._ends, now + w)
                 continue
             req = source[0]
             if type(req) is _Hold:
                 del source[0]
                 self.busy += 1
+                self._held += req.work
                 heappush(self._ends, now + req.work)
             elif ahead:
                 return True
@@ -370,6 +398,7 @@ class Technicians:
             if type(req) is _Hold:
                 del queue[0]
                 self.busy += 1
+                self._held += req.work
                 heappush(self._ends, now + req.work)
             elif ahead:
                 return True
@@ -536,6 +565,7 @@ class Technicians:
         opening = self._opening
         dispatched = self._dispatched
         open_until, closed_until = self._open_until, self._closed_until
+        held = self._held
         inf = math.inf
         while True:
             t = opening
@@ -581,11 +611,14 @@ class Technicians:
                     if h < len(lane.times) and lane.times[h] <= t:
                         lane.head = h + 1
                         busy += 1
-                        heappush(ends, t + lane.works[h])
+                        w = lane.works[h]
+                        held += w
+                        heappush(ends, t + w)
                         break
                 else:
                     break  # nothing has arrived
         self.busy = busy
+        self._held = held
         self._opening = opening
         self._dispatched = dispatched
         self._open_until, self._closed_until = open_until, closed_until

@@ -12,14 +12,20 @@ Provider figures per replication:
 - ``provider_revenue``, ``provider_cost``, ``provider_margin``: the sums over the
   clients' ledgers (fees, charges, parts and hardware sold; wages, travel, parts,
   hardware, tools, SLA credits);
-- ``utilisation``: the technicians' busy hours on the book's work (every client visit,
-  travel included, at any hour) over technicians x shift hours in the horizon (work
-  outside the book, ``background_load``, is not counted in the busy hours);
-- ``overtime_hours``: visit hours outside the shift;
+- ``utilisation``: the technicians' busy hours on all work over technicians x shift
+  hours in the horizon: the book's work (every client visit completed by the horizon,
+  travel included, at any hour) and the work outside the book (``background_load``:
+  each job's work time from its grant, counted up to the horizon, see
+  :meth:`~itmodels.engine.technicians.Technicians.held_hours`);
+- ``overtime_hours``: the book's visit hours outside the shift;
 - ``sla_attainment_P1`` .. ``P4``: of the incidents with an SLA response target whose
   outcome is known by the horizon, the share responded in time (NaN: none);
 - ``loss_months``: months whose margin is below 0; ``revenue_volatility``: the standard
-  deviation of the monthly revenue (``ddof=1``) over its mean.
+  deviation of the monthly revenue (``ddof=1``) over its mean;
+- ``book_utilisation``: as ``utilisation``, the book's own work only (equal to it without
+  ``background_load``);
+- ``sla_incidents_P1`` .. ``P4``: how many incidents the attainment of that priority is
+  the share of (so attainments pool over priorities, :meth:`BookResult.attainment`).
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from itmodels.engine.book import BookModel
 from itmodels.engine.records import Records
 from itmodels.engine.services import months
 from itmodels.experiments.analysis import mean_ci
+from itmodels.experiments.experiment import worker_count
 from itmodels.experiments.metrics import METRICS, MONTHLY_MONEY, compute_metrics, monthly_money
 from itmodels.experiments.run import replication_seed
 from itmodels.scenario import PRIORITIES, Scenario
@@ -54,6 +61,8 @@ PROVIDER_METRICS: tuple[str, ...] = (
     *(f"sla_attainment_{p}" for p in PRIORITIES),
     "loss_months",
     "revenue_volatility",
+    "book_utilisation",
+    *(f"sla_incidents_{p}" for p in PRIORITIES),
 )
 
 _REVENUE = MONTHLY_MONEY.index("provider_revenue")
@@ -72,9 +81,14 @@ class BookChunk:
 
 
 def _provider_figures(
-    book: Book, scenarios: Sequence[Scenario], records: Sequence[Records], n_months: int
+    book: Book,
+    scenarios: Sequence[Scenario],
+    records: Sequence[Records],
+    n_months: int,
+    outside: float,
 ) -> tuple[list[float], np.ndarray]:
-    """One replication's provider figures and its monthly (revenue, cost)."""
+    """One replication's provider figures and its monthly (revenue, cost); ``outside``
+    is the technicians' hours on work outside the book."""
     money = np.zeros((n_months, 2))
     busy = 0.0
     overtime = 0.0
@@ -112,11 +126,13 @@ def _provider_figures(
         float(revenue.sum()),
         float(cost.sum()),
         float(revenue.sum() - cost.sum()),
-        busy / capacity if capacity > 0 else math.nan,
+        (busy + outside) / capacity if capacity > 0 else math.nan,
         overtime,
         *(in_time[p] / known[p] if known[p] else math.nan for p in PRIORITIES),
         float(np.sum(margin < 0)),
         volatility,
+        busy / capacity if capacity > 0 else math.nan,
+        *(float(known[p]) for p in PRIORITIES),
     ]
     return figures, money
 
@@ -146,11 +162,13 @@ def run_book_chunk(
     provider_rows: list[list[float]] = []
     monthly: list[np.ndarray] = []
     for r in range(start, stop):
-        records = BookModel(clients, book.provider, replication_seed(seed, r)).run()
+        model = BookModel(clients, book.provider, replication_seed(seed, r))
+        records = model.run()
         for scn, rec in zip(scenarios, records, strict=True):
             values = compute_metrics(scn, rec)
             client_rows.append([values[m] for m in METRICS])
-        figures, money = _provider_figures(book, scenarios, records, n_months)
+        outside = model.techs.held_hours(book.horizon)
+        figures, money = _provider_figures(book, scenarios, records, n_months, outside)
         provider_rows.append(figures)
         monthly.append(money)
     return BookChunk(
@@ -269,6 +287,45 @@ class BookResult:
         means.insert(0, "offer", offers.astype(str))
         return means
 
+    def attainment(self, priorities: Sequence[str] = ("P1", "P2")) -> pd.Series:
+        """Each replication's SLA attainment pooled over ``priorities``: of the incidents
+        of those priorities with an SLA response target and an outcome known by the
+        horizon, the share responded in time.
+
+        Parameters
+        ----------
+        priorities : sequence of str
+            Some of ``P1`` .. ``P4`` (default P1 and P2).
+
+        Returns
+        -------
+        pandas.Series
+            Indexed by replication; NaN where no such incident was known.
+
+        Raises
+        ------
+        ValueError
+            For no priorities, or one not in ``P1`` .. ``P4``.
+        """
+        if isinstance(priorities, str):
+            priorities = (priorities,)
+        wrong = [p for p in priorities if p not in PRIORITIES]
+        if not priorities or wrong:
+            raise ValueError(
+                f"priorities must be some of {list(PRIORITIES)}, got {list(priorities)!r}"
+            )
+        frame = self.provider
+        known = np.zeros(len(frame))
+        in_time = np.zeros(len(frame))
+        for p in dict.fromkeys(priorities):
+            n = frame[f"sla_incidents_{p}"].to_numpy(dtype=float)
+            share = frame[f"sla_attainment_{p}"].to_numpy(dtype=float)
+            known += n
+            in_time += np.where(n > 0, share * n, 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            values = np.where(known > 0, in_time / known, math.nan)
+        return pd.Series(values, index=frame["replication"].to_numpy(), name="attainment")
+
     @property
     def loss_month_probability(self) -> pd.Series:
         """P(a month's margin < 0): the mean over replications of each replication's share
@@ -361,7 +418,7 @@ def run_book(
     for _, scn, offer in clients:
         check_size(scn, offer, max_events)
     if chunk_size is None:
-        workers = 1 if executor is None else max(1, int(getattr(executor, "_max_workers", 2)))
+        workers = worker_count(executor)
         chunk_size = max(1, math.ceil(replications / (2 * workers)))
     elif isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
         raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}")
