@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
@@ -51,6 +52,21 @@ def _grid(n: int, width: float = 4.0, height: float = 3.2) -> tuple[Figure, list
     fig = Figure(figsize=(max(8.0, width * cols), height * rows + 0.4), layout="constrained")
     axes = [fig.add_subplot(rows, cols, i + 1) for i in range(n)]
     return fig, axes
+
+
+def _panels(frame: pd.DataFrame, column: str, width: float = 4.0) -> tuple[Figure, list, list]:
+    """A figure with one panel per distinct ``column`` value, and those values in order."""
+    names = list(dict.fromkeys(frame[column]))
+    fig, axes = _grid(len(names), width=width)
+    return fig, axes, names
+
+
+def _panel_title(ax: Axes, text: str) -> None:
+    ax.set_title(text, loc="left", fontsize=11, fontweight="bold")
+
+
+def _figure_title(fig: Figure, text: str) -> None:
+    fig.suptitle(text, x=0.01, ha="left", fontsize=13, fontweight="bold")
 
 
 def _plain_text(draw: Callable[[pd.DataFrame], Figure]) -> Callable[[pd.DataFrame], Figure]:
@@ -87,8 +103,7 @@ def survival_chart(survival: pd.DataFrame) -> Figure:
     matplotlib.figure.Figure
     """
     _need(survival, ["class", "curve", "years", "survival", "low", "high"], "survival chart")
-    classes = list(dict.fromkeys(survival["class"]))
-    fig, axes = _grid(len(classes))
+    fig, axes, classes = _panels(survival, "class")
     for ax, name in zip(axes, classes, strict=True):
         rows = survival[survival["class"] == name]
         km = rows[rows["curve"] == "kaplan-meier"].sort_values("years")
@@ -105,13 +120,12 @@ def survival_chart(survival: pd.DataFrame) -> Figure:
                     label=str(fit["curve"].iloc[0]))  # fmt: skip
         ax.set_ylim(0, 1.02)
         ax.set_xlim(left=0)
-        ax.set_title(str(name), loc="left", fontsize=11, fontweight="bold")
+        _panel_title(ax, str(name))
         ax.set_xlabel("age (years)")
         ax.set_ylabel("share still working")
         style_axes(ax, "both")
         ax.legend(fontsize=8, frameon=False, loc="lower left")
-    fig.suptitle("Device lifetimes: your data and the fitted distribution", x=0.01,
-                 ha="left", fontsize=13, fontweight="bold")  # fmt: skip
+    _figure_title(fig, "Device lifetimes: your data and the fitted distribution")
     return fig
 
 
@@ -131,8 +145,7 @@ def rate_chart(rates: pd.DataFrame) -> Figure:
     matplotlib.figure.Figure
     """
     _need(rates, ["key", "start", "rate", "trend", "growth", "p_value", "per"], "rate chart")
-    keys = list(dict.fromkeys(rates["key"]))
-    fig, axes = _grid(len(keys), width=4.6)
+    fig, axes, keys = _panels(rates, "key", width=4.6)
     for ax, key in zip(axes, keys, strict=True):
         rows = rates[rates["key"] == key].sort_values("start")
         start = pd.to_datetime(rows["start"])
@@ -141,14 +154,13 @@ def rate_chart(rates: pd.DataFrame) -> Figure:
         ax.plot(start, rows["trend"], color=_FIT, lw=1.8,
                 label=f"trend {growth * 100:+.1f} %/month (p = {p:.2g})")  # fmt: skip
         name = str(key).split(".")[1] if "." in str(key) else str(key)
-        ax.set_title(name, loc="left", fontsize=11, fontweight="bold")
+        _panel_title(ax, name)
         ax.set_ylabel(f"tickets per {rows['per'].iloc[0]} and month")
         ax.set_ylim(0, ax.get_ylim()[1] * 1.3)  # room for the legend above the bars
         ax.tick_params(axis="x", labelrotation=30, labelsize=8)
         style_axes(ax, "y")
         ax.legend(fontsize=8, frameon=False, loc="upper left")
-    fig.suptitle("Incident rates per month: your tickets and the fitted trend", x=0.01,
-                 ha="left", fontsize=13, fontweight="bold")  # fmt: skip
+    _figure_title(fig, "Incident rates per month: your tickets and the fitted trend")
     return fig
 
 
@@ -167,8 +179,7 @@ def work_chart(work: pd.DataFrame) -> Figure:
     matplotlib.figure.Figure
     """
     _need(work, ["key", "hours", "median", "sigma"], "work chart")
-    keys = list(dict.fromkeys(work["key"]))
-    fig, axes = _grid(len(keys))
+    fig, axes, keys = _panels(work, "key")
     for ax, key in zip(axes, keys, strict=True):
         rows = work[work["key"] == key]
         hours = rows["hours"].to_numpy(dtype=float)
@@ -189,15 +200,13 @@ def work_chart(work: pd.DataFrame) -> Figure:
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         ax.xaxis.set_minor_formatter(NullFormatter())
         parts = str(key).split(".")
-        ax.set_title(" ".join(parts[1:3]) if len(parts) >= 3 else str(key), loc="left",
-                     fontsize=11, fontweight="bold")  # fmt: skip
+        _panel_title(ax, " ".join(parts[1:3]) if len(parts) >= 3 else str(key))
         ax.set_ylim(0, ax.get_ylim()[1] * 1.3)  # room for the legend above the bars
         ax.set_xlabel("hours of work per ticket (log scale)")
         ax.set_ylabel("density")
         style_axes(ax, "y")
         ax.legend(fontsize=8, frameon=False, loc="upper left")
-    fig.suptitle("Work per ticket: your hours and the fitted distribution", x=0.01,
-                 ha="left", fontsize=13, fontweight="bold")  # fmt: skip
+    _figure_title(fig, "Work per ticket: your hours and the fitted distribution")
     return fig
 
 
@@ -235,14 +244,12 @@ def check_chart(check: pd.DataFrame) -> Figure:
         ax.set_ylim(-1, 1.2)
         ax.set_yticks([])
         verdict = "inside" if row.inside else "outside"
-        ax.set_title(f"{_MEASURES.get(row.measure, row.measure)}: {verdict}", loc="left",
-                     fontsize=11, fontweight="bold")  # fmt: skip
+        _panel_title(ax, f"{_MEASURES.get(row.measure, row.measure)}: {verdict}")
         style_axes(ax, "x")
         ax.spines["left"].set_visible(False)
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=3, frameon=False, fontsize=9)
-    fig.suptitle("Back-test: your year against the fitted scenario's simulated years", x=0.01,
-                 ha="left", fontsize=13, fontweight="bold")  # fmt: skip
+    _figure_title(fig, "Back-test: your year against the fitted scenario's simulated years")
     return fig
 
 

@@ -567,19 +567,23 @@ class Technicians:
         open_until, closed_until = self._open_until, self._closed_until
         held = self._held
         inf = math.inf
+        first: float | None = None  # the lanes' first arrival; None: to be found again
         while True:
             t = opening
             if ends and ends[0] < t:
                 t = ends[0]
             if busy < capacity:  # the next arrival matters: a technician is free
-                a = inf
-                for lane in lanes:
-                    h = lane.head
-                    if h < len(lane.times) and lane.times[h] < a:
-                        a = lane.times[h]
-                if a == inf and feed.frontier != inf:
-                    feed.extend()
-                    continue
+                if first is None:  # a job was granted or drawn since it was found
+                    a = inf
+                    for lane in lanes:
+                        h = lane.head
+                        if h < len(lane.times) and lane.times[h] < a:
+                            a = lane.times[h]
+                    if a == inf and feed.frontier != inf:
+                        feed.extend()
+                        continue
+                    first = a
+                a = first
                 if t > a > dispatched and a >= closed_until:
                     t = a
             if t >= limit:
@@ -593,6 +597,7 @@ class Technicians:
                 continue
             while feed.frontier < t:
                 feed.extend()  # every job arrived by t is in its lane
+                first = None
             dispatched = t
             if not always and t >= open_until:  # _closed(t), written out
                 if t < closed_until:
@@ -614,6 +619,7 @@ class Technicians:
                         w = lane.works[h]
                         held += w
                         heappush(ends, t + w)
+                        first = None
                         break
                 else:
                     break  # nothing has arrived

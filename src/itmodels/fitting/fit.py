@@ -521,6 +521,28 @@ def _remote_rows(
     return float(row["share"]), rows, ""
 
 
+def _fit_work_and_remote(
+    out: _Collector, tickets: Tickets, key: str, work: str, what: str, level: float
+) -> None:
+    """Fit ``<key>.<work>`` (lognormal hours of ``what``) and ``<key>.remote_fix_probability``."""
+    src = tickets.path
+    work_key = f"{key}.{work}"
+    if tickets.has("hours"):
+        value, rows, why = _lognormal_rows(work_key, work_time(tickets, level=level), src, what)
+        if value is None:
+            out.skip(work_key, why, src)
+        else:
+            out.group({work_key: value}, rows)
+            out.plots["work"].append(_work_plot(work_key, tickets, value))
+    else:
+        out.skip(work_key, f"{src} has no hours column", src)
+    share, rows, why = _remote_rows(f"{key}.remote_fix_probability", tickets, src, level)
+    if share is None:
+        out.skip(f"{key}.remote_fix_probability", why, src)
+    else:
+        out.group({f"{key}.remote_fix_probability": share}, rows)
+
+
 def _work_plot(key: str, tickets: Tickets, value: Mapping[str, Any]) -> pd.DataFrame:
     """The hours (> 0) behind a fitted work or repair time, with the fitted lognormal."""
     hours = tickets.frame["hours"].to_numpy(dtype=float)
@@ -764,22 +786,7 @@ def _fit_tickets(
         if not mask.any():
             continue
         sub = _subset(tickets, mask)
-        if sub.has("hours"):
-            value, rows, why = _lognormal_rows(
-                f"{key}.repair", work_time(sub, level=level), src, f"{dev.name} failure tickets"
-            )
-            if value is None:
-                out.skip(f"{key}.repair", why, src)
-            else:
-                out.group({f"{key}.repair": value}, rows)
-                out.plots["work"].append(_work_plot(f"{key}.repair", sub, value))
-        else:
-            out.skip(f"{key}.repair", f"{src} has no hours column", src)
-        share, rows, why = _remote_rows(f"{key}.remote_fix_probability", sub, src, level)
-        if share is None:
-            out.skip(f"{key}.remote_fix_probability", why, src)
-        else:
-            out.group({f"{key}.remote_fix_probability": share}, rows)
+        _fit_work_and_remote(out, sub, key, "repair", f"{dev.name} failure tickets", level)
     months = (end - start) / pd.Timedelta(hours=1) / HOURS_PER_MONTH
     for s in scn.incident_streams:
         key = f"incident_streams.{s.name}"
@@ -850,22 +857,7 @@ def _fit_tickets(
                 out.group(changes, rows)
         else:
             out.skip(f"{key}.priority", f"{src} has no priority column", src)
-        if sub.has("hours"):
-            value, rows, why = _lognormal_rows(
-                f"{key}.work", work_time(sub, level=level), src, f"{s.name} tickets"
-            )
-            if value is None:
-                out.skip(f"{key}.work", why, src)
-            else:
-                out.group({f"{key}.work": value}, rows)
-                out.plots["work"].append(_work_plot(f"{key}.work", sub, value))
-        else:
-            out.skip(f"{key}.work", f"{src} has no hours column", src)
-        share, rows, why = _remote_rows(f"{key}.remote_fix_probability", sub, src, level)
-        if share is None:
-            out.skip(f"{key}.remote_fix_probability", why, src)
-        else:
-            out.group({f"{key}.remote_fix_probability": share}, rows)
+        _fit_work_and_remote(out, sub, key, "work", f"{s.name} tickets", level)
     return np.asarray(is_device | stream.notna().to_numpy())
 
 

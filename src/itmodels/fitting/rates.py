@@ -64,6 +64,12 @@ def _groups(frame: pd.DataFrame, cats: pd.Series) -> list[tuple[str, pd.DataFram
     return [*out, (ALL, frame)]
 
 
+def _share(k: int, n: int, level: float) -> tuple[float, float, float]:
+    """``k`` of ``n`` as a share (nan when ``n`` is 0) and its Clopper-Pearson interval."""
+    low, high = clopper_pearson(k, n, level)
+    return (k / n if n else np.nan), float(low), float(high)
+
+
 @dataclass(frozen=True)
 class RateTable:
     """Incident rates per user-month or office-month by category.
@@ -204,9 +210,7 @@ def priority_mix(tickets: Tickets, *, level: float = 0.95) -> pd.DataFrame:
         n = int(prio.notna().sum())
         for p in PRIORITIES:
             k = int((prio == p).sum())
-            low, high = clopper_pearson(k, n, level)
-            share = k / n if n else np.nan
-            rows.append((label, p, k, n, len(group) - n, share, float(low), float(high)))
+            rows.append((label, p, k, n, len(group) - n, *_share(k, n, level)))
     return pd.DataFrame(
         rows, columns=["category", "priority", "count", "n", "missing", "share", "low", "high"]
     )
@@ -435,9 +439,7 @@ def remote_share(tickets: Tickets, *, level: float = 0.95) -> pd.DataFrame:
         known = onsite.notna().to_numpy()
         n = int(known.sum())
         remote = int((onsite[known] == False).sum())  # noqa: E712 (object column of bools)
-        low, high = clopper_pearson(remote, n, level)
-        share = remote / n if n else np.nan
-        rows.append((label, n, len(group) - n, remote, share, float(low), float(high)))
+        rows.append((label, n, len(group) - n, remote, *_share(remote, n, level)))
     return pd.DataFrame(
         rows, columns=["category", "n", "missing", "remote", "share", "low", "high"]
     )

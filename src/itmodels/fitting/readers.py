@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -206,6 +207,9 @@ class Invoices(Export):
         return pd.Timestamp(self.frame["date"].max())
 
 
+_E = TypeVar("_E", bound=Export)
+
+
 def _load(path: Path, sheet: str | int, sep: str) -> pd.DataFrame:
     suffix = path.suffix.lower()
     if suffix in _EXCEL:
@@ -360,12 +364,18 @@ def _order(
         )
 
 
-def _identical(frame: pd.DataFrame, cols: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """(is a copy of an earlier row, that earlier row's file row)."""
-    hashed = pd.util.hash_pandas_object(frame[cols], index=False)
+def _drop_identical(
+    frame: pd.DataFrame, spec: tuple[Column, ...], dropped: list[tuple[int, str, str]]
+) -> pd.DataFrame:
+    """``frame`` without rows identical to an earlier one, each listed in ``dropped``."""
+    hashed = pd.util.hash_pandas_object(frame[[c.name for c in spec]], index=False)
     copy = np.asarray(hashed.duplicated(keep="first"))
     first = frame["row"].groupby(hashed.to_numpy()).transform("first").to_numpy()
-    return copy, first
+    dropped += [
+        (int(r), str(i), f"identical to row {f}")
+        for r, i, f in zip(frame["row"][copy], frame["id"][copy], first[copy], strict=True)
+    ]
+    return frame.loc[~copy].reset_index(drop=True)
 
 
 def _merge_reopened(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[int, str, str]]]:
@@ -406,6 +416,26 @@ def _dropped_frame(dropped: list[tuple[int, str, str]]) -> pd.DataFrame:
     out = pd.DataFrame(dropped, columns=_DROPPED_COLUMNS)
     return (
         out.astype({"row": int, "id": str, "reason": str}).sort_values("row").reset_index(drop=True)
+    )
+
+
+def _export(
+    kind: type[_E],
+    frame: pd.DataFrame,
+    path: str,
+    spec: tuple[Column, ...],
+    headers: dict[str, str],
+    dropped: list[tuple[int, str, str]],
+    notes: list[str],
+) -> _E:
+    """The export ``kind`` of a file read with ``spec``."""
+    return kind(
+        frame=frame,
+        path=path,
+        dropped=_dropped_frame(dropped),
+        found=tuple(c.name for c in spec if c.name in headers),
+        headers=headers,
+        notes=tuple(notes),
     )
 
 
@@ -484,23 +514,10 @@ def read_tickets(
     )
     _order(str(path), frame, headers, "opened", "resolved", "a resolved time not before opening")
     _order(str(path), frame, headers, "opened", "responded", "a response not before opening")
-    canon = [c.name for c in TICKETS]
-    copy, first = _identical(frame, canon)
-    dropped += [
-        (int(r), str(i), f"identical to row {f}")
-        for r, i, f in zip(frame["row"][copy], frame["id"][copy], first[copy], strict=True)
-    ]
-    frame = frame.loc[~copy].reset_index(drop=True)
+    frame = _drop_identical(frame, TICKETS, dropped)
     frame, merged = _merge_reopened(frame)
     dropped += merged
-    return Tickets(
-        frame=frame,
-        path=str(path),
-        dropped=_dropped_frame(dropped),
-        found=tuple(c.name for c in TICKETS if c.name in headers),
-        headers=headers,
-        notes=tuple(notes),
-    )
+    return _export(Tickets, frame, str(path), TICKETS, headers, dropped, notes)
 
 
 def read_assets(
@@ -607,13 +624,7 @@ def read_assets(
                 f"no reason column: the {int(out.sum())} asset(s) with an out-of-service "
                 "date were taken to have failed"
             )
-    canon = [c.name for c in ASSETS]
-    copy, first = _identical(frame, canon)
-    dropped += [
-        (int(r), str(i), f"identical to row {f}")
-        for r, i, f in zip(frame["row"][copy], frame["id"][copy], first[copy], strict=True)
-    ]
-    frame = frame.loc[~copy].reset_index(drop=True)
+    frame = _drop_identical(frame, ASSETS, dropped)
     clash = frame["id"].duplicated(keep="first").to_numpy()
     if clash.any():
         i = int(np.flatnonzero(clash)[0])
@@ -625,14 +636,7 @@ def read_assets(
             f"one row per asset id, but row {earlier} has this id with other values",
             frame["id"].iloc[i],
         )
-    return Assets(
-        frame=frame,
-        path=p,
-        dropped=_dropped_frame(dropped),
-        found=tuple(c.name for c in ASSETS if c.name in headers),
-        headers=headers,
-        notes=tuple(notes),
-    )
+    return _export(Assets, frame, p, ASSETS, headers, dropped, notes)
 
 
 def read_invoices(
@@ -695,11 +699,4 @@ def read_invoices(
     frame, headers, dropped, notes = _read(
         path, INVOICES, columns, tz=tz, date_format=date_format, sheet=sheet, sep=sep
     )
-    return Invoices(
-        frame=frame,
-        path=str(path),
-        dropped=_dropped_frame(dropped),
-        found=tuple(c.name for c in INVOICES if c.name in headers),
-        headers=headers,
-        notes=tuple(notes),
-    )
+    return _export(Invoices, frame, str(path), INVOICES, headers, dropped, notes)
