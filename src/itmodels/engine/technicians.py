@@ -37,17 +37,16 @@ so a book's utilisation can count the work outside it.
 from __future__ import annotations
 
 import math
-from bisect import bisect_right, insort_right
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
-from heapq import heappop, heappush
+from heapq import heapify, heappop, heappush
+from itertools import count
 from operator import attrgetter
 from typing import Any, Protocol
 
 import simpy
 
 __all__ = ["Feed", "Lane", "Request", "Technicians"]
-
-_KEY = attrgetter("key")
 
 
 class Request(simpy.Event):
@@ -172,8 +171,11 @@ class Technicians:
         self._is_open = is_open
         self._next_open = next_open
         self._next_closed = next_closed
-        self._anytime: list[Request | _Hold] = []  # waiting work that may start at any hour
-        self._in_hours: list[Request | _Hold] = []  # waiting work that needs the shift open
+        # waiting work, heaps of (key, order asked, request or held work): that may start
+        # at any hour, and that needs the shift open; equal keys go in the order asked
+        self._anytime: list[tuple[Any, int, Request | _Hold]] = []
+        self._in_hours: list[tuple[Any, int, Request | _Hold]] = []
+        self._asked = count()
         self._clients = 0  # requests (not held work) waiting
         self._closed_until = -math.inf  # the shift is closed from the last check until then
         self._open_until = -math.inf  # the shift is open from the last check until then
@@ -268,10 +270,7 @@ class Technicians:
     def _enqueue(self, req: Request | _Hold) -> None:
         """Put ``req`` in its queue (dispatch order) and dispatch if a technician is free."""
         queue = self._anytime if req.anytime or self._is_open is None else self._in_hours
-        if not queue or not req.key < queue[-1].key:
-            queue.append(req)
-        else:
-            insort_right(queue, req, key=_KEY)
+        heappush(queue, (req.key, next(self._asked), req))
         if self.busy < self.capacity and not self._pending:
             env = self.env
             if env.peek() > env.now:
@@ -311,9 +310,14 @@ class Technicians:
             self._rewake()
 
     def _withdraw(self, req: Request) -> None:
-        queue = self._anytime if req in self._anytime else self._in_hours
-        queue.remove(req)
-        self._clients -= 1
+        for queue in (self._anytime, self._in_hours):
+            for i, entry in enumerate(queue):
+                if entry[2] is req:
+                    queue[i] = queue[-1]
+                    queue.pop()
+                    heapify(queue)
+                    self._clients -= 1
+                    return
 
     def _dispatch_fed(self, now: float, ahead: bool = False) -> bool:
         """Grant free technicians to the first waiting work that may start at ``now``.
@@ -332,7 +336,7 @@ class Technicians:
             source: Any = None
             if anytime:
                 source = anytime
-                best = anytime[0].key
+                best = anytime[0][0]
             lane_first: Lane | None = None  # the first lane whose first job has arrived
             for lane in lanes:
                 h = lane.head
@@ -342,9 +346,9 @@ class Technicians:
             if (in_hours or lane_first is not None) and not (
                 self._is_open is not None and self._closed(now)
             ):
-                if in_hours and (best is None or in_hours[0].key < best):
+                if in_hours and (best is None or in_hours[0][0] < best):
                     source = in_hours
-                    best = in_hours[0].key
+                    best = in_hours[0][0]
                 if lane_first is not None and (
                     best is None or lane_first.key(lane_first.head) < best
                 ):
@@ -359,16 +363,16 @@ class Technicians:
                 self._held += w
                 heappush(self._ends, now + w)
                 continue
-            req = source[0]
+            req = source[0][2]
             if type(req) is _Hold:
-                del source[0]
+                heappop(source)
                 self.busy += 1
                 self._held += req.work
                 heappush(self._ends, now + req.work)
             elif ahead:
                 return True
             else:
-                del source[0]
+                heappop(source)
                 self.busy += 1
                 self._clients -= 1
                 req.succeed()
@@ -393,17 +397,17 @@ class Technicians:
             elif not anytime:
                 queue = in_hours
             else:
-                queue = in_hours if in_hours[0].key < anytime[0].key else anytime
-            req = queue[0]
+                queue = in_hours if in_hours[0][0] < anytime[0][0] else anytime
+            req = queue[0][2]
             if type(req) is _Hold:
-                del queue[0]
+                heappop(queue)
                 self.busy += 1
                 self._held += req.work
                 heappush(self._ends, now + req.work)
             elif ahead:
                 return True
             else:
-                del queue[0]
+                heappop(queue)
                 self.busy += 1
                 self._clients -= 1
                 req.succeed()  # type: ignore[union-attr]
