@@ -32,6 +32,7 @@ import simpy
 from itmodels.contracts import make_contract
 from itmodels.contracts.base import Contract
 from itmodels.engine import background
+from itmodels.engine.collection import fewer_collections
 from itmodels.engine.draws import Streams
 from itmodels.engine.flow import ServiceFlow
 from itmodels.engine.model import Model
@@ -121,5 +122,6 @@ class BookModel:
         for model in self.models:
             model.start()
         self._background()
-        self.env.run(until=self.horizon)
+        with fewer_collections():
+            self.env.run(until=self.horizon)
         return [model.finish() for model in self.models]

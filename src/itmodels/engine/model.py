@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from itmodels.engine import fleet, incidents, services
+from itmodels.engine.collection import fewer_collections
 from itmodels.engine.flow import ServiceFlow
 from itmodels.engine.records import Records
 
@@ -26,7 +27,8 @@ class Model(ServiceFlow):
     def run(self) -> Records:
         """Start every process, run to the horizon, bill, and return the records."""
         self.start()
-        self.env.run(until=self.horizon)
+        with fewer_collections():
+            self.env.run(until=self.horizon)
         return self.finish()
 
     def start(self) -> None:
