@@ -363,19 +363,8 @@ class Technicians:
                 self._held += w
                 heappush(self._ends, now + w)
                 continue
-            req = source[0][2]
-            if type(req) is _Hold:
-                heappop(source)
-                self.busy += 1
-                self._held += req.work
-                heappush(self._ends, now + req.work)
-            elif ahead:
+            if self._grant_first(source, now, ahead):
                 return True
-            else:
-                heappop(source)
-                self.busy += 1
-                self._clients -= 1
-                req.succeed()
         self._dispatched = now  # all work arrived by now is granted or must wait
         return False
 
@@ -398,20 +387,30 @@ class Technicians:
                 queue = in_hours
             else:
                 queue = in_hours if in_hours[0][0] < anytime[0][0] else anytime
-            req = queue[0][2]
-            if type(req) is _Hold:
-                heappop(queue)
-                self.busy += 1
-                self._held += req.work
-                heappush(self._ends, now + req.work)
-            elif ahead:
+            if self._grant_first(queue, now, ahead):
                 return True
-            else:
-                heappop(queue)
-                self.busy += 1
-                self._clients -= 1
-                req.succeed()  # type: ignore[union-attr]
         self._dispatched = now
+        return False
+
+    def _grant_first(
+        self, queue: list[tuple[Any, int, Request | _Hold]], now: float, ahead: bool
+    ) -> bool:
+        """Grant a technician to the first of ``queue``: held work starts its work at
+        ``now``, a process's request fires.  With ``ahead``, a request is left waiting
+        and True returned (its grant must wait for its instant)."""
+        req = queue[0][2]
+        if type(req) is _Hold:
+            heappop(queue)
+            self.busy += 1
+            self._held += req.work
+            heappush(self._ends, now + req.work)
+            return False
+        if ahead:
+            return True
+        heappop(queue)
+        self.busy += 1
+        self._clients -= 1
+        req.succeed()  # type: ignore[union-attr]
         return False
 
     def _closed(self, now: float) -> bool:
