@@ -93,11 +93,17 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"itmodels {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def run_options(p: argparse.ArgumentParser, replications: int) -> None:
-        p.add_argument("scenario", nargs="?", help=f"scenario file or shipped name"
-                       f" (default: {DEFAULT_SCENARIO})")  # fmt: skip
+    def run_options(
+        p: argparse.ArgumentParser,
+        replications: int,
+        target: str = "scenario",
+        target_help: str = f"scenario file or shipped name (default: {DEFAULT_SCENARIO})",
+        each: str = " per contract",
+        example: str = "client.users=25",
+    ) -> None:
+        p.add_argument(target, nargs="?", help=target_help)
         p.add_argument("--replications", "-n", type=int, default=None,
-                       help=f"replications per contract (default: {replications})")  # fmt: skip
+                       help=f"replications{each} (default: {replications})")  # fmt: skip
         p.set_defaults(default_replications=replications)
         p.add_argument("--seed", type=int, default=7, help="random seed (default: 7)")
         p.add_argument("--jobs", "-j", type=int, default=None,
@@ -107,11 +113,13 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--dask", metavar="ADDRESS", help="run on a Dask scheduler, e.g."
                        " tcp://10.0.0.5:8786")  # fmt: skip
         p.add_argument("--no-progress", action="store_true", help="no progress bar")
-        set_option(p)
+        set_option(p, target, example)
 
-    def set_option(p: argparse.ArgumentParser) -> None:
+    def set_option(
+        p: argparse.ArgumentParser, target: str = "scenario", example: str = "client.users=25"
+    ) -> None:
         p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                       help="change one value of the scenario, e.g. --set client.users=25"
+                       help=f"change one value of the {target}, e.g. --set {example}"
                        " (VALUE is read as YAML; repeatable)")  # fmt: skip
 
     cmp_ = sub.add_parser("compare", help="compare the contracts; write tables, charts, reports")
@@ -173,22 +181,14 @@ def _parser() -> argparse.ArgumentParser:
     bk = sub.add_parser("book", help="a provider's whole book of clients on shared"
                         " technicians: its P&L, utilisation, SLAs; write the report")  # fmt: skip
     books = ", ".join(shipped_book_names()) or "none"
-    bk.add_argument("book", nargs="?", help="book file or shipped name (shipped books:"
-                    f" {books}; default: {DEFAULT_BOOK})")  # fmt: skip
-    bk.add_argument("--replications", "-n", type=int, default=None,
-                    help=f"replications (default: {BOOK_REPLICATIONS})")  # fmt: skip
-    bk.set_defaults(default_replications=BOOK_REPLICATIONS)
-    bk.add_argument("--seed", type=int, default=7, help="random seed (default: 7)")
-    bk.add_argument("--jobs", "-j", type=int, default=None,
-                    help="local processes (default: every available core; one, serial,"
-                    f" below {SERIAL_BELOW} replications); the numbers do not depend on"
-                    " it")  # fmt: skip
-    bk.add_argument("--dask", metavar="ADDRESS", help="run on a Dask scheduler, e.g."
-                    " tcp://10.0.0.5:8786")  # fmt: skip
-    bk.add_argument("--no-progress", action="store_true", help="no progress bar")
-    bk.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                    help="change one value of the book, e.g. --set provider.technicians=3"
-                    " (VALUE is read as YAML; repeatable)")  # fmt: skip
+    run_options(
+        bk,
+        BOOK_REPLICATIONS,
+        target="book",
+        target_help=f"book file or shipped name (shipped books: {books}; default: {DEFAULT_BOOK})",
+        each="",
+        example="provider.technicians=3",
+    )
     bk.add_argument("--out", "-o", type=Path, help="output folder (default:"
                     " itmodels-out/<book name>); a new or empty folder, or an earlier"
                     " bundle, which is replaced as a whole")  # fmt: skip
