@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,7 @@ import pandas as pd
 from scipy import stats
 
 import itmodels as itm
+from itmodels.scenario.book import book_from_mapping
 from itmodels.scenario.units import HOURS_PER_MONTH
 
 __all__ = [
@@ -230,3 +232,38 @@ def engset_in_time(n: int, c: int, lam: float, mu: float, t: float) -> float:
         else:
             total += float(seen[k]) * float(stats.gamma.cdf(t, k - c + 1, scale=1.0 / (c * mu)))
     return total
+
+
+def pooled_book(
+    folder: Path,
+    n: int,
+    life: float,
+    repair: float,
+    horizon: float,
+    technicians: int,
+    offer: str,
+    terms: Mapping[str, Any],
+) -> itm.Book:
+    """A book of ``n`` identical one-device clients (exponential life and repair, 24/7)
+    on ``technicians`` shared technicians, all on ``offer`` with ``terms``: the pooled
+    finite-source queue M/M/c//N.  The client template is written into ``folder``."""
+    one = scenario(
+        minimal(
+            horizon=horizon,
+            fleet=[
+                device(
+                    lifetime={"dist": "exponential", "mean": life},
+                    repair={"dist": "exponential", "mean": repair},
+                )
+            ],
+        )
+    )
+    template = one.to_yaml(folder / "one-device.yaml")
+    data = {
+        "name": "pool",
+        "horizon": horizon,
+        "provider": {"technicians": technicians, "working_hours": "24/7"},
+        "contracts": {offer: dict(terms)},
+        "clients": [{"name": f"c{i}", "template": template.name, "offer": offer} for i in range(n)],
+    }
+    return book_from_mapping(data, source=str(folder / "pool.yaml"), folder=str(folder))

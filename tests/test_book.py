@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 import itmodels as itm
-from helpers import device, engset_wait, mean_interval, minimal, scenario
+from helpers import engset_wait, mean_interval, pooled_book
 from itmodels.contracts import make_contract
 from itmodels.engine.book import BookModel, client_seed
 from itmodels.engine.draws import Streams
@@ -134,28 +134,7 @@ def test_run_book_per_client_rows_match_the_engine():
 # ----------------------------------------------------------------------------- (b)
 def test_pooled_technicians_wait_as_the_finite_source_queue(tmp_path: Path):
     n, c, life, repair, horizon, reps = 10, 2, 40.0, 5.0, 20_000.0, 8
-    one = scenario(
-        minimal(
-            horizon=horizon,
-            fleet=[
-                device(
-                    lifetime={"dist": "exponential", "mean": life},
-                    repair={"dist": "exponential", "mean": repair},
-                )
-            ],
-        )
-    )
-    template = one.to_yaml(tmp_path / "one-device.yaml")
-    data = {
-        "name": "pool",
-        "horizon": horizon,
-        "provider": {"technicians": c, "working_hours": "24/7"},
-        "contracts": {"break_fix": {"hourly_rate": 100}},
-        "clients": [
-            {"name": f"c{i}", "template": template.name, "offer": "break_fix"} for i in range(n)
-        ],
-    }
-    book = book_from_mapping(data, source=str(tmp_path / "pool.yaml"), folder=str(tmp_path))
+    book = pooled_book(tmp_path, n, life, repair, horizon, c, "break_fix", {"hourly_rate": 100})
     res = itm.run_book(book, replications=reps, seed=2024)
     m = res.clients
     waited = (m.mean_response_hours * m.incidents).groupby(m.replication).sum()

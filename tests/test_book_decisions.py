@@ -22,7 +22,12 @@ import pytest
 import simpy
 
 import itmodels as itm
-from helpers import HOURS_PER_MONTH, device, engset_in_time, mean_interval, minimal, scenario
+from helpers import (
+    HOURS_PER_MONTH,
+    engset_in_time,
+    mean_interval,
+    pooled_book,
+)
 from itmodels.engine.technicians import Technicians
 from itmodels.experiments.book import PROVIDER_METRICS
 from itmodels.experiments.book_decisions import CLIENT_TOTALS, movers
@@ -179,28 +184,8 @@ def test_staffing_attainment_rises_with_technicians_and_the_answer_is_exact():
 
 def test_staffing_a_pooled_book_agrees_with_the_finite_source_queue(tmp_path: Path):
     n, life, repair, sla, target, horizon, reps = 10, 40.0, 5.0, 1.0, 0.9, 8_000.0, 5
-    one = scenario(
-        minimal(
-            horizon=horizon,
-            fleet=[
-                device(
-                    lifetime={"dist": "exponential", "mean": life},
-                    repair={"dist": "exponential", "mean": repair},
-                )
-            ],
-        )
-    )
-    template = one.to_yaml(tmp_path / "one-device.yaml")
-    data = {
-        "name": "pool",
-        "horizon": horizon,
-        "provider": {"technicians": 1, "working_hours": "24/7"},
-        "contracts": {"flat_rate": {"fee_per_device": 50, "sla": {"response": {"P3": sla}}}},
-        "clients": [
-            {"name": f"c{i}", "template": template.name, "offer": "flat_rate"} for i in range(n)
-        ],
-    }
-    book = book_from_mapping(data, source=str(tmp_path / "pool.yaml"), folder=str(tmp_path))
+    terms = {"fee_per_device": 50, "sla": {"response": {"P3": sla}}}
+    book = pooled_book(tmp_path, n, life, repair, horizon, 1, "flat_rate", terms)
     exact = {c: engset_in_time(n, c, 1 / life, 1 / repair, sla) for c in range(1, 6)}
     analytic = min(c for c, p in exact.items() if p >= target)
     assert analytic == 3 and exact[2] < target - 0.1 and exact[3] > target + 0.04
