@@ -86,6 +86,18 @@ def test_migrating_nothing_changes_nothing():
     assert table.loc["provider_revenue", "before"] > 0
 
 
+def test_the_default_offer_to_move_to_is_the_first_other_one():
+    mig = itm.migrate(BOOK, 0.0, replications=1, seed=4, progress=False)
+    assert mig.source == "break_fix"
+    assert mig.to == next(o for o in BOOK.contracts if o != "break_fix")
+    data = BOOK.model_dump(mode="json", exclude_none=True, exclude={"source", "folder"})
+    data["contracts"] = {"break_fix": data["contracts"]["break_fix"]}
+    data["clients"] = [data["clients"][1]]  # the generated break-fix clients only
+    lone = book_from_mapping(data)
+    with pytest.raises(ValueError, match="has no offer other than 'break_fix' to move to"):
+        itm.migrate(lone, 0.5, replications=1)
+
+
 def test_migrating_moves_the_clients_money_and_queue_the_expected_way():
     mig = itm.migrate(BOOK, 0.5, "flat_rate", replications=6, seed=4, progress=False)
     assert len(mig.moved) == 3 and mig.moved == movers(BOOK, 0.5)

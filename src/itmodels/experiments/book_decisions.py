@@ -186,8 +186,15 @@ def movers(book: Book, share: float, select: str = "random") -> list[str]:
     return [name for _, name, _ in candidates if name in chosen]
 
 
-def _check_to(book: Book, to: str) -> str:
+def _check_to(book: Book, to: str | None) -> tuple[str, str]:
+    """The offer the clients move from and the one they move to (``None``: the book's
+    first offer other than the reference one), checked."""
     base = reference_offer(book)
+    if to is None:
+        others = [name for name in book.contracts if name != base]
+        if not others:
+            raise ValueError(f"book {book.name!r} has no offer other than {base!r} to move to")
+        return base, others[0]
     if to not in book.contracts:
         raise ValueError(
             f"to={to!r} is not an offer of book {book.name!r}; its offers are"
@@ -195,7 +202,7 @@ def _check_to(book: Book, to: str) -> str:
         )
     if to == base:
         raise ValueError(f"to={to!r} is the offer the clients move from; name another offer")
-    return base
+    return base, to
 
 
 def _client_totals(result: BookResult, moved: Sequence[str]) -> pd.DataFrame:
@@ -299,7 +306,7 @@ class Migration:
 def migrate(
     book: Book,
     share: float = 0.5,
-    to: str = "flat_rate",
+    to: str | None = None,
     *,
     replications: int | None = None,
     seed: int = 0,
@@ -317,8 +324,9 @@ def migrate(
     share : float
         Share of the clients on the book's reference (pay-per-incident) offer that move,
         between 0 and 1 (default 0.5); see :func:`movers` for the rounding.
-    to : str
-        The offer they move to (an offer of the book, not the reference one).
+    to : str, optional
+        The offer they move to (an offer of the book, not the reference one; default:
+        the book's first other offer).
     replications : int, optional
         Replications of each side (default 20).
     seed : int
@@ -353,7 +361,7 @@ def migrate(
     """
     _check_book(book)
     reps = _replications(replications)
-    source = _check_to(book, to)
+    source, to = _check_to(book, to)
     moved = movers(book, share, select)
     before = run_book(book, reps, seed, executor=executor, progress=progress)
     after = run_book(
@@ -629,7 +637,7 @@ def book_sweep(
     book: Book,
     technicians: Sequence[int],
     shares: Sequence[float] = (0.0,),
-    to: str = "flat_rate",
+    to: str | None = None,
     *,
     replications: int | None = None,
     seed: int = 0,
@@ -653,8 +661,9 @@ def book_sweep(
     shares : sequence of float
         Shares of the pay-per-incident clients moved to ``to`` (each in [0, 1]; 0 is
         the book as it is).
-    to : str
-        The offer the clients move to.
+    to : str, optional
+        The offer the clients move to (default: the book's first offer other than the
+        reference one).
     replications : int, optional
         Replications per cell (default 20).
     seed : int
@@ -693,7 +702,7 @@ def book_sweep(
     if isinstance(shares, (str, bytes)) or not isinstance(shares, Sequence) or not shares:
         raise ValueError(f"shares must be a non-empty list of numbers in [0, 1], got {shares!r}")
     share_list = [_share(s) for s in shares]
-    _check_to(book, to)
+    _, to = _check_to(book, to)
     reps = _replications(replications)
     replication_seed(seed, 0)
     cell_count = len(counts) * len(share_list)
